@@ -1,0 +1,23 @@
+# `cmake --install`: libshoptalk.a, the public headers, a CMake package (find_package(shoptalk))
+# and a pkg-config file. Consumers need only the C++ standard library and threads.
+include(CMakePackageConfigHelpers)
+
+install(TARGETS shoptalk EXPORT shoptalkTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/shoptalk
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h" PATTERN "*.hpp")
+
+# Eigen and xsimd are header-only and private: the exported target must not ask consumers for them.
+set(SHOPTALK_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/shoptalk)
+install(EXPORT shoptalkTargets NAMESPACE shoptalk:: DESTINATION ${SHOPTALK_CMAKE_DIR})
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/shoptalkConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/shoptalkConfig.cmake INSTALL_DESTINATION ${SHOPTALK_CMAKE_DIR})
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/shoptalkConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/shoptalkConfig.cmake
+              ${PROJECT_BINARY_DIR}/shoptalkConfigVersion.cmake
+        DESTINATION ${SHOPTALK_CMAKE_DIR})
+
+configure_file(${PROJECT_SOURCE_DIR}/cmake/shoptalk.pc.in ${PROJECT_BINARY_DIR}/shoptalk.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/shoptalk.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
