@@ -46,7 +46,7 @@ enum class GgmlType : int32_t {
 // One past the largest id a GGUF may carry; ids at or above it are invalid.
 inline constexpr int32_t kGgmlTypeCount = 43;
 
-inline constexpr int kQK = 32;    // elements per block of the 32-element quant types
+inline constexpr int kQK = 32;     // elements per block of the 32-element quant types
 inline constexpr int kQK_K = 256;  // elements per super-block of the K-quants and IQ4_XS
 
 }  // namespace shoptalk

@@ -11,8 +11,8 @@ namespace shoptalk::gguf {
 
 const char* value_type_name(ValueType type) {
   static constexpr const char* kNames[kValueTypeCount] = {
-      "uint8", "int8",  "uint16", "int16",  "uint32", "int32",  "float32",
-      "bool",  "string", "array", "uint64", "int64",  "float64"};
+      "uint8", "int8",   "uint16", "int16",  "uint32", "int32",  "float32",
+      "bool",  "string", "array",  "uint64", "int64",  "float64"};
   const auto i = static_cast<int32_t>(type);
   return i >= 0 && i < kValueTypeCount ? kNames[i] : "invalid";
 }
@@ -21,17 +21,22 @@ size_t value_type_size(ValueType type) {
   switch (type) {
     case ValueType::UINT8:
     case ValueType::INT8:
-    case ValueType::BOOL: return 1;
+    case ValueType::BOOL:
+      return 1;
     case ValueType::UINT16:
-    case ValueType::INT16: return 2;
+    case ValueType::INT16:
+      return 2;
     case ValueType::UINT32:
     case ValueType::INT32:
-    case ValueType::FLOAT32: return 4;
+    case ValueType::FLOAT32:
+      return 4;
     case ValueType::UINT64:
     case ValueType::INT64:
-    case ValueType::FLOAT64: return 8;
+    case ValueType::FLOAT64:
+      return 8;
     case ValueType::STRING:
-    case ValueType::ARRAY: return 0;
+    case ValueType::ARRAY:
+      return 0;
   }
   return 0;
 }
@@ -44,26 +49,40 @@ T load(const uint8_t* p) {
   return v;
 }
 
-uint64_t pad_to(uint64_t x, uint64_t alignment) { return (x + alignment - 1) / alignment * alignment; }
+uint64_t pad_to(uint64_t x, uint64_t alignment) {
+  return (x + alignment - 1) / alignment * alignment;
+}
 }  // namespace
 
 double KeyValue::number_at(uint64_t i) const {
   const ValueType t = is_array() ? element_type : type;
   const uint8_t* p = data + i * value_type_size(t);
   switch (t) {
-    case ValueType::UINT8: return load<uint8_t>(p);
-    case ValueType::INT8: return load<int8_t>(p);
-    case ValueType::UINT16: return load<uint16_t>(p);
-    case ValueType::INT16: return load<int16_t>(p);
-    case ValueType::UINT32: return load<uint32_t>(p);
-    case ValueType::INT32: return load<int32_t>(p);
-    case ValueType::FLOAT32: return load<float>(p);
-    case ValueType::BOOL: return load<uint8_t>(p) != 0;
-    case ValueType::UINT64: return static_cast<double>(load<uint64_t>(p));
-    case ValueType::INT64: return static_cast<double>(load<int64_t>(p));
-    case ValueType::FLOAT64: return load<double>(p);
+    case ValueType::UINT8:
+      return load<uint8_t>(p);
+    case ValueType::INT8:
+      return load<int8_t>(p);
+    case ValueType::UINT16:
+      return load<uint16_t>(p);
+    case ValueType::INT16:
+      return load<int16_t>(p);
+    case ValueType::UINT32:
+      return load<uint32_t>(p);
+    case ValueType::INT32:
+      return load<int32_t>(p);
+    case ValueType::FLOAT32:
+      return load<float>(p);
+    case ValueType::BOOL:
+      return load<uint8_t>(p) != 0;
+    case ValueType::UINT64:
+      return static_cast<double>(load<uint64_t>(p));
+    case ValueType::INT64:
+      return static_cast<double>(load<int64_t>(p));
+    case ValueType::FLOAT64:
+      return load<double>(p);
     case ValueType::STRING:
-    case ValueType::ARRAY: break;
+    case ValueType::ARRAY:
+      break;
   }
   return 0;
 }
@@ -74,15 +93,20 @@ class Parser {
   explicit Parser(GgufFile& out) : out_(out), base_(out.file_.data()), size_(out.file_.size()) {}
 
   Status run() {
-    if (size_ < 24) return fail(0, "header", "file is " + std::to_string(size_) + " bytes, shorter than the 24-byte header");
-    if (std::memcmp(base_, "GGUF", 4) != 0) return fail(0, "magic", "not a GGUF file (magic is not 'GGUF')");
+    if (size_ < 24)
+      return fail(0, "header",
+                  "file is " + std::to_string(size_) + " bytes, shorter than the 24-byte header");
+    if (std::memcmp(base_, "GGUF", 4) != 0)
+      return fail(0, "magic", "not a GGUF file (magic is not 'GGUF')");
     pos_ = 4;
     const uint32_t version = load<uint32_t>(base_ + 4);
     if ((version & 0xFFFFu) == 0 && version != 0)
-      return fail(4, "version", "file was written with the other byte order; only little-endian is supported");
+      return fail(4, "version",
+                  "file was written with the other byte order; only little-endian is supported");
     if (version == 1) return fail(4, "version", "GGUF v1 is no longer supported");
     if (version != 2 && version != 3)
-      return fail(4, "version", "unsupported version " + std::to_string(version) + " (2 and 3 are)");
+      return fail(4, "version",
+                  "unsupported version " + std::to_string(version) + " (2 and 3 are)");
     out_.version_ = version;
     const int64_t n_tensors = load<int64_t>(base_ + 8);
     const int64_t n_kv = load<int64_t>(base_ + 16);
@@ -90,9 +114,13 @@ class Parser {
     // Every KV record takes at least 8 + 1 + 4 + 1 bytes and every tensor record 8 + 1 + 4 + 4 + 8,
     // so counts above these bounds cannot fit; checking first bounds the reservations below.
     if (n_tensors < 0 || static_cast<uint64_t>(n_tensors) > remaining() / 25)
-      return fail(8, "n_tensors", "tensor count " + std::to_string(n_tensors) + " is impossible for a " + std::to_string(size_) + "-byte file");
+      return fail(8, "n_tensors",
+                  "tensor count " + std::to_string(n_tensors) + " is impossible for a " +
+                      std::to_string(size_) + "-byte file");
     if (n_kv < 0 || static_cast<uint64_t>(n_kv) > remaining() / 14)
-      return fail(16, "n_kv", "metadata count " + std::to_string(n_kv) + " is impossible for a " + std::to_string(size_) + "-byte file");
+      return fail(16, "n_kv",
+                  "metadata count " + std::to_string(n_kv) + " is impossible for a " +
+                      std::to_string(size_) + "-byte file");
 
     out_.metadata_.reserve(static_cast<size_t>(n_kv));
     for (int64_t i = 0; i < n_kv; ++i) ST_TRY(read_key_value(i));
@@ -112,7 +140,9 @@ class Parser {
 
   Status need(uint64_t n, const std::string& field) const {
     if (n > remaining())
-      return fail(pos_, field, "needs " + std::to_string(n) + " bytes but the file ends after " + std::to_string(remaining()));
+      return fail(pos_, field,
+                  "needs " + std::to_string(n) + " bytes but the file ends after " +
+                      std::to_string(remaining()));
     return {};
   }
 
@@ -127,9 +157,11 @@ class Parser {
   Result<std::string_view> read_string(const std::string& field) {
     const uint64_t at = pos_;
     ST_ASSIGN_OR_RETURN(const uint64_t len, read<uint64_t>(field + " length"));
-    if (len > kMaxStringLength) return fail(at, field, "string length " + std::to_string(len) + " exceeds 1 GiB");
+    if (len > kMaxStringLength)
+      return fail(at, field, "string length " + std::to_string(len) + " exceeds 1 GiB");
     if (len > remaining())
-      return fail(at, field, "string length " + std::to_string(len) + " runs past the end of the file");
+      return fail(at, field,
+                  "string length " + std::to_string(len) + " runs past the end of the file");
     std::string_view s(reinterpret_cast<const char*>(base_ + pos_), static_cast<size_t>(len));
     pos_ += len;
     return s;
@@ -138,7 +170,8 @@ class Parser {
   Result<ValueType> read_value_type(const std::string& field) {
     const uint64_t at = pos_;
     ST_ASSIGN_OR_RETURN(const int32_t t, read<int32_t>(field));
-    if (t < 0 || t >= kValueTypeCount) return fail(at, field, "invalid value type " + std::to_string(t));
+    if (t < 0 || t >= kValueTypeCount)
+      return fail(at, field, "invalid value type " + std::to_string(t));
     return static_cast<ValueType>(t);
   }
 
@@ -155,17 +188,21 @@ class Parser {
     if (kv.type == ValueType::ARRAY) {
       const uint64_t at = pos_;
       ST_ASSIGN_OR_RETURN(kv.element_type, read_value_type(field + " element type"));
-      if (kv.element_type == ValueType::ARRAY) return fail(at, field, "nested arrays are not supported");
+      if (kv.element_type == ValueType::ARRAY)
+        return fail(at, field, "nested arrays are not supported");
       const uint64_t count_at = pos_;
       ST_ASSIGN_OR_RETURN(kv.count, read<uint64_t>(field + " element count"));
       if (kv.count > kMaxArrayElements)
-        return fail(count_at, field, "array of " + std::to_string(kv.count) + " elements exceeds 2^30");
+        return fail(count_at, field,
+                    "array of " + std::to_string(kv.count) + " elements exceeds 2^30");
       scalar = kv.element_type;
     }
     if (scalar == ValueType::STRING) {
       // Each string needs at least its 8-byte length: check before reserving.
       if (kv.count > remaining() / 8)
-        return fail(pos_, field, std::to_string(kv.count) + " strings cannot fit in the remaining " + std::to_string(remaining()) + " bytes");
+        return fail(pos_, field,
+                    std::to_string(kv.count) + " strings cannot fit in the remaining " +
+                        std::to_string(remaining()) + " bytes");
       kv.strings.reserve(static_cast<size_t>(kv.count));
       for (uint64_t i = 0; i < kv.count; ++i) {
         ST_ASSIGN_OR_RETURN(auto s, read_string(field + " element " + std::to_string(i)));
@@ -174,7 +211,9 @@ class Parser {
     } else {
       const uint64_t elem = value_type_size(scalar);
       if (kv.count > remaining() / elem)
-        return fail(pos_, field, std::to_string(kv.count) + " values of " + std::to_string(elem) + " bytes run past the end of the file");
+        return fail(pos_, field,
+                    std::to_string(kv.count) + " values of " + std::to_string(elem) +
+                        " bytes run past the end of the file");
       kv.data = base_ + pos_;
       pos_ += kv.count * elem;
     }
@@ -187,10 +226,12 @@ class Parser {
     const KeyValue* kv = out_.find("general.alignment");
     if (!kv) return {};
     if (kv->type != ValueType::UINT32)
-      return fail(kv->offset, "general.alignment", std::string("must be uint32, is ") + value_type_name(kv->type));
+      return fail(kv->offset, "general.alignment",
+                  std::string("must be uint32, is ") + value_type_name(kv->type));
     const uint32_t a = load<uint32_t>(kv->data);
     if (a == 0 || (a & (a - 1)) != 0)
-      return fail(kv->offset, "general.alignment", std::to_string(a) + " is not a non-zero power of two");
+      return fail(kv->offset, "general.alignment",
+                  std::to_string(a) + " is not a non-zero power of two");
     out_.alignment_ = a;
     return {};
   }
@@ -202,8 +243,10 @@ class Parser {
     ST_ASSIGN_OR_RETURN(t.name, read_string(where + " name"));
     const std::string field = "tensor '" + std::string(t.name.substr(0, 64)) + "'";
     if (t.name.size() > kMaxTensorNameLength)
-      return fail(t.info_offset, field, "name is " + std::to_string(t.name.size()) + " bytes, the limit is 63");
-    if (out_.tensor_index_.count(t.name)) return fail(t.info_offset, field, "duplicate tensor name");
+      return fail(t.info_offset, field,
+                  "name is " + std::to_string(t.name.size()) + " bytes, the limit is 63");
+    if (out_.tensor_index_.count(t.name))
+      return fail(t.info_offset, field, "duplicate tensor name");
     const uint64_t dims_at = pos_;
     ST_ASSIGN_OR_RETURN(const uint32_t n_dims, read<uint32_t>(field + " n_dims"));
     if (n_dims > 4) return fail(dims_at, field, "n_dims " + std::to_string(n_dims) + " exceeds 4");
@@ -211,7 +254,10 @@ class Parser {
     for (uint32_t j = 0; j < n_dims; ++j) {
       const uint64_t at = pos_;
       ST_ASSIGN_OR_RETURN(t.ne[j], read<int64_t>(field + " ne[" + std::to_string(j) + "]"));
-      if (t.ne[j] <= 0) return fail(at, field, "dimension " + std::to_string(j) + " is " + std::to_string(t.ne[j]) + "; must be positive");
+      if (t.ne[j] <= 0)
+        return fail(at, field,
+                    "dimension " + std::to_string(j) + " is " + std::to_string(t.ne[j]) +
+                        "; must be positive");
     }
     const int64_t kMax = std::numeric_limits<int64_t>::max();
     if (kMax / t.ne[1] <= t.ne[0] || kMax / t.ne[2] <= t.ne[0] * t.ne[1] ||
@@ -222,9 +268,12 @@ class Parser {
     const QuantTypeInfo* info = quant_type_info(type_id);
     if (!info) return fail(type_at, field, "unknown ggml type id " + std::to_string(type_id));
     if (info->block_size == 0)
-      return fail(type_at, field, "ggml type id " + std::to_string(type_id) + " was removed from the format");
+      return fail(type_at, field,
+                  "ggml type id " + std::to_string(type_id) + " was removed from the format");
     if (t.ne[0] % info->block_size != 0)
-      return fail(dims_at, field, "row length " + std::to_string(t.ne[0]) + " is not a multiple of " + info->name + "'s block size " + std::to_string(info->block_size));
+      return fail(dims_at, field,
+                  "row length " + std::to_string(t.ne[0]) + " is not a multiple of " + info->name +
+                      "'s block size " + std::to_string(info->block_size));
     t.type = info->type;
     const uint64_t blocks = static_cast<uint64_t>(t.n_elements() / info->block_size);
     if (blocks > std::numeric_limits<uint64_t>::max() / static_cast<uint64_t>(info->type_size))
@@ -241,16 +290,23 @@ class Parser {
     if (!out_.tensors_.empty()) {
       data_start = pad_to(pos_, out_.alignment_);
       if (data_start > size_)
-        return fail(pos_, "data section", "aligned start " + std::to_string(data_start) + " is past the end of the file");
+        return fail(pos_, "data section",
+                    "aligned start " + std::to_string(data_start) + " is past the end of the file");
     }
     out_.data_offset_ = data_start;
     uint64_t expected = 0;
     for (TensorInfo& t : out_.tensors_) {
       const std::string field = "tensor '" + std::string(t.name) + "'";
       if (t.offset != expected)
-        return fail(t.info_offset, field, "data offset " + std::to_string(t.offset) + ", expected " + std::to_string(expected) + " (tensors must be stored in order, aligned, without gaps or overlap)");
+        return fail(t.info_offset, field,
+                    "data offset " + std::to_string(t.offset) + ", expected " +
+                        std::to_string(expected) +
+                        " (tensors must be stored in order, aligned, without gaps or overlap)");
       if (t.nbytes > size_ - data_start || t.offset > size_ - data_start - t.nbytes)
-        return fail(t.info_offset, field, "data [" + std::to_string(data_start + t.offset) + ", +" + std::to_string(t.nbytes) + ") runs past the end of the " + std::to_string(size_) + "-byte file");
+        return fail(t.info_offset, field,
+                    "data [" + std::to_string(data_start + t.offset) + ", +" +
+                        std::to_string(t.nbytes) + ") runs past the end of the " +
+                        std::to_string(size_) + "-byte file");
       t.data = base_ + data_start + t.offset;
       expected = t.offset + pad_to(t.nbytes, out_.alignment_);
     }
@@ -267,7 +323,8 @@ Result<GgufFile> GgufFile::open(const std::string& path) {
   ST_ASSIGN_OR_RETURN(MappedFile mapped, MappedFile::open(path));
   GgufFile f;
   f.file_ = std::move(mapped);
-  if (Status st = Parser(f).run(); !st) return Error(st.error().code(), path + ": " + st.error().message());
+  if (Status st = Parser(f).run(); !st)
+    return Error(st.error().code(), path + ": " + st.error().message());
   return f;
 }
 
@@ -290,9 +347,13 @@ const TensorInfo* GgufFile::find_tensor(std::string_view name) const {
 
 Result<const KeyValue*> GgufFile::typed(std::string_view key, ValueType type) const {
   const KeyValue* kv = find(key);
-  if (!kv) return Error(ErrorCode::kMalformedFile, "GGUF: missing metadata key '" + std::string(key) + "'");
+  if (!kv)
+    return Error(ErrorCode::kMalformedFile,
+                 "GGUF: missing metadata key '" + std::string(key) + "'");
   if (kv->type != type)
-    return Error(ErrorCode::kMalformedFile, "GGUF: metadata key '" + std::string(key) + "' has type " + value_type_name(kv->type) + ", expected " + value_type_name(type));
+    return Error(ErrorCode::kMalformedFile, "GGUF: metadata key '" + std::string(key) +
+                                                "' has type " + value_type_name(kv->type) +
+                                                ", expected " + value_type_name(type));
   return kv;
 }
 
@@ -326,10 +387,13 @@ Result<std::string_view> GgufFile::get_string(std::string_view key) const {
   return kv->strings[0];
 }
 
-Result<const std::vector<std::string_view>*> GgufFile::get_string_array(std::string_view key) const {
+Result<const std::vector<std::string_view>*> GgufFile::get_string_array(
+    std::string_view key) const {
   ST_ASSIGN_OR_RETURN(const KeyValue* kv, typed(key, ValueType::ARRAY));
   if (kv->element_type != ValueType::STRING)
-    return Error(ErrorCode::kMalformedFile, "GGUF: metadata key '" + std::string(key) + "' is an array of " + value_type_name(kv->element_type) + ", expected strings");
+    return Error(ErrorCode::kMalformedFile,
+                 "GGUF: metadata key '" + std::string(key) + "' is an array of " +
+                     value_type_name(kv->element_type) + ", expected strings");
   return &kv->strings;
 }
 
@@ -337,9 +401,13 @@ namespace {
 template <typename T>
 Result<std::vector<T>> numeric_array(const GgufFile& f, std::string_view key, ValueType element) {
   const KeyValue* kv = f.find(key);
-  if (!kv) return Error(ErrorCode::kMalformedFile, "GGUF: missing metadata key '" + std::string(key) + "'");
+  if (!kv)
+    return Error(ErrorCode::kMalformedFile,
+                 "GGUF: missing metadata key '" + std::string(key) + "'");
   if (!kv->is_array() || kv->element_type != element)
-    return Error(ErrorCode::kMalformedFile, "GGUF: metadata key '" + std::string(key) + "' must be an array of " + value_type_name(element));
+    return Error(ErrorCode::kMalformedFile, "GGUF: metadata key '" + std::string(key) +
+                                                "' must be an array of " +
+                                                value_type_name(element));
   std::vector<T> out(static_cast<size_t>(kv->count));
   if (!out.empty()) std::memcpy(out.data(), kv->data, out.size() * sizeof(T));
   return out;
@@ -356,7 +424,9 @@ Result<std::vector<float>> GgufFile::get_f32_array(std::string_view key) const {
 
 Result<uint32_t> GgufFile::get_uint(std::string_view key) const {
   const KeyValue* kv = find(key);
-  if (!kv) return Error(ErrorCode::kMalformedFile, "GGUF: missing metadata key '" + std::string(key) + "'");
+  if (!kv)
+    return Error(ErrorCode::kMalformedFile,
+                 "GGUF: missing metadata key '" + std::string(key) + "'");
   switch (kv->type) {
     case ValueType::UINT8:
     case ValueType::INT8:
@@ -368,11 +438,14 @@ Result<uint32_t> GgufFile::get_uint(std::string_view key) const {
     case ValueType::INT64: {
       const double v = kv->number_at(0);
       if (v < 0 || v > 4294967295.0)
-        return Error(ErrorCode::kMalformedFile, "GGUF: metadata key '" + std::string(key) + "' value is out of range");
+        return Error(ErrorCode::kMalformedFile,
+                     "GGUF: metadata key '" + std::string(key) + "' value is out of range");
       return static_cast<uint32_t>(v);
     }
     default:
-      return Error(ErrorCode::kMalformedFile, "GGUF: metadata key '" + std::string(key) + "' has type " + value_type_name(kv->type) + ", expected an integer");
+      return Error(ErrorCode::kMalformedFile, "GGUF: metadata key '" + std::string(key) +
+                                                  "' has type " + value_type_name(kv->type) +
+                                                  ", expected an integer");
   }
 }
 
@@ -388,7 +461,8 @@ Result<bool> GgufFile::get_bool_or(std::string_view key, bool fallback) const {
   return find(key) ? get_bool(key) : Result<bool>(fallback);
 }
 
-Result<std::string_view> GgufFile::get_string_or(std::string_view key, std::string_view fallback) const {
+Result<std::string_view> GgufFile::get_string_or(std::string_view key,
+                                                 std::string_view fallback) const {
   return find(key) ? get_string(key) : Result<std::string_view>(fallback);
 }
 

@@ -46,12 +46,12 @@ inline constexpr uint64_t kMaxArrayElements = uint64_t{1} << 30;
 // One metadata record, viewed in place.
 struct KeyValue {
   std::string_view key;
-  ValueType type;                  // ARRAY for arrays
-  ValueType element_type;          // arrays only (never ARRAY)
-  uint64_t count = 1;              // number of elements; 1 for a scalar
-  const uint8_t* data = nullptr;   // little-endian payload of scalars and numeric arrays
+  ValueType type;                         // ARRAY for arrays
+  ValueType element_type;                 // arrays only (never ARRAY)
+  uint64_t count = 1;                     // number of elements; 1 for a scalar
+  const uint8_t* data = nullptr;          // little-endian payload of scalars and numeric arrays
   std::vector<std::string_view> strings;  // the string, or the elements of a string array
-  uint64_t offset = 0;             // file offset of the record, for messages
+  uint64_t offset = 0;                    // file offset of the record, for messages
 
   bool is_array() const { return type == ValueType::ARRAY; }
   // Element i of a numeric scalar or array, widened; the caller checks the type first.
@@ -101,7 +101,8 @@ class GgufFile {
   // Any unsigned or signed integer scalar, range-checked into uint32 (lenient variant).
   Result<uint32_t> get_uint(std::string_view key) const;
 
-  // The same, but a missing key gives `fallback`; a present key of the wrong type is still an Error.
+  // The same, but a missing key gives `fallback`; a present key of the wrong type is still an
+  // Error.
   Result<uint32_t> get_u32_or(std::string_view key, uint32_t fallback) const;
   Result<float> get_f32_or(std::string_view key, float fallback) const;
   Result<bool> get_bool_or(std::string_view key, bool fallback) const;

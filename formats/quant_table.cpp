@@ -71,7 +71,9 @@ const QuantTypeInfo* quant_type_info(int32_t type_id) {
   return &kTable[type_id];
 }
 
-const QuantTypeInfo& quant_type_info(GgmlType type) { return kTable[static_cast<int>(type)]; }
+const QuantTypeInfo& quant_type_info(GgmlType type) {
+  return kTable[static_cast<int>(type)];
+}
 
 std::optional<GgmlType> quant_type_from_name(std::string_view name) {
   for (const QuantTypeInfo& info : kTable) {

@@ -19,9 +19,9 @@ using QuantizeRowFn = void (*)(const float* src, void* dst, int64_t n);
 
 struct QuantTypeInfo {
   GgmlType type;
-  const char* name;        // ggml's type_name ("q4_K", "f16", ...); nullptr for removed ids
-  int block_size;          // elements per block; 0 for removed ids (files using them are invalid)
-  int type_size;           // bytes per block
+  const char* name;  // ggml's type_name ("q4_K", "f16", ...); nullptr for removed ids
+  int block_size;    // elements per block; 0 for removed ids (files using them are invalid)
+  int type_size;     // bytes per block
   DequantizeRowFn dequantize_row;  // nullptr: shoptalk cannot read this type's values
   QuantizeRowFn quantize_row;      // nullptr: shoptalk cannot produce this type
 };

@@ -17,7 +17,9 @@ uint32_t load_qh(const uint8_t* qh) {
   return v;
 }
 
-void store_qh(uint8_t* qh, uint32_t v) { std::memcpy(qh, &v, sizeof v); }
+void store_qh(uint8_t* qh, uint32_t v) {
+  std::memcpy(qh, &v, sizeof v);
+}
 
 // The element of largest magnitude, sign kept (first one on ties).
 float signed_absmax(const float* x, int n) {
@@ -117,7 +119,8 @@ void quantize_row_q4_0(const float* src, void* dst, int64_t n) {
     b[i].d = fp32_to_fp16(d);
     for (int j = 0; j < kQK / 2; ++j) {
       const int lo = std::min(15, static_cast<int>(static_cast<int8_t>(src[j] * id + 8.5f)));
-      const int hi = std::min(15, static_cast<int>(static_cast<int8_t>(src[j + kQK / 2] * id + 8.5f)));
+      const int hi =
+          std::min(15, static_cast<int>(static_cast<int8_t>(src[j + kQK / 2] * id + 8.5f)));
       b[i].qs[j] = static_cast<uint8_t>(lo | (hi << 4));
     }
   }
@@ -133,8 +136,10 @@ void quantize_row_q4_1(const float* src, void* dst, int64_t n) {
     b[i].d = fp32_to_fp16(d);
     b[i].m = fp32_to_fp16(min);
     for (int j = 0; j < kQK / 2; ++j) {
-      const int lo = std::min(15, static_cast<int>(static_cast<int8_t>((src[j] - min) * id + 0.5f)));
-      const int hi = std::min(15, static_cast<int>(static_cast<int8_t>((src[j + kQK / 2] - min) * id + 0.5f)));
+      const int lo =
+          std::min(15, static_cast<int>(static_cast<int8_t>((src[j] - min) * id + 0.5f)));
+      const int hi =
+          std::min(15, static_cast<int>(static_cast<int8_t>((src[j + kQK / 2] - min) * id + 0.5f)));
       b[i].qs[j] = static_cast<uint8_t>(lo | (hi << 4));
     }
   }
@@ -149,7 +154,8 @@ void quantize_row_q5_0(const float* src, void* dst, int64_t n) {
     uint32_t qh = 0;
     for (int j = 0; j < kQK / 2; ++j) {
       const int lo = std::min(31, static_cast<int>(static_cast<int8_t>(src[j] * id + 16.5f)));
-      const int hi = std::min(31, static_cast<int>(static_cast<int8_t>(src[j + kQK / 2] * id + 16.5f)));
+      const int hi =
+          std::min(31, static_cast<int>(static_cast<int8_t>(src[j + kQK / 2] * id + 16.5f)));
       b[i].qs[j] = static_cast<uint8_t>((lo & 0x0F) | ((hi & 0x0F) << 4));
       qh |= static_cast<uint32_t>((lo & 0x10) >> 4) << j;
       qh |= static_cast<uint32_t>((hi & 0x10) >> 4) << (j + kQK / 2);
@@ -193,7 +199,8 @@ float quantize_block_q8(const float* x, int8_t* qs) {
 
 void quantize_row_q8_0(const float* src, void* dst, int64_t n) {
   auto* b = static_cast<BlockQ8_0*>(dst);
-  for (int64_t i = 0; i < n / kQK; ++i, src += kQK) b[i].d = fp32_to_fp16(quantize_block_q8(src, b[i].qs));
+  for (int64_t i = 0; i < n / kQK; ++i, src += kQK)
+    b[i].d = fp32_to_fp16(quantize_block_q8(src, b[i].qs));
 }
 
 void quantize_row_q8_1(const float* src, void* dst, int64_t n) {

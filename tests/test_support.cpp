@@ -12,7 +12,9 @@ namespace shoptalk::test {
 namespace fs = std::filesystem;
 
 namespace {
-std::vector<fs::path> roots() { return {fs::path(SHOPTALK_SHARED_DIR), fs::path(SHOPTALK_TEST_DATA_DIR)}; }
+std::vector<fs::path> roots() {
+  return {fs::path(SHOPTALK_SHARED_DIR), fs::path(SHOPTALK_TEST_DATA_DIR)};
+}
 }  // namespace
 
 std::optional<std::string> find_reference(const std::string& relative) {
@@ -23,7 +25,8 @@ std::optional<std::string> find_reference(const std::string& relative) {
   return std::nullopt;
 }
 
-std::vector<std::string> list_reference(const std::string& relative_dir, const std::string& suffix) {
+std::vector<std::string> list_reference(const std::string& relative_dir,
+                                        const std::string& suffix) {
   for (const fs::path& root : roots()) {
     const fs::path dir = root / relative_dir;
     if (!fs::is_directory(dir)) continue;
