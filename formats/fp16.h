@@ -40,8 +40,8 @@ inline uint16_t fp32_to_fp16(float f) {
   if (abs > 0x7F800000u) return static_cast<uint16_t>(sign | 0x7E00u | ((abs >> 13) & 0x3FFu));
   if (abs >= 0x477FF000u) return static_cast<uint16_t>(sign | 0x7C00u);  // rounds to >= 65520
   if (abs < 0x38800000u) {
-    // Result is subnormal or zero: scale so that one half-ulp step is 1 and round.
-    const int shift = 113 - static_cast<int>(abs >> 23);
+    // Result is subnormal or zero: a count of 2^-24 steps, mant * 2^(exp - 126), rounded.
+    const int shift = 126 - static_cast<int>(abs >> 23);
     if (shift > 24) return sign;
     const uint32_t mant = (abs & 0x7FFFFFu) | 0x800000u;
     const uint32_t halfway = 1u << (shift - 1);
