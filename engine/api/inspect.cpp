@@ -1,8 +1,9 @@
 // shoptalk::inspect_file: the GGUF container rendered for people and scripts.
 #include <algorithm>
 #include <cstdio>
-#include <map>
 
+#include "engine/api/model_info.h"
+#include "engine/model/model.h"
 #include "formats/gguf.h"
 #include "formats/quant_table.h"
 #include "formats/try.h"
@@ -76,19 +77,25 @@ Result<FileSummary> inspect_file(const std::string& path) {
   s.file_size = file.file().size();
   s.alignment = file.alignment();
   for (const KeyValue& kv : file.metadata()) s.metadata.push_back(summarize(kv));
-  std::map<std::string, uint64_t> per_type;
   for (const gguf::TensorInfo& t : file.tensors()) {
     TensorSummary ts;
     ts.name = std::string(t.name);
     ts.type = quant_type_info(t.type).name;
     ts.shape.assign(t.ne, t.ne + std::max(t.n_dims, 1));
     ts.bytes = t.nbytes;
-    per_type[ts.type] += t.nbytes;
     s.tensor_bytes += t.nbytes;
     s.tensors.push_back(std::move(ts));
   }
-  s.type_bytes.assign(per_type.begin(), per_type.end());
-  s.architecture = std::string(file.get_string_or("general.architecture", "").value());
+  s.type_bytes = api::bytes_per_type(file);
+  s.architecture = std::string(file.get_string_or("general.architecture", "").value_or(""));
+  // The model as the loader sees it: supported with these hyper-parameters, or why not.
+  auto header = engine::read_model_header(file);
+  s.model_supported = header.ok();
+  if (header) {
+    s.model = api::describe_model(file, *header->first, header->second);
+  } else {
+    s.model_error = header.error().message();
+  }
   return s;
 }
 

@@ -48,7 +48,7 @@ void print_text(const std::string& path, const FileSummary& s, const std::string
 }
 
 void print_json(const std::string& path, const FileSummary& s, const std::string& isa) {
-  JsonWriter j(stdout);
+  json::JsonWriter j(stdout);
   j.begin_object().field("file", path).field("version", s.version).field("file_size", s.file_size);
   j.field("alignment", s.alignment).field("isa", isa).field("architecture", s.architecture);
   j.field("supported", s.model_supported);

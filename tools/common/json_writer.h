@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace shoptalk::cli {
+namespace shoptalk::json {
 
 class JsonWriter {
  public:
@@ -95,4 +95,4 @@ class JsonWriter {
   bool after_key_ = false;
 };
 
-}  // namespace shoptalk::cli
+}  // namespace shoptalk::json
