@@ -57,6 +57,8 @@ class [[nodiscard]] Result {
   const T& operator*() const& { return value(); }
 
   const Error& error() const { return *std::get_if<1>(&state_); }
+  // The value, or `fallback` when this holds an Error.
+  T value_or(T fallback) const& { return ok() ? value() : std::move(fallback); }
 
  private:
   std::variant<T, Error> state_;

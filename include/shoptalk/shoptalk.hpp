@@ -89,9 +89,9 @@ class Model {
   bool is_end_of_generation(Token token) const;
 
   struct Impl;
-  const Impl& impl() const { return *impl_; }
 
  private:
+  friend class Session;
   explicit Model(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
   std::shared_ptr<const Impl> impl_;
 };

@@ -1,0 +1,163 @@
+// shoptalk::Model: load (from a path or caller memory), the memory plan, tokenizer access.
+#include <thread>
+
+#include "engine/api/impl.h"
+#include "engine/api/model_info.h"
+#include "engine/model/memory.h"
+#include "formats/try.h"
+
+namespace shoptalk {
+
+namespace api {
+GgmlType kv_ggml_type(KvType type) {
+  switch (type) {
+    case KvType::kQ8_0:
+      return GgmlType::Q8_0;
+    case KvType::kQ4_0:
+      return GgmlType::Q4_0;
+    case KvType::kF16:
+      break;
+  }
+  return GgmlType::F16;
+}
+
+uint32_t default_context(const engine::HParams& hp, int requested) {
+  if (requested > 0) return static_cast<uint32_t>(requested);
+  return std::min<uint32_t>(hp.n_ctx_train, 4096);
+}
+}  // namespace api
+
+const char* kv_type_name(KvType type) {
+  switch (type) {
+    case KvType::kQ8_0:
+      return "q8_0";
+    case KvType::kQ4_0:
+      return "q4_0";
+    case KvType::kF16:
+      break;
+  }
+  return "f16";
+}
+
+Result<KvType> kv_type_from_name(std::string_view name) {
+  for (KvType t : {KvType::kF16, KvType::kQ8_0, KvType::kQ4_0})
+    if (name == kv_type_name(t)) return t;
+  return Error(ErrorCode::kInvalidArgument,
+               "unknown KV cache type '" + std::string(name) + "' (f16, q8_0 or q4_0)");
+}
+
+namespace {
+constexpr uint32_t kBatch = 512;
+
+MemoryPlan to_plan(const engine::MemoryReport& r) {
+  return {r.weights, r.kv_cache, r.scratch};
+}
+
+Status check_options(const ModelOptions& options) {
+  if (options.threads < 0 || options.threads > 1024)
+    return Error(ErrorCode::kInvalidArgument, "threads must be between 0 and 1024");
+  if (options.context < 0)
+    return Error(ErrorCode::kInvalidArgument, "context must not be negative");
+  return {};
+}
+
+Result<MemoryPlan> plan_for(const gguf::GgufFile& file, const ModelOptions& options) {
+  ST_ASSIGN_OR_RETURN(auto header, engine::read_model_header(file));
+  const uint32_t n_ctx = api::default_context(header.second, options.context);
+  ST_ASSIGN_OR_RETURN(engine::MemoryReport report,
+                      engine::plan_memory(file, n_ctx, api::kv_ggml_type(options.kv_type), kBatch));
+  return to_plan(report);
+}
+
+Result<Model::Impl> load_vocab_only(gguf::GgufFile file, const ModelOptions& options) {
+  Model::Impl impl;
+  impl.options = options;
+  ST_ASSIGN_OR_RETURN(engine::Tokenizer tokenizer, engine::Tokenizer::from_gguf(file));
+  impl.info.architecture = std::string(file.get_string_or("general.architecture", "").value_or(""));
+  impl.info.name = std::string(file.get_string_or("general.name", "").value_or(""));
+  impl.info.n_vocab = tokenizer.n_vocab();
+  impl.info.bos = tokenizer.bos_id();
+  impl.info.eos = tokenizer.eos_id();
+  impl.tokenizer = std::move(tokenizer);
+  impl.vocab_file = std::move(file);
+  return impl;
+}
+
+Result<Model::Impl> load_full(gguf::GgufFile file, const ModelOptions& options) {
+  ST_ASSIGN_OR_RETURN(const MemoryPlan plan, plan_for(file, options));
+  if (options.memory_budget > 0 && plan.total() > options.memory_budget)
+    return Error(ErrorCode::kBudgetExceeded,
+                 "model needs " + std::to_string(plan.total() >> 20) + " MiB (weights " +
+                     std::to_string(plan.weights >> 20) + ", KV cache " +
+                     std::to_string(plan.kv_cache >> 20) + ", scratch " +
+                     std::to_string(plan.scratch >> 20) + ") but the budget is " +
+                     std::to_string(options.memory_budget >> 20) + " MiB");
+  ST_ASSIGN_OR_RETURN(const kernels::Isa isa, kernels::isa_from_env());
+  ST_ASSIGN_OR_RETURN(const kernels::KernelTable* table, kernels::kernels_for(isa));
+  engine::LoadOptions load_options;
+  load_options.kernels = table;
+  Model::Impl impl;
+  impl.options = options;
+  impl.memory = plan;
+  ST_ASSIGN_OR_RETURN(impl.model, engine::Model::from_gguf(std::move(file), load_options));
+  ST_ASSIGN_OR_RETURN(engine::Tokenizer tokenizer,
+                      engine::Tokenizer::from_gguf(impl.model->file()));
+  impl.tokenizer = std::move(tokenizer);
+  impl.info = api::describe_model(impl.model->file(), impl.model->arch(), impl.model->hparams());
+  return impl;
+}
+
+Result<Model::Impl> load_impl(gguf::GgufFile file, const ModelOptions& options) {
+  ST_TRY(check_options(options));
+  return options.vocab_only ? load_vocab_only(std::move(file), options)
+                            : load_full(std::move(file), options);
+}
+}  // namespace
+
+Result<Model> Model::load(const std::string& path, const ModelOptions& options) {
+  ST_ASSIGN_OR_RETURN(gguf::GgufFile file, gguf::GgufFile::open(path));
+  auto impl = load_impl(std::move(file), options);
+  if (!impl) return Error(impl.error().code(), path + ": " + impl.error().message());
+  return Model(std::make_shared<const Impl>(std::move(impl).value()));
+}
+
+Result<Model> Model::load_from_memory(const void* data, size_t size, const ModelOptions& options) {
+  ST_ASSIGN_OR_RETURN(gguf::GgufFile file, gguf::GgufFile::from_memory(data, size));
+  ST_ASSIGN_OR_RETURN(Impl impl, load_impl(std::move(file), options));
+  return Model(std::make_shared<const Impl>(std::move(impl)));
+}
+
+Result<MemoryPlan> Model::plan(const std::string& path, const ModelOptions& options) {
+  ST_TRY(check_options(options));
+  ST_ASSIGN_OR_RETURN(gguf::GgufFile file, gguf::GgufFile::open(path));
+  return plan_for(file, options);
+}
+
+const ModelInfo& Model::info() const {
+  return impl_->info;
+}
+const ModelOptions& Model::options() const {
+  return impl_->options;
+}
+MemoryPlan Model::memory() const {
+  return impl_->memory;
+}
+
+const char* Model::isa() const {
+  return impl_->model ? kernels::isa_name(impl_->model->kernels().isa) : "none";
+}
+
+Result<std::vector<Token>> Model::tokenize(std::string_view text, bool add_special,
+                                           bool parse_special) const {
+  return impl_->tokenizer->tokenize(text, add_special, parse_special);
+}
+
+Result<std::string> Model::detokenize(const std::vector<Token>& tokens, bool special) const {
+  return impl_->tokenizer->detokenize(tokens, special);
+}
+
+bool Model::is_end_of_generation(Token token) const {
+  return impl_->tokenizer->is_eog(token);
+}
+
+}  // namespace shoptalk

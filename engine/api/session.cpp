@@ -1,0 +1,51 @@
+// shoptalk::Session: a conversation's KV cache and position on a shared Model.
+#include <thread>
+
+#include "engine/api/impl.h"
+#include "formats/try.h"
+
+namespace shoptalk {
+
+Result<Session> Session::create(const Model& model, const SessionOptions& options) {
+  const Model::Impl& m = *model.impl_;
+  if (!m.model)
+    return Error(ErrorCode::kInvalidArgument,
+                 "the model was loaded with vocab_only; it cannot run");
+  if (options.context < 0 || options.threads < 0 || options.threads > 1024)
+    return Error(ErrorCode::kInvalidArgument, "session context and threads must not be negative");
+  engine::SessionOptions so;
+  so.n_ctx = api::default_context(m.model->hparams(),
+                                  options.context > 0 ? options.context : m.options.context);
+  so.kv_type = api::kv_ggml_type(options.kv_type_from_model ? m.options.kv_type : options.kv_type);
+  const int threads = options.threads > 0 ? options.threads : m.options.threads;
+  so.n_threads =
+      threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  auto impl = std::make_unique<Impl>();
+  impl->model = model.impl_;
+  ST_ASSIGN_OR_RETURN(impl->session, engine::Session::create(m.model, so));
+  return Session(std::move(impl));
+}
+
+Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Session::Session(Session&&) noexcept = default;
+Session& Session::operator=(Session&&) noexcept = default;
+Session::~Session() = default;
+
+Result<std::vector<float>> Session::eval(const std::vector<Token>& tokens, bool all_logits) {
+  ST_ASSIGN_OR_RETURN(const engine::Logits logits,
+                      impl_->session->eval(tokens, all_logits ? engine::LogitsWanted::kAll
+                                                              : engine::LogitsWanted::kLast));
+  return std::vector<float>(logits.data, logits.data + logits.n_rows * logits.n_vocab);
+}
+
+int Session::position() const {
+  return static_cast<int>(impl_->session->position());
+}
+int Session::context() const {
+  return static_cast<int>(impl_->session->n_ctx());
+}
+void Session::reset() {
+  impl_->session->reset();
+}
+
+}  // namespace shoptalk

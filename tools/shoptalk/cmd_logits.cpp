@@ -1,0 +1,60 @@
+// `shoptalk logits MODEL --tokens "ID ..." --out FILE [--mode prefill|decode]`: the logits of
+// every position as float32 little-endian rows [n_tokens][n_vocab] (the reference files' layout).
+#include <cstdio>
+#include <memory>
+
+#include "commands.h"
+#include "model_flags.h"
+#include "token_list.h"
+
+namespace shoptalk::cli {
+
+namespace {
+struct LogitsArgs {
+  ModelFlags model;
+  std::string tokens;
+  std::string out;
+  std::string mode = "prefill";
+};
+
+Result<std::vector<float>> compute(Session& session, const std::vector<Token>& tokens,
+                                   bool prefill) {
+  if (prefill) return session.eval(tokens, /*all_logits=*/true);
+  std::vector<float> rows;
+  for (Token t : tokens) {
+    auto row = session.eval({t});
+    if (!row) return row.error();
+    rows.insert(rows.end(), row->begin(), row->end());
+  }
+  return rows;
+}
+
+int run_logits(const LogitsArgs& a) {
+  auto tokens = parse_token_list(a.tokens);
+  if (!tokens) return report(tokens.error());
+  auto model = a.model.load();
+  if (!model) return report(model.error());
+  auto session = Session::create(*model);
+  if (!session) return report(session.error());
+  auto logits = compute(*session, *tokens, a.mode == "prefill");
+  if (!logits) return report(logits.error());
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(a.out.c_str(), "wb"), std::fclose);
+  if (!f || std::fwrite(logits->data(), sizeof(float), logits->size(), f.get()) != logits->size())
+    return report(Error(ErrorCode::kIo, "cannot write '" + a.out + "'"));
+  return 0;
+}
+}  // namespace
+
+void register_logits(CLI::App& app, CommandRunner& run) {
+  auto args = std::make_shared<LogitsArgs>();
+  CLI::App* cmd =
+      app.add_subcommand("logits", "Write the logits of every token position (float32 rows)");
+  args->model.add_to(*cmd);
+  cmd->add_option("--tokens", args->tokens, "Token ids, space separated")->required();
+  cmd->add_option("--out", args->out, "Output file")->required();
+  cmd->add_option("--mode", args->mode, "prefill: one batch; decode: one token at a time")
+      ->check(CLI::IsMember({"prefill", "decode"}));
+  cmd->callback([args, &run] { run = [args] { return run_logits(*args); }; });
+}
+
+}  // namespace shoptalk::cli

@@ -1,0 +1,23 @@
+#include "model_flags.h"
+
+namespace shoptalk::cli {
+
+void ModelFlags::add_to(CLI::App& cmd) {
+  cmd.add_option("model", path, "GGUF model file")->required();
+  cmd.add_option("-t,--threads", threads, "Threads (0 = every core)")->check(CLI::Range(0, 1024));
+  cmd.add_option("-c,--ctx-size", context, "Context size in tokens (0 = min(training, 4096))")
+      ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--ctk,--cache-type-k", cache_type, "KV cache type: f16, q8_0 or q4_0");
+}
+
+Result<Model> ModelFlags::load() const {
+  auto kv = kv_type_from_name(cache_type);
+  if (!kv) return kv.error();
+  ModelOptions options;
+  options.threads = threads;
+  options.context = context;
+  options.kv_type = *kv;
+  return Model::load(path, options);
+}
+
+}  // namespace shoptalk::cli
