@@ -33,7 +33,7 @@ struct ModelOptions {
   int context = 0;                // default session context; 0 = min(training context, 4096)
   KvType kv_type = KvType::kF16;  // default session KV cache type
   bool vocab_only = false;        // load the tokenizer only (no tensors are read)
-  uint64_t memory_budget = 0;     // bytes; a load whose memory plan exceeds it is refused (0 = none)
+  uint64_t memory_budget = 0;  // bytes; a load whose memory plan exceeds it is refused (0 = none)
 };
 
 // Bytes a model needs, by category, for one session of the given context.
@@ -62,6 +62,9 @@ struct ModelInfo {
   Token bos = -1;  // -1: none
   Token eos = -1;
   uint64_t n_params = 0;
+  // Weight bytes one decode step reads: every matrix, with the embedding table counted only
+  // when it doubles as the output projection (tied embeddings).
+  uint64_t weight_bytes_per_token = 0;
   // Tensor bytes per ggml type name ("q4_K" -> bytes), sorted by type name: the quant mix.
   std::vector<std::pair<std::string, uint64_t>> type_bytes;
 };
@@ -71,14 +74,15 @@ class Model {
   static Result<Model> load(const std::string& path, const ModelOptions& options = {});
   // Loads from a GGUF image in caller memory, which must stay valid and unchanged while the
   // model (or any session on it) is alive.
-  static Result<Model> load_from_memory(const void* data, size_t size, const ModelOptions& options = {});
+  static Result<Model> load_from_memory(const void* data, size_t size,
+                                        const ModelOptions& options = {});
   // What load() would need, computed from the file's header without loading it.
   static Result<MemoryPlan> plan(const std::string& path, const ModelOptions& options = {});
 
   const ModelInfo& info() const;
   const ModelOptions& options() const;
-  MemoryPlan memory() const;   // measured after load: resident weights + one default session
-  const char* isa() const;     // the kernel ISA level in use ("avx2", "neon", "scalar", ...)
+  MemoryPlan memory() const;  // measured after load: resident weights + one default session
+  const char* isa() const;    // the kernel ISA level in use ("avx2", "neon", "scalar", ...)
 
   // Text to tokens. add_special adds BOS/EOS where the vocabulary asks for them; parse_special
   // turns special-token text (e.g. "<|im_start|>") into those tokens.
@@ -157,6 +161,10 @@ struct FileSummary {
 };
 
 Result<FileSummary> inspect_file(const std::string& path);
+
+// DRAM read bandwidth in bytes per second, measured with `threads` threads (0 = every core)
+// streaming a buffer of `bytes` (best of a few passes): the physical limit of decode speed.
+Result<double> measure_read_bandwidth(int threads, uint64_t bytes = uint64_t{1} << 30);
 
 // The kernel ISA level this process uses (SHOPTALK_ISA or the best the CPU supports), or the
 // error SHOPTALK_ISA names.
