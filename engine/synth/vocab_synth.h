@@ -1,0 +1,36 @@
+// A byte-level BPE vocabulary in the layout of a family's real one (spec: tokenizer-and-chat.md
+// §1, §7): the 256 single-byte tokens in GPT-2 order, distinct filler words (the first few
+// reachable through valid merges), and the family's special tokens at their real ids, with
+// [PAD<id>] or reserved entries where the real vocabulary pads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "shoptalk/result.hpp"
+
+namespace shoptalk::synth {
+
+// tokenizer.ggml.token_type values.
+enum TokenType : int32_t {
+  kTokenNormal = 1,
+  kTokenControl = 3,
+  kTokenUserDefined = 4,
+  kTokenUnused = 5,
+};
+
+struct SynthVocab {
+  std::string pre;  // tokenizer.ggml.pre
+  std::vector<std::string> tokens;
+  std::vector<int32_t> types;
+  std::vector<std::string> merges;
+  int32_t bos = -1, eos = -1, pad = -1, unk = -1;  // -1: not written
+  bool add_bos = false;
+};
+
+// The vocabulary of n_vocab tokens for an architecture; an Error when n_vocab is too small to hold
+// the byte tokens and the family's special tokens.
+Result<SynthVocab> synthesize_vocab(const std::string& architecture, int64_t n_vocab);
+
+}  // namespace shoptalk::synth
