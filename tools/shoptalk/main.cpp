@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "shoptalk 0.1.0");
   CommandRunner run;
   register_inspect(app, run);
+  register_synth(app, run);
   register_logits(app, run);
   register_generate(app, run);
   register_tokenize(app, run);
