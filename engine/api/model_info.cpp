@@ -34,8 +34,11 @@ ModelInfo describe_model(const gguf::GgufFile& file, const engine::ArchSpec& spe
   };
   info.bos = token_id("tokenizer.ggml.bos_token_id");
   info.eos = token_id("tokenizer.ggml.eos_token_id");
-  for (const gguf::TensorInfo& t : file.tensors())
+  const bool tied = file.find_tensor(spec.tensors.output) == nullptr;
+  for (const gguf::TensorInfo& t : file.tensors()) {
     info.n_params += static_cast<uint64_t>(t.n_elements());
+    if (tied || t.name != spec.tensors.token_embd) info.weight_bytes_per_token += t.nbytes;
+  }
   info.type_bytes = bytes_per_type(file);
   return info;
 }
