@@ -1,0 +1,283 @@
+#include "engine/chat/chat_template.h"
+
+#include <algorithm>
+#include <ctime>
+
+#include "formats/try.h"
+
+namespace shoptalk::engine {
+
+namespace {
+
+constexpr std::string_view kImStart = "<|im_start|>";
+constexpr std::string_view kImEnd = "<|im_end|>";
+
+constexpr std::string_view kSmolLM2System =
+    "You are a helpful AI assistant named SmolLM, trained by Hugging Face";
+constexpr std::string_view kSmolLM3Persona =
+    "You are a helpful AI assistant named SmolLM, trained by Hugging Face.";
+constexpr std::string_view kSmolLM3ThinkPersona =
+    "You are a helpful AI assistant named SmolLM, trained by Hugging Face. Your role as an "
+    "assistant involves thoroughly exploring questions through a systematic thinking process "
+    "before providing the final precise and accurate solutions. This requires engaging in a "
+    "comprehensive cycle of analysis, summarizing, exploration, reassessment, reflection, "
+    "backtracking, and iteration to develop well-considered thinking process. Please structure "
+    "your response into two main sections: Thought and Solution using the specified format: "
+    "<think> Thought section </think> Solution section. In the Thought section, detail your "
+    "reasoning process in steps. Each step should include detailed considerations such as "
+    "analysing questions, summarizing relevant findings, brainstorming new ideas, verifying the "
+    "accuracy of the current steps, refining any errors, and revisiting previous steps. In the "
+    "Solution section, based on various attempts, explorations, and reflections from the Thought "
+    "section, systematically present the final solution that you deem correct. The Solution "
+    "section should be logical, accurate, and concise and detail necessary steps needed to reach "
+    "the conclusion.";
+
+bool contains(std::string_view s, std::string_view what) {
+  return s.find(what) != std::string_view::npos;
+}
+bool starts_with(std::string_view s, std::string_view p) {
+  return s.substr(0, p.size()) == p;
+}
+bool ends_with(std::string_view s, std::string_view p) {
+  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
+}
+
+// Python's str.lstrip("\n"), rstrip("\n"), strip("\n") and rstrip().
+std::string_view lstrip_newlines(std::string_view s) {
+  while (!s.empty() && s.front() == '\n') s.remove_prefix(1);
+  return s;
+}
+std::string_view rstrip_newlines(std::string_view s) {
+  while (!s.empty() && s.back() == '\n') s.remove_suffix(1);
+  return s;
+}
+std::string_view rstrip_space(std::string_view s) {
+  while (!s.empty() && std::string_view(" \t\n\r\v\f").find(s.back()) != std::string_view::npos)
+    s.remove_suffix(1);
+  return s;
+}
+std::string replace_all(std::string s, std::string_view what) {
+  for (size_t p = s.find(what); p != std::string::npos; p = s.find(what, p))
+    s.erase(p, what.size());
+  return s;
+}
+
+void chatml_turn(std::string& out, std::string_view role, std::string_view content) {
+  out.append(kImStart).append(role).append("\n").append(content).append(kImEnd).append("\n");
+}
+
+std::string today() {
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  char buf[64];
+  const size_t n = std::strftime(buf, sizeof(buf), "%d %B %Y", &local);
+  return std::string(buf, n);
+}
+
+std::string render_qwen3(const std::vector<ChatMessage>& messages, const ChatOptions& options) {
+  std::string out;
+  const size_t n = messages.size();
+  if (n > 0 && messages[0].role == "system") chatml_turn(out, "system", messages[0].content);
+  // The last user message that is not a wrapped tool response.
+  size_t last_query = n - 1;
+  for (size_t i = n; i-- > 0;) {
+    const std::string& c = messages[i].content;
+    if (messages[i].role == "user" &&
+        !(starts_with(c, "<tool_response>") && ends_with(c, "</tool_response>"))) {
+      last_query = i;
+      break;
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const ChatMessage& m = messages[i];
+    if (m.role == "user" || (m.role == "system" && i != 0)) {
+      chatml_turn(out, m.role, m.content);
+      continue;
+    }
+    if (m.role != "assistant") continue;
+    std::string_view content = m.content;
+    std::string_view reasoning;
+    if (contains(content, "</think>")) {
+      std::string_view before = rstrip_newlines(content.substr(0, content.find("</think>")));
+      const size_t open = before.rfind("<think>");
+      if (open != std::string_view::npos) before = before.substr(open + 7);
+      reasoning = lstrip_newlines(before);
+      content = lstrip_newlines(content.substr(content.rfind("</think>") + 8));
+    }
+    out.append(kImStart).append("assistant\n");
+    if (i > last_query && (i == n - 1 || !reasoning.empty())) {
+      out.append("<think>\n")
+          .append(lstrip_newlines(rstrip_newlines(reasoning)))
+          .append("\n</think>\n\n")
+          .append(lstrip_newlines(content));
+    } else {
+      out.append(content);
+    }
+    out.append(kImEnd).append("\n");
+  }
+  if (options.add_generation_prompt) {
+    out.append(kImStart).append("assistant\n");
+    if (!options.enable_thinking) out.append("<think>\n\n</think>\n\n");
+  }
+  return out;
+}
+
+std::string render_phi4(const std::vector<ChatMessage>& messages, const ChatOptions& options) {
+  std::string out;
+  for (const ChatMessage& m : messages)
+    out.append("<|").append(m.role).append("|>").append(m.content).append("<|end|>");
+  out.append(options.add_generation_prompt ? "<|assistant|>" : "<|endoftext|>");
+  return out;
+}
+
+std::string render_chatml(const std::vector<ChatMessage>& messages, const ChatOptions& options,
+                          bool smollm2_default_system) {
+  std::string out;
+  if (smollm2_default_system && !messages.empty() && messages[0].role != "system")
+    chatml_turn(out, "system", kSmolLM2System);
+  for (const ChatMessage& m : messages) chatml_turn(out, m.role, m.content);
+  if (options.add_generation_prompt) out.append(kImStart).append("assistant\n");
+  return out;
+}
+
+std::string render_smollm3(const std::vector<ChatMessage>& messages, const ChatOptions& options) {
+  bool think = options.enable_thinking;
+  std::string system, custom;
+  if (!messages.empty() && messages[0].role == "system") {
+    system = messages[0].content;
+    if (contains(system, "/no_think"))
+      think = false;
+    else if (contains(system, "/think"))
+      think = true;
+    custom = std::string(rstrip_space(replace_all(replace_all(system, "/no_think"), "/think")));
+  }
+  const std::string_view mode = think ? "/think" : "/no_think";
+  std::string out;
+  if (contains(system, "/system_override")) {
+    chatml_turn(out, "system", rstrip_space(replace_all(custom, "/system_override")));
+  } else {
+    const std::string date = options.date_override.empty() ? today() : options.date_override;
+    out.append(kImStart)
+        .append("system\n## Metadata\n\nKnowledge Cutoff Date: June 2025\nToday Date: ")
+        .append(date)
+        .append("\nReasoning Mode: ")
+        .append(mode)
+        .append("\n\n## Custom Instructions\n\n")
+        .append(!custom.empty() ? std::string_view(custom)
+                                : (think ? kSmolLM3ThinkPersona : kSmolLM3Persona))
+        .append("\n\n")
+        .append(kImEnd)
+        .append("\n");
+  }
+  for (const ChatMessage& m : messages) {
+    if (m.role == "user") {
+      chatml_turn(out, "user", m.content);
+    } else if (m.role == "assistant") {
+      out.append(kImStart).append("assistant\n");
+      if (!think) out.append("<think>\n\n</think>\n");
+      out.append(lstrip_newlines(m.content)).append(kImEnd).append("\n");
+    }
+  }
+  if (options.add_generation_prompt) {
+    out.append(kImStart).append("assistant\n");
+    if (!think) out.append("<think>\n\n</think>\n");
+  }
+  return out;
+}
+
+// Phi-4-mini writes <|role|>content<|end|> with no newlines; Phi-3's templates put a newline
+// (a literal one or a Jinja "\n") after the role tags.
+bool has_newline(std::string_view tmpl) {
+  return contains(tmpl, "\n") || contains(tmpl, "\\n");
+}
+
+}  // namespace
+
+const char* chat_family_name(ChatFamily family) {
+  switch (family) {
+    case ChatFamily::kQwen3:
+      return "qwen3";
+    case ChatFamily::kPhi4:
+      return "phi4-mini";
+    case ChatFamily::kSmolLM2:
+      return "smollm2";
+    case ChatFamily::kSmolLM3:
+      return "smollm3";
+    case ChatFamily::kChatML:
+      return "chatml";
+  }
+  return "unknown";
+}
+
+Result<ChatFamily> detect_chat_family(std::string_view architecture, std::string_view tmpl,
+                                      const Tokenizer& tokenizer) {
+  if (!tmpl.empty()) {
+    const bool chatml = contains(tmpl, kImStart);
+    if (chatml && (contains(tmpl, "Knowledge Cutoff Date") ||
+                   contains(tmpl, "custom_instructions") || contains(tmpl, "/no_think")))
+      return ChatFamily::kSmolLM3;
+    if (chatml && contains(tmpl, "</think>")) return ChatFamily::kQwen3;
+    if (chatml && contains(tmpl, kSmolLM2System)) return ChatFamily::kSmolLM2;
+    if (!chatml && contains(tmpl, "<|assistant|>") && contains(tmpl, "<|end|>") &&
+        !has_newline(tmpl))
+      return ChatFamily::kPhi4;
+    return Error(ErrorCode::kUnsupported,
+                 "unrecognized chat template (architecture '" + std::string(architecture) +
+                     "'; supported: Qwen3, Phi-4-mini, SmolLM2, SmolLM3); choose a ChatFamily "
+                     "explicitly to render it anyway");
+  }
+  if (architecture == "qwen3" || architecture == "qwen3moe") return ChatFamily::kQwen3;
+  if (architecture == "smollm3") return ChatFamily::kSmolLM3;
+  if (architecture == "phi3" && tokenizer.find_token("<|assistant|>") &&
+      tokenizer.find_token("<|end|>"))
+    return ChatFamily::kPhi4;
+  if (tokenizer.find_token(kImStart) && tokenizer.find_token(kImEnd)) return ChatFamily::kChatML;
+  return Error(ErrorCode::kUnsupported, "the GGUF has no chat template and architecture '" +
+                                            std::string(architecture) + "' has no built-in one");
+}
+
+Result<ChatFamily> detect_chat_family(const gguf::GgufFile& file, const Tokenizer& tokenizer) {
+  ST_ASSIGN_OR_RETURN(const std::string_view arch, file.get_string_or("general.architecture", ""));
+  ST_ASSIGN_OR_RETURN(const std::string_view tmpl,
+                      file.get_string_or("tokenizer.chat_template", ""));
+  return detect_chat_family(arch, tmpl, tokenizer);
+}
+
+Result<std::string> render_chat(ChatFamily family, const std::vector<ChatMessage>& messages,
+                                const ChatOptions& options) {
+  for (const ChatMessage& m : messages) {
+    if (m.role != "system" && m.role != "user" && m.role != "assistant")
+      return Error(ErrorCode::kInvalidArgument,
+                   "chat role '" + m.role + "' is not supported (system, user, assistant)");
+  }
+  switch (family) {
+    case ChatFamily::kQwen3:
+      return render_qwen3(messages, options);
+    case ChatFamily::kPhi4:
+      return render_phi4(messages, options);
+    case ChatFamily::kSmolLM2:
+      return render_chatml(messages, options, true);
+    case ChatFamily::kSmolLM3:
+      return render_smollm3(messages, options);
+    case ChatFamily::kChatML:
+      return render_chatml(messages, options, false);
+  }
+  return Error(ErrorCode::kInvalidArgument, "unknown chat family");
+}
+
+Result<std::vector<int32_t>> chat_stop_tokens(ChatFamily family, const Tokenizer& tokenizer) {
+  const std::string_view terminator = family == ChatFamily::kPhi4 ? "<|end|>" : kImEnd;
+  const std::optional<int32_t> id = tokenizer.find_token(terminator);
+  if (!id)
+    return Error(ErrorCode::kInvalidArgument, "the vocabulary has no " + std::string(terminator) +
+                                                  " token for the " + chat_family_name(family) +
+                                                  " chat format");
+  std::vector<int32_t> stop = tokenizer.eog_ids();
+  stop.push_back(*id);
+  std::sort(stop.begin(), stop.end());
+  stop.erase(std::unique(stop.begin(), stop.end()), stop.end());
+  return stop;
+}
+
+}  // namespace shoptalk::engine

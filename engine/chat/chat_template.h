@@ -1,0 +1,62 @@
+// Chat templates of the supported model families, rendered in C++ (no Jinja engine). Each
+// family reproduces its model's official template byte for byte for system, user and assistant
+// messages (spec tokenizer-and-chat.md §9); tools are not supported.
+//
+// Detection (detect_chat_family) looks at tokenizer.chat_template first and recognizes the
+// families by text the templates contain. A template that is present but not recognized is an
+// error (never a silently wrong prompt); the caller may still choose a family explicitly, e.g.
+// kChatML. Without a template, the architecture decides (qwen3 -> Qwen3, smollm3 -> SmolLM3,
+// phi3 with <|assistant|>/<|end|> tokens -> Phi-4-mini); failing that, a vocabulary with
+// <|im_start|>/<|im_end|> gets plain ChatML, llama.cpp's documented default; anything else is an
+// error. See docs/tokenizer.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/tokenizer/tokenizer.h"
+#include "formats/gguf.h"
+#include "shoptalk/result.hpp"
+
+namespace shoptalk::engine {
+
+enum class ChatFamily {
+  kQwen3,    // ChatML with <think> handling (Qwen3)
+  kPhi4,     // <|role|>content<|end|> (Phi-4-mini-instruct)
+  kSmolLM2,  // ChatML with a default system prompt (SmolLM2-Instruct)
+  kSmolLM3,  // ChatML with a metadata system header and /think, /no_think (SmolLM3)
+  kChatML,   // plain <|im_start|>role\ncontent<|im_end|>\n
+};
+
+const char* chat_family_name(ChatFamily family);
+
+struct ChatMessage {
+  std::string role;  // "system", "user" or "assistant"
+  std::string content;
+};
+
+struct ChatOptions {
+  bool add_generation_prompt = true;
+  bool enable_thinking = true;  // Qwen3, SmolLM3: false renders the empty think block
+  std::string date_override;    // SmolLM3 "Today Date" (e.g. "21 November 2026"); empty = today
+};
+
+// `chat_template` is empty when the GGUF has none.
+Result<ChatFamily> detect_chat_family(std::string_view architecture, std::string_view chat_template,
+                                      const Tokenizer& tokenizer);
+// Reads general.architecture and tokenizer.chat_template from the file.
+Result<ChatFamily> detect_chat_family(const gguf::GgufFile& file, const Tokenizer& tokenizer);
+
+// The prompt text; tokenize it with add_special = true, parse_special = true. An unknown role
+// is an error.
+Result<std::string> render_chat(ChatFamily family, const std::vector<ChatMessage>& messages,
+                                const ChatOptions& options);
+
+// The ids that end the assistant's turn: the family's turn terminator (<|im_end|>, or <|end|> for
+// Phi-4-mini) together with the vocabulary's end-of-generation set. Sorted. An error if the
+// vocabulary lacks the terminator.
+Result<std::vector<int32_t>> chat_stop_tokens(ChatFamily family, const Tokenizer& tokenizer);
+
+}  // namespace shoptalk::engine
