@@ -14,6 +14,7 @@
 #include "engine/tokenizer/unicode.h"
 #include "formats/gguf.h"
 #include "formats/gguf_writer.h"
+#include "json.h"
 #include "test_support.h"
 
 namespace shoptalk::engine {
@@ -26,162 +27,21 @@ struct Record {
   bool parse_special = false;
 };
 
-// A minimal JSON reader for the JSONL records: one flat object of strings, bools, numbers and
-// arrays of numbers. Unknown keys are skipped.
-class JsonLine {
- public:
-  explicit JsonLine(const std::string& s) : s_(s) {}
-
-  bool parse(Record& r) {
-    if (!eat('{')) return false;
-    while (true) {
-      std::string key;
-      if (!string(key) || !eat(':')) return false;
-      if (key == "text") {
-        if (!string(r.text)) return false;
-      } else if (key == "ids") {
-        if (!int_array(r.ids)) return false;
-      } else if (key == "add_special") {
-        if (!boolean(r.add_special)) return false;
-      } else if (key == "parse_special") {
-        if (!boolean(r.parse_special)) return false;
-      } else if (!skip_value()) {
-        return false;
-      }
-      if (eat(',')) continue;
-      return eat('}');
-    }
-  }
-
- private:
-  void ws() {
-    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\r')) ++i_;
-  }
-  bool eat(char c) {
-    ws();
-    if (i_ < s_.size() && s_[i_] == c) {
-      ++i_;
-      return true;
-    }
-    return false;
-  }
-  bool hex4(uint32_t& v) {
-    if (i_ + 4 > s_.size()) return false;
-    v = static_cast<uint32_t>(std::stoul(s_.substr(i_, 4), nullptr, 16));
-    i_ += 4;
-    return true;
-  }
-  bool string(std::string& out) {
-    out.clear();
-    if (!eat('"')) return false;
-    while (i_ < s_.size()) {
-      const char c = s_[i_++];
-      if (c == '"') return true;
-      if (c != '\\') {
-        out.push_back(c);
-        continue;
-      }
-      if (i_ >= s_.size()) return false;
-      const char e = s_[i_++];
-      switch (e) {
-        case 'n':
-          out.push_back('\n');
-          break;
-        case 't':
-          out.push_back('\t');
-          break;
-        case 'r':
-          out.push_back('\r');
-          break;
-        case 'b':
-          out.push_back('\b');
-          break;
-        case 'f':
-          out.push_back('\f');
-          break;
-        case 'u': {
-          uint32_t cp;
-          if (!hex4(cp)) return false;
-          if (cp >= 0xD800 && cp < 0xDC00 && s_.compare(i_, 2, "\\u") == 0) {
-            i_ += 2;
-            uint32_t lo;
-            if (!hex4(lo)) return false;
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-          }
-          unicode::append_utf8(cp, out);
-          break;
-        }
-        default:
-          out.push_back(e);
-          break;
-      }
-    }
-    return false;
-  }
-  bool boolean(bool& b) {
-    ws();
-    if (s_.compare(i_, 4, "true") == 0) {
-      b = true;
-      i_ += 4;
-      return true;
-    }
-    if (s_.compare(i_, 5, "false") == 0) {
-      b = false;
-      i_ += 5;
-      return true;
-    }
-    return false;
-  }
-  bool int_array(std::vector<int32_t>& out) {
-    out.clear();
-    if (!eat('[')) return false;
-    if (eat(']')) return true;
-    do {
-      ws();
-      size_t used = 0;
-      out.push_back(std::stoi(s_.substr(i_, 12), &used));
-      i_ += used;
-    } while (eat(','));
-    return eat(']');
-  }
-  bool skip_value() {
-    ws();
-    if (i_ < s_.size() && s_[i_] == '"') {
-      std::string ignored;
-      return string(ignored);
-    }
-    int depth = 0;
-    while (i_ < s_.size()) {
-      const char c = s_[i_];
-      if (c == '"') {
-        std::string ignored;
-        if (!string(ignored)) return false;
-        continue;
-      }
-      if (c == '[' || c == '{') ++depth;
-      if (c == ']' || c == '}') {
-        if (depth == 0) return true;
-        --depth;
-      }
-      if (c == ',' && depth == 0) return true;
-      ++i_;
-    }
-    return false;
-  }
-
-  const std::string& s_;
-  size_t i_ = 0;
-};
-
 std::vector<Record> read_jsonl(const std::string& path) {
   std::vector<Record> out;
   std::ifstream in(path, std::ios::binary);
   std::string line;
   while (std::getline(in, line)) {
     if (line.empty()) continue;
+    const json::ParseResult parsed = json::parse(line);
+    INFO(path << ": " << parsed.error);
+    REQUIRE(parsed.value);
+    const json::Value& v = *parsed.value;
     Record r;
-    JsonLine parser(line);
-    REQUIRE(parser.parse(r));
+    r.text = v["text"].string;
+    for (const json::Value& id : v["ids"].array) r.ids.push_back(static_cast<int32_t>(id.number));
+    r.add_special = v["add_special"].boolean;
+    r.parse_special = v["parse_special"].boolean;
     out.push_back(std::move(r));
   }
   return out;
