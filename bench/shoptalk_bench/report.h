@@ -1,0 +1,25 @@
+// The benchmark's outputs: a markdown table (llama-bench's columns plus ours), JSON (llama-bench's
+// keys plus ours), CSV, and an SVG bar chart of tokens/s per tier and model.
+#pragma once
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "runner.h"
+
+namespace shoptalk::bench {
+
+struct Report {
+  std::vector<ModelRun> runs;
+  double bandwidth = 0;  // DRAM read bytes/s measured in the same run
+  int threads = 0;
+  KvType kv_type = KvType::kF16;
+};
+
+void write_markdown(const Report& report, std::FILE* out);
+void write_json(const Report& report, std::FILE* out);
+void write_csv(const Report& report, std::FILE* out);
+std::string render_svg(const Report& report);
+
+}  // namespace shoptalk::bench

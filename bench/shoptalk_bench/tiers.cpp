@@ -1,0 +1,89 @@
+#include "tiers.h"
+
+#include "json.h"
+
+namespace shoptalk::bench {
+
+const std::vector<Tier>& default_tiers() {
+  static const std::vector<Tier> kTiers = {
+      {1,
+       "ultra-edge",
+       "Pi Zero 2, BeagleBone-class",
+       uint64_t{1024} << 20,
+       {{"qwen3-0.6b", "q4_k_m"}}},
+      {2,
+       "standard edge",
+       "Pi 4/5, Jetson Nano",
+       uint64_t{4096} << 20,
+       {{"qwen3-1.7b", "q4_k_m"}, {"phi-4-mini", "q4_k_m"}}},
+      {3,
+       "hybrid",
+       "edge box + cloud escalation (tier-1 model on device)",
+       uint64_t{1024} << 20,
+       {{"qwen3-0.6b", "q4_k_m"}}},
+  };
+  return kTiers;
+}
+
+namespace {
+Error bad(const std::string& what) {
+  return Error(ErrorCode::kInvalidArgument, "tier table: " + what);
+}
+
+Result<std::string> text_field(const json::Value& v, const std::string& key,
+                               const std::string& where) {
+  if (!v[key].is_string() || v[key].string.empty())
+    return bad(where + ": \"" + key + "\" must be a non-empty string");
+  return v[key].string;
+}
+}  // namespace
+
+Result<std::vector<Tier>> parse_tiers(std::string_view json_text) {
+  const json::ParseResult parsed = json::parse(json_text);
+  if (!parsed.value) return bad("not JSON (" + parsed.error + ")");
+  const json::Value& list = (*parsed.value)["tiers"];
+  if (!list.is_array() || list.array.empty()) return bad("needs a non-empty \"tiers\" array");
+  std::vector<Tier> tiers;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const json::Value& t = list[i];
+    const std::string where = "tiers[" + std::to_string(i) + "]";
+    Tier tier;
+    if (!t["id"].is_number() || t["id"].number < 1 || t["id"].number > 99 ||
+        t["id"].number != static_cast<int>(t["id"].number))
+      return bad(where + ": \"id\" must be an integer 1..99");
+    tier.id = static_cast<int>(t["id"].number);
+    for (const Tier& other : tiers)
+      if (other.id == tier.id) return bad(where + ": duplicate id " + std::to_string(tier.id));
+    auto name = text_field(t, "name", where);
+    if (!name) return name.error();
+    tier.name = *name;
+    tier.devices = t["devices"].is_string() ? t["devices"].string : "";
+    const double mib = t["ram_budget_mib"].number;
+    if (!t["ram_budget_mib"].is_number() || mib < 1 || mib > 1048576)
+      return bad(where + ": \"ram_budget_mib\" must be a number of MiB between 1 and 1048576");
+    tier.ram_budget_bytes = static_cast<uint64_t>(mib * 1048576.0);
+    if (!t["models"].is_array() || t["models"].array.empty())
+      return bad(where + ": needs a non-empty \"models\" array");
+    for (size_t m = 0; m < t["models"].size(); ++m) {
+      const std::string mwhere = where + ".models[" + std::to_string(m) + "]";
+      auto preset = text_field(t["models"][m], "preset", mwhere);
+      if (!preset) return preset.error();
+      auto quant = text_field(t["models"][m], "quant", mwhere);
+      if (!quant) return quant.error();
+      tier.models.push_back({*preset, *quant});
+    }
+    tiers.push_back(std::move(tier));
+  }
+  return tiers;
+}
+
+Result<std::vector<Tier>> select_tiers(const std::vector<Tier>& tiers, const std::string& which) {
+  if (which == "all") return tiers;
+  for (const Tier& t : tiers)
+    if (std::to_string(t.id) == which) return std::vector<Tier>{t};
+  std::string ids;
+  for (const Tier& t : tiers) ids += (ids.empty() ? "" : ", ") + std::to_string(t.id);
+  return Error(ErrorCode::kInvalidArgument, "no tier '" + which + "' (tiers: " + ids + ", all)");
+}
+
+}  // namespace shoptalk::bench

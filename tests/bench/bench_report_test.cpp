@@ -1,0 +1,154 @@
+// The tier table, the budget pass/fail rule and the benchmark's JSON, CSV and SVG outputs.
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <string>
+
+#include "json.h"
+#include "report.h"
+#include "tiers.h"
+
+namespace shoptalk::bench {
+namespace {
+
+TEST_CASE("built-in tiers follow the deployment plan", "[bench]") {
+  const std::vector<Tier>& tiers = default_tiers();
+  REQUIRE(tiers.size() == 3);
+  CHECK(tiers[0].models[0].preset == "qwen3-0.6b");
+  CHECK(tiers[0].ram_budget_bytes == uint64_t{1} << 30);
+  CHECK(tiers[1].models.size() == 2);
+  CHECK(tiers[1].ram_budget_bytes == uint64_t{4} << 30);
+  CHECK(tiers[2].models[0].label() == tiers[0].models[0].label());
+}
+
+TEST_CASE("tier tables parse from JSON and are checked", "[bench]") {
+  auto ok = parse_tiers(R"({"tiers": [{"id": 7, "name": "lab", "devices": "x86 box", "ram_budget_mib": 512,
+                         "models": [{"preset": "smollm2-135m", "quant": "q8_0"}]}]})");
+  REQUIRE(ok);
+  REQUIRE(ok->size() == 1);
+  CHECK((*ok)[0].id == 7);
+  CHECK((*ok)[0].ram_budget_bytes == uint64_t{512} << 20);
+  CHECK((*ok)[0].models[0].label() == "smollm2-135m q8_0");
+
+  const char* bad[] = {
+      "not json",
+      R"({"tiers": []})",
+      R"({"tiers": [{"id": 0, "name": "a", "ram_budget_mib": 1, "models": [{"preset": "p", "quant": "q"}]}]})",
+      R"({"tiers": [{"id": 1.5, "name": "a", "ram_budget_mib": 1, "models": [{"preset": "p", "quant": "q"}]}]})",
+      R"({"tiers": [{"id": 1, "ram_budget_mib": 1, "models": [{"preset": "p", "quant": "q"}]}]})",
+      R"({"tiers": [{"id": 1, "name": "a", "ram_budget_mib": -5, "models": [{"preset": "p", "quant": "q"}]}]})",
+      R"({"tiers": [{"id": 1, "name": "a", "ram_budget_mib": 1, "models": []}]})",
+      R"({"tiers": [{"id": 1, "name": "a", "ram_budget_mib": 1, "models": [{"preset": "p"}]}]})",
+      R"({"tiers": [{"id": 1, "name": "a", "ram_budget_mib": 1, "models": [{"preset": "p", "quant": "q"}]},
+                    {"id": 1, "name": "b", "ram_budget_mib": 1, "models": [{"preset": "p", "quant": "q"}]}]})",
+  };
+  for (const char* text : bad) {
+    INFO(text);
+    auto r = parse_tiers(text);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code() == ErrorCode::kInvalidArgument);
+    CHECK(r.error().message().rfind("tier table: ", 0) == 0);
+  }
+}
+
+TEST_CASE("tiers are selected by id or all", "[bench]") {
+  CHECK(select_tiers(default_tiers(), "all")->size() == 3);
+  CHECK(select_tiers(default_tiers(), "2")->front().id == 2);
+  auto missing = select_tiers(default_tiers(), "4");
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().message() == "no tier '4' (tiers: 1, 2, 3, all)");
+}
+
+TEST_CASE("the budget passes exactly up to the tier's RAM", "[bench]") {
+  const Tier& tier = default_tiers()[0];
+  CHECK(fits_budget(tier.ram_budget_bytes, tier));
+  CHECK(fits_budget(100, tier));
+  CHECK_FALSE(fits_budget(tier.ram_budget_bytes + 1, tier));
+}
+
+Report sample_report() {
+  Report r;
+  r.bandwidth = 20e9;
+  r.threads = 2;
+  ModelRun run;
+  run.tier = default_tiers()[0];
+  run.label = "qwen3-0.6b q4_k_m <\"&>";
+  run.path = "/tmp/q.gguf";
+  run.info.architecture = "qwen3";
+  run.info.n_params = 596049920;
+  run.info.weight_bytes_per_token = 390753280;
+  run.info.n_layer = 28;
+  run.info.n_head_kv = 8;
+  run.info.head_dim = 128;
+  run.info.type_bytes = {{"q4_K", 214761472}, {"q6_K", 175868928}};
+  run.isa = "avx2";
+  run.peak_rss = uint64_t{2} << 30;  // over the 1 GiB budget
+  run.results.push_back({{TestKind::kPrefill, 512, 0}, {1.0, 2.0}});
+  run.results.push_back({{TestKind::kDecode, 128, 0}, {4.0}});
+  r.runs.push_back(run);
+  return r;
+}
+
+std::string capture(void (*writer)(const Report&, std::FILE*), const Report& r) {
+  char* data = nullptr;
+  size_t size = 0;
+  std::FILE* f = open_memstream(&data, &size);
+  writer(r, f);
+  std::fclose(f);
+  std::string s(data, size);
+  std::free(data);
+  return s;
+}
+
+TEST_CASE("JSON output has llama-bench's keys plus ours", "[bench]") {
+  const std::string text = capture(write_json, sample_report());
+  const json::ParseResult parsed = json::parse(text);
+  INFO(text);
+  REQUIRE(parsed.value);
+  const json::Value& v = *parsed.value;
+  CHECK(v["dram_read_bandwidth_bytes_per_s"].number == 20e9);
+  REQUIRE(v["results"].size() == 2);
+  for (const char* key : {"model_filename", "model_type", "model_size", "model_n_params", "n_threads",
+                          "type_k", "type_v", "n_prompt", "n_gen", "n_depth", "avg_ns", "avg_ts",
+                          "stddev_ts", "samples_ns", "samples_ts", "tier", "isa", "load_cold_ms",
+                          "load_warm_ms", "ttft_ms", "peak_rss_bytes", "budget_pass"}) {
+    INFO(key);
+    CHECK(v["results"][0].has(key));
+  }
+  CHECK(v["results"][0]["n_prompt"].number == 512);
+  CHECK(v["results"][0]["avg_ts"].number == Approx((512 / 1.0 + 512 / 2.0) / 2));
+  CHECK_FALSE(v["results"][0]["budget_pass"].boolean);
+  CHECK_FALSE(v["results"][0].has("decode_efficiency"));
+  const json::Value& tg = v["results"][1];
+  CHECK(tg["n_gen"].number == 128);
+  // 390753280 weight bytes + 28·8·128·2·2 KV bytes/position at an average depth of 64, 32 tok/s.
+  const double bytes = 390753280.0 + 28 * 8 * 128 * 2 * 2.0 * 64;
+  CHECK(tg["bytes_per_token"].number == Approx(bytes));
+  CHECK(tg["decode_efficiency"].number == Approx(bytes * 32 / 20e9));
+}
+
+TEST_CASE("CSV output has one row per test", "[bench]") {
+  const std::string text = capture(write_csv, sample_report());
+  size_t lines = 0;
+  for (char c : text) lines += c == '\n';
+  CHECK(lines == 3);
+  CHECK(text.rfind("tier,model,", 0) == 0);
+  CHECK(text.find(",false\n") != std::string::npos);
+}
+
+TEST_CASE("SVG output is well-formed", "[bench]") {
+  const std::string svg = render_svg(sample_report());
+  CHECK(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0) == 0);
+  CHECK(svg.find("</svg>\n") == svg.size() - 7);
+  // Every element is closed, and label text is escaped.
+  size_t open = 0, close = 0;
+  for (size_t p = 0; (p = svg.find("<text", p)) != std::string::npos; ++p) ++open;
+  for (size_t p = 0; (p = svg.find("</text>", p)) != std::string::npos; ++p) ++close;
+  CHECK(open == close);
+  CHECK(svg.find("&lt;&quot;&amp;&gt;") != std::string::npos);
+  CHECK(svg.find("<\"&>") == std::string::npos);
+  for (size_t p = 0; (p = svg.find("<rect", p)) != std::string::npos; ++p)
+    CHECK(svg.compare(svg.find('>', p) - 1, 2, "/>") == 0);
+}
+
+}  // namespace
+}  // namespace shoptalk::bench
