@@ -105,7 +105,7 @@ class Reader {
         continue;
       }
       if (pos_ >= s_.size()) return fail("unterminated escape");
-      switch (const char e = s_[pos_++]) {
+      switch (s_[pos_++]) {
         case '"':
           out += '"';
           break;
