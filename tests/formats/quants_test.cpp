@@ -71,11 +71,13 @@ std::string f32_sibling(const std::string& relative) {
   return relative.substr(0, dash) + "-F32.gguf";
 }
 
-// Every reference model file that is not itself the F32 source.
+// Every reference model file that is not itself the F32 source and whose F32 source is present
+// (tests/data ships quantized files only; the F32 sources come with ../shared).
 std::vector<std::string> quantized_reference_files() {
   std::vector<std::string> out;
   for (const std::string& file : test::list_reference("reference/models", ".gguf"))
-    if (file.find("-F32.gguf") == std::string::npos) out.push_back(file);
+    if (file.find("-F32.gguf") == std::string::npos && test::find_reference(f32_sibling(file)))
+      out.push_back(file);
   return out;
 }
 

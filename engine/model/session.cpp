@@ -1,0 +1,96 @@
+#include "engine/model/session.h"
+
+#include <algorithm>
+#include <string>
+
+#include "formats/try.h"
+
+namespace shoptalk::engine {
+
+namespace {
+
+// The LongRoPE rule (architectures.md §5): the configured context, not the current length, picks
+// the factor set; a context beyond the original training context uses the long factors.
+const float* choose_rope_factors(const Model& model, uint32_t n_ctx) {
+  if (!model.arch().longrope) return nullptr;
+  return n_ctx > model.hparams().n_ctx_orig ? model.rope_factors_long()
+                                            : model.rope_factors_short();
+}
+
+}  // namespace
+
+Session::Session(std::shared_ptr<const Model> model, KvCache kv, const SessionOptions& options)
+    : model_(std::move(model)),
+      kv_(std::move(kv)),
+      buffers_(*model_, std::min<int64_t>(options.n_batch, kv_.n_ctx())),
+      pool_(options.n_threads),
+      rope_factors_(choose_rope_factors(*model_, kv_.n_ctx())),
+      cancel_(options.cancel) {}
+
+Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> model,
+                                                 const SessionOptions& options) {
+  if (!model) return Error(ErrorCode::kInvalidArgument, "session needs a model");
+  const HParams& hp = model->hparams();
+  uint32_t n_ctx = options.n_ctx ? options.n_ctx : std::min<uint32_t>(hp.n_ctx_train, 4096);
+  if (n_ctx > kMaxContext)
+    return Error(ErrorCode::kInvalidArgument, "context of " + std::to_string(n_ctx) +
+                                                  " positions exceeds the limit of " +
+                                                  std::to_string(kMaxContext));
+  if (options.n_batch == 0)
+    return Error(ErrorCode::kInvalidArgument, "batch size must be at least 1");
+  if (options.n_threads < 1 || options.n_threads > 256)
+    return Error(ErrorCode::kInvalidArgument,
+                 "thread count " + std::to_string(options.n_threads) + " is not in [1, 256]");
+  ST_ASSIGN_OR_RETURN(KvCache kv, KvCache::create(model->kernels(), hp, n_ctx, options.kv_type));
+  return std::unique_ptr<Session>(new Session(std::move(model), std::move(kv), options));
+}
+
+Result<Logits> Session::eval(const int32_t* tokens, size_t n_tokens, LogitsWanted wanted) {
+  const HParams& hp = model_->hparams();
+  if (n_tokens == 0) return Error(ErrorCode::kInvalidArgument, "eval needs at least one token");
+  for (size_t i = 0; i < n_tokens; ++i) {
+    if (tokens[i] < 0 || static_cast<uint32_t>(tokens[i]) >= hp.n_vocab)
+      return Error(ErrorCode::kInvalidArgument,
+                   "token id " + std::to_string(tokens[i]) + " at index " + std::to_string(i) +
+                       " is outside the vocabulary of " + std::to_string(hp.n_vocab));
+  }
+  if (n_tokens > static_cast<size_t>(kv_.n_ctx() - position_))
+    return Error(ErrorCode::kContextOverflow, "context full: " + std::to_string(position_) +
+                                                  " of " + std::to_string(kv_.n_ctx()) +
+                                                  " positions used, " + std::to_string(n_tokens) +
+                                                  " more requested");
+
+  const bool all = wanted == LogitsWanted::kAll;
+  if (all) all_logits_.resize(n_tokens * hp.n_vocab);
+  const ForwardContext ctx{*model_, kv_, buffers_, pool_, rope_factors_, cancel_};
+  const int64_t start = position_;
+  for (size_t done = 0; done < n_tokens;) {
+    const int64_t n = std::min<int64_t>(buffers_.n_batch, static_cast<int64_t>(n_tokens - done));
+    if (!forward(ctx, tokens + done, n, position_, all)) {
+      position_ = start;
+      return Error(ErrorCode::kCancelled, "evaluation cancelled after " + std::to_string(done) +
+                                              " of " + std::to_string(n_tokens) + " tokens");
+    }
+    if (all)
+      std::copy(buffers_.logits.begin(), buffers_.logits.begin() + n * hp.n_vocab,
+                all_logits_.begin() + static_cast<int64_t>(done) * hp.n_vocab);
+    position_ += n;
+    done += static_cast<size_t>(n);
+  }
+  if (all) return Logits{all_logits_.data(), static_cast<int64_t>(n_tokens), hp.n_vocab};
+  return Logits{buffers_.logits.data(), 1, hp.n_vocab};
+}
+
+MemoryReport Session::memory() const {
+  MemoryReport report;
+  report.weights = model_->weight_bytes();
+  report.kv_cache = kv_.bytes();
+  const bool fused_qkv = std::any_of(model_->layers().begin(), model_->layers().end(),
+                                     [](const LayerWeights& w) { return w.fused_qkv; });
+  report.scratch =
+      ForwardBuffers::bytes_for(model_->hparams(), fused_qkv, model_->arch().fused_gate_up,
+                                model_->activation_types(), buffers_.n_batch);
+  return report;
+}
+
+}  // namespace shoptalk::engine

@@ -1,0 +1,84 @@
+// A session: one conversation on a shared Model — its KV cache, position, working buffers and
+// thread pool. Sessions are independent: any number may run concurrently on one Model.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "engine/model/forward.h"
+#include "engine/model/kv_cache.h"
+#include "engine/model/memory.h"
+#include "engine/model/model.h"
+#include "kernels/thread_pool.h"
+
+namespace shoptalk::engine {
+
+struct SessionOptions {
+  uint32_t n_ctx = 0;  // positions the KV cache holds; 0: min(training context, 4096)
+  GgmlType kv_type = GgmlType::F16;
+  int n_threads = 1;
+  uint32_t n_batch = 512;  // tokens per forward pass; longer inputs run in several
+  // Set from any thread to stop an eval: checked before every layer of every batch. The flag
+  // belongs to the caller (clear it before the next eval); nullptr = never cancelled.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+enum class LogitsWanted { kLast, kAll };
+
+// Logits rows of the last eval, valid until the next eval on the same session.
+struct Logits {
+  const float* data = nullptr;
+  int64_t n_rows = 0;
+  int64_t n_vocab = 0;
+  const float* row(int64_t i) const { return data + i * n_vocab; }
+};
+
+class Session {
+ public:
+  static Result<std::unique_ptr<Session>> create(std::shared_ptr<const Model> model,
+                                                 const SessionOptions& options = {});
+
+  // Appends tokens at the current position and returns logits for every token or the last one.
+  // A token outside the vocabulary is kInvalidArgument; more tokens than the context has room
+  // for is kContextOverflow; a cancel (SessionOptions::cancel) is kCancelled. On error the
+  // position is unchanged (cache rows past it may have been written; later evals overwrite them).
+  Result<Logits> eval(const int32_t* tokens, size_t n_tokens, LogitsWanted wanted);
+  Result<Logits> eval(const std::vector<int32_t>& tokens, LogitsWanted wanted) {
+    return eval(tokens.data(), tokens.size(), wanted);
+  }
+
+  int64_t position() const { return position_; }
+  uint32_t n_ctx() const { return kv_.n_ctx(); }
+  // Forgets the conversation (the cache contents are overwritten as new tokens arrive).
+  void reset() { position_ = 0; }
+  // Forgets every token from `position` on (no effect when position >= the current one).
+  void truncate(int64_t position) {
+    position_ = std::min(position_, std::max<int64_t>(position, 0));
+  }
+  // The cache, for saving a session's state and restoring it: write rows [0, n) of every layer,
+  // then restore_position(n). n beyond the context is clamped to it.
+  const KvCache& kv_cache() const { return kv_; }
+  KvCache& kv_cache() { return kv_; }
+  void restore_position(int64_t n) {
+    position_ = std::min<int64_t>(std::max<int64_t>(n, 0), kv_.n_ctx());
+  }
+  const Model& model() const { return *model_; }
+  MemoryReport memory() const;
+
+ private:
+  Session(std::shared_ptr<const Model> model, KvCache kv, const SessionOptions& options);
+
+  std::shared_ptr<const Model> model_;
+  KvCache kv_;
+  ForwardBuffers buffers_;
+  kernels::ThreadPool pool_;
+  const float* rope_factors_ = nullptr;
+  const std::atomic<bool>* cancel_ = nullptr;
+  int64_t position_ = 0;
+  std::vector<float> all_logits_;
+};
+
+}  // namespace shoptalk::engine

@@ -1,0 +1,103 @@
+// Start-up choice of the kernel table: SHOPTALK_ISA names a level, else the best level that is
+// both compiled in and supported by this CPU (CPUID through __builtin_cpu_supports on x86, HWCAP
+// on ARM: kernels/arm/arm_cpu.cpp). This file is built for the architecture's baseline (x86-64,
+// ARMv8.0, ARMv7-A): it only calls into a SIMD table after the CPU check.
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "kernels/kernels.h"
+#if defined(SHOPTALK_HAVE_AVX2_KERNELS)
+#include "kernels/x86/avx2.h"
+#endif
+#if defined(SHOPTALK_HAVE_ARM_KERNELS)
+#include "kernels/arm/arm.h"
+#endif
+
+namespace shoptalk::kernels {
+
+namespace {
+
+constexpr Isa kAllIsas[] = {Isa::kScalar, Isa::kAvx2,    Isa::kAvxVnni, Isa::kAvx512,
+                            Isa::kNeon,   Isa::kDotprod, Isa::kI8mm};
+
+#if defined(SHOPTALK_HAVE_AVX2_KERNELS)
+bool cpu_has_avx2() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+         __builtin_cpu_supports("f16c") && __builtin_cpu_supports("bmi2");
+}
+#endif
+
+// The best level compiled in that this CPU runs.
+Isa best_isa() {
+#if defined(SHOPTALK_HAVE_AVX2_KERNELS)
+  if (cpu_has_avx2()) return Isa::kAvx2;
+#endif
+#if defined(SHOPTALK_HAVE_ARM_KERNELS)
+  return arm::best_isa();
+#endif
+  return Isa::kScalar;
+}
+
+}  // namespace
+
+const char* isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::kScalar:
+      return "scalar";
+    case Isa::kAvx2:
+      return "avx2";
+    case Isa::kAvxVnni:
+      return "avx_vnni";
+    case Isa::kAvx512:
+      return "avx512";
+    case Isa::kNeon:
+      return "neon";
+    case Isa::kDotprod:
+      return "dotprod";
+    case Isa::kI8mm:
+      return "i8mm";
+  }
+  return "unknown";
+}
+
+Result<const KernelTable*> kernels_for(Isa isa) {
+  if (isa == Isa::kScalar) return &scalar_kernels();
+#if defined(SHOPTALK_HAVE_AVX2_KERNELS)
+  if (isa == Isa::kAvx2) {
+    if (!cpu_has_avx2())
+      return Error(ErrorCode::kUnsupported,
+                   "kernel ISA 'avx2' needs AVX2, FMA, F16C and BMI2, which this CPU lacks");
+    return &x86::avx2_kernels();
+  }
+#endif
+#if defined(SHOPTALK_HAVE_ARM_KERNELS)
+  if (isa == Isa::kNeon || isa == Isa::kDotprod || isa == Isa::kI8mm) return arm::table_for(isa);
+#endif
+  return Error(ErrorCode::kUnsupported,
+               std::string("kernel ISA '") + isa_name(isa) + "' is not compiled into this build");
+}
+
+Result<Isa> isa_from_env() {
+  const char* requested = std::getenv("SHOPTALK_ISA");
+  if (!requested || !*requested) return best_isa();
+  for (Isa isa : kAllIsas) {
+    if (std::strcmp(requested, isa_name(isa)) == 0) return isa;
+  }
+  return Error(ErrorCode::kInvalidArgument,
+               std::string("SHOPTALK_ISA='") + requested +
+                   "' is not a kernel level (scalar, avx2, avx_vnni, avx512, neon, dotprod, i8mm)");
+}
+
+const KernelTable& active_kernels() {
+  static const KernelTable* const chosen = [] {
+    const Result<Isa> isa = isa_from_env();
+    if (!isa) return &scalar_kernels();
+    const Result<const KernelTable*> table = kernels_for(*isa);
+    return table ? *table : &scalar_kernels();
+  }();
+  return *chosen;
+}
+
+}  // namespace shoptalk::kernels

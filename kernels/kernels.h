@@ -1,0 +1,102 @@
+// The kernel interface: one table of function pointers per ISA level, chosen once at start-up.
+//
+// Like ggml's CPU type traits, the table is indexed by ggml type id: a weight type is usable when
+// its entry has a vec_dot; the entry names the activation type (vec_dot_type) the weight pairs
+// with (spec: quant-formats.md §2, §4). Activations are converted to that type once per matmul
+// input by from_float[vec_dot_type]. Adding a quant type means filling one entry per ISA table.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "formats/ggml_type.h"
+#include "shoptalk/result.hpp"
+
+namespace shoptalk::kernels {
+
+enum class Isa { kScalar, kAvx2, kAvxVnni, kAvx512, kNeon, kDotprod, kI8mm };
+
+// "scalar", "avx2", "avx_vnni", "avx512", "neon", "dotprod", "i8mm" (the SHOPTALK_ISA spellings).
+const char* isa_name(Isa isa);
+
+// Dot product of one weight row (n elements in the weight type) with one activation row (n
+// elements in the weight's vec_dot_type). n is a multiple of both types' block sizes.
+using VecDotFn = float (*)(int64_t n, const void* w_row, const void* act_row);
+// Converts n floats to a row of the type (n a multiple of its block size).
+using FromFloatFn = void (*)(const float* x, void* dst, int64_t n);
+// Converts n elements of a row of the type to floats.
+using ToFloatFn = void (*)(const void* src, float* y, int64_t n);
+
+// Rows [r0, r1) of a weight matrix (rows w_row_bytes apart, n elements each) times n_tok
+// activation rows (x_row_bytes apart): y[t * y_stride + r] = dot(row r, activation t). Each output
+// equals the table's vec_dot of the same operands bit for bit, whatever the tiling, so results do
+// not depend on how rows are split between threads.
+using GemmFn = void (*)(int64_t n, const uint8_t* w, size_t w_row_bytes, int64_t r0, int64_t r1,
+                        const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y,
+                        int64_t y_stride);
+
+struct TypeKernels {
+  GgmlType vec_dot_type = GgmlType::F32;
+  VecDotFn vec_dot = nullptr;    // nullptr: weights of this type cannot be multiplied
+  GemmFn gemm = nullptr;         // optional register-tiled form of vec_dot over many rows/tokens
+  ToFloatFn to_float = nullptr;  // set for the types a KV cache may hold
+};
+
+enum class RopeStyle { kNorm, kNeox };  // pairs (2i, 2i+1) / (i, i + n_rot/2)
+
+// One query row of attention against a KV cache (the flash-attention one-row algorithm of
+// architectures.md §3.7). Keys and values of one KV head are rows of head_dim elements in
+// kv_type, position j at k + j * kv_stride (bytes); positions 0..n_kv-1 are all visible.
+struct AttentionRow {
+  const float* q = nullptr;
+  const uint8_t* k = nullptr;
+  const uint8_t* v = nullptr;
+  size_t kv_stride = 0;
+  int64_t n_kv = 0;
+  int head_dim = 0;
+  GgmlType kv_type = GgmlType::F16;
+  float scale = 1.0f;
+  float* out = nullptr;  // head_dim floats
+};
+
+// Largest head size the attention kernels accept (their scratch lives on the stack).
+inline constexpr int kMaxHeadDim = 512;
+
+struct KernelTable {
+  Isa isa = Isa::kScalar;
+  TypeKernels types[kGgmlTypeCount];
+  // Indexed by the target type; set for F32, F16, BF16, Q8_0, Q8_1, Q8_K (the activation types).
+  FromFloatFn from_float[kGgmlTypeCount] = {};
+
+  // y = x / sqrt(mean(x^2) + eps) * w, the sum of squares in double (architectures.md §3.2).
+  void (*rmsnorm)(const float* x, const float* w, float* y, int64_t n, float eps) = nullptr;
+  // RoPE cos/sin of one position for n_rot/2 pairs by the iterated theta product (§3.4);
+  // factors (n_rot/2 entries) may be null.
+  void (*rope_cache)(int64_t pos, int n_rot, float freq_base, float freq_scale, float attn_factor,
+                     const float* factors, float* cos_out, float* sin_out) = nullptr;
+  // Rotates the first n_rot dims of each of n_heads vectors of head_dim floats, in place.
+  void (*rope_apply)(float* x, int n_heads, int head_dim, int n_rot, RopeStyle style,
+                     const float* cos_table, const float* sin_table) = nullptr;
+  // out = silu(gate) * up.
+  void (*silu_mul)(const float* gate, const float* up, float* out, int64_t n) = nullptr;
+  // y += x.
+  void (*add)(float* y, const float* x, int64_t n) = nullptr;
+  // x *= s.
+  void (*scale)(float* x, float s, int64_t n) = nullptr;
+  // One query row of attention (see AttentionRow); kv_type must be F16, Q8_0 or Q4_0.
+  void (*attention_row)(const KernelTable& table, const AttentionRow& args) = nullptr;
+};
+
+// The scalar table: portable C++, the reference every SIMD table is tested against.
+const KernelTable& scalar_kernels();
+
+// The table for an ISA level, or an Error when the level is not compiled in or the CPU lacks it.
+Result<const KernelTable*> kernels_for(Isa isa);
+// The level named by SHOPTALK_ISA, or the best level this CPU supports when it is unset; an
+// unknown name is an Error.
+Result<Isa> isa_from_env();
+// The table chosen once at start-up from isa_from_env(); the scalar table if that gave an Error
+// (callers that must surface the error call isa_from_env() and kernels_for() themselves).
+const KernelTable& active_kernels();
+
+}  // namespace shoptalk::kernels

@@ -1,0 +1,79 @@
+#include "kernels/matmul.h"
+
+#include "formats/blocks.h"
+
+namespace shoptalk::kernels {
+
+namespace {
+constexpr int64_t kGemmRowUnit = 8;
+}  // namespace
+
+size_t activation_row_bytes(GgmlType type, int64_t n) {
+  const size_t count = static_cast<size_t>(n);
+  switch (type) {
+    case GgmlType::F32:
+      return count * sizeof(float);
+    case GgmlType::F16:
+    case GgmlType::BF16:
+      return count * sizeof(uint16_t);
+    case GgmlType::Q8_0:
+      return count / kQK * sizeof(BlockQ8_0);
+    case GgmlType::Q8_1:
+      return count / kQK * sizeof(BlockQ8_1);
+    case GgmlType::Q8_K:
+      return count / kQK_K * sizeof(BlockQ8_K);
+    default:
+      return 0;
+  }
+}
+
+void matmul(const KernelTable& kernels, ThreadPool& pool, const Weight& w, const ActivationRows& x,
+            float* y, int64_t y_stride) {
+  const TypeKernels& tk = kernels.types[static_cast<int>(w.type)];
+  if (tk.gemm) {
+    // Threads get whole groups of rows so the kernel's multi-row tiles are rarely cut short.
+    const int64_t units = (w.rows + kGemmRowUnit - 1) / kGemmRowUnit;
+    pool.parallel_for(units, [&](int64_t begin, int64_t end) {
+      const int64_t r1 = end * kGemmRowUnit < w.rows ? end * kGemmRowUnit : w.rows;
+      tk.gemm(w.cols, w.data, w.row_bytes, begin * kGemmRowUnit, r1, x.data, x.row_bytes, x.n_rows,
+              y, y_stride);
+    });
+    return;
+  }
+  const VecDotFn vec_dot = tk.vec_dot;
+  pool.parallel_for(w.rows, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const uint8_t* w_row = w.row(r);
+      for (int64_t t = 0; t < x.n_rows; ++t) y[t * y_stride + r] = vec_dot(w.cols, w_row, x.row(t));
+    }
+  });
+}
+
+void ActivationCache::reset(const float* x, int64_t n_rows, int64_t cols) {
+  x_ = x;
+  n_rows_ = n_rows;
+  cols_ = cols;
+  for (Slot& slot : slots_) slot.valid = false;
+}
+
+const ActivationRows& ActivationCache::get(const KernelTable& kernels, ThreadPool& pool,
+                                           GgmlType type) {
+  Slot& slot = slots_[static_cast<int>(type)];
+  if (slot.valid) return slot.rows;
+  const size_t row_bytes = activation_row_bytes(type, cols_);
+  const size_t needed = row_bytes * static_cast<size_t>(n_rows_);
+  if (slot.bytes.size() < needed) slot.bytes.resize(needed);
+  const FromFloatFn convert = kernels.from_float[static_cast<int>(type)];
+  uint8_t* dst = slot.bytes.data();
+  const float* src = x_;
+  const int64_t cols = cols_;
+  pool.parallel_for(n_rows_, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t)
+      convert(src + t * cols, dst + static_cast<size_t>(t) * row_bytes, cols);
+  });
+  slot.rows = ActivationRows{type, n_rows_, cols_, slot.bytes.data(), row_bytes};
+  slot.valid = true;
+  return slot.rows;
+}
+
+}  // namespace shoptalk::kernels

@@ -1,0 +1,68 @@
+// The matmul driver: y[t][r] = W_row_r · x_t, output rows split among the pool's threads.
+//
+// Activations arrive already converted to the weight's vec_dot_type, so one normed input is
+// quantized once and shared by every weight that reads it (Q/K/V, gate/up): see ActivationCache.
+// Weight is the seam for packed layouts later: the driver dispatches on its description.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "formats/ggml_type.h"
+#include "kernels/kernels.h"
+#include "kernels/thread_pool.h"
+
+namespace shoptalk::kernels {
+
+// A weight matrix of `rows` output rows of `cols` inputs, rows `row_bytes` apart, used in place.
+struct Weight {
+  GgmlType type = GgmlType::F32;
+  int64_t rows = 0;
+  int64_t cols = 0;
+  const uint8_t* data = nullptr;
+  size_t row_bytes = 0;
+
+  const uint8_t* row(int64_t r) const { return data + static_cast<size_t>(r) * row_bytes; }
+};
+
+// n_rows activation rows of `cols` elements converted to `type`.
+struct ActivationRows {
+  GgmlType type = GgmlType::F32;
+  int64_t n_rows = 0;
+  int64_t cols = 0;
+  const uint8_t* data = nullptr;
+  size_t row_bytes = 0;
+
+  const uint8_t* row(int64_t t) const { return data + static_cast<size_t>(t) * row_bytes; }
+};
+
+// Bytes of one row of n elements of an activation type (F32, F16, BF16, Q8_0, Q8_1, Q8_K).
+size_t activation_row_bytes(GgmlType type, int64_t n);
+
+// y[t * y_stride + r] for t < x.n_rows, r < w.rows. x.type must be w's vec_dot_type and
+// x.cols == w.cols.
+void matmul(const KernelTable& kernels, ThreadPool& pool, const Weight& w, const ActivationRows& x,
+            float* y, int64_t y_stride);
+
+// Float activation rows converted on demand to each type a consumer asks for, at most once per
+// type until the input changes.
+class ActivationCache {
+ public:
+  // The float rows every get() converts from (kept alive by the caller until the next reset).
+  void reset(const float* x, int64_t n_rows, int64_t cols);
+  const ActivationRows& get(const KernelTable& kernels, ThreadPool& pool, GgmlType type);
+
+ private:
+  struct Slot {
+    bool valid = false;
+    std::vector<uint8_t> bytes;
+    ActivationRows rows;
+  };
+  const float* x_ = nullptr;
+  int64_t n_rows_ = 0;
+  int64_t cols_ = 0;
+  Slot slots_[kGgmlTypeCount];
+};
+
+}  // namespace shoptalk::kernels

@@ -1,0 +1,169 @@
+// Every reference model file against llama.cpp's logits (reference/models/README.md): prefill
+// (whole prompt in one batch), decode (one token at a time) and 32 greedy tokens, the Q8_0 KV
+// cache run and phi3 at n_ctx 8192 (LongRoPE long factors). Iterates over whichever files exist.
+#include <catch2/catch.hpp>
+#include <cstdio>
+
+#include "reference_helpers.h"
+
+namespace shoptalk::test {
+
+namespace {
+
+using engine::LogitsWanted;
+using engine::Session;
+using engine::SessionOptions;
+
+std::unique_ptr<Session> open_session(std::shared_ptr<const engine::Model> model, uint32_t n_ctx,
+                                      GgmlType kv_type) {
+  SessionOptions options;
+  options.n_ctx = n_ctx;
+  options.kv_type = kv_type;
+  auto session = Session::create(std::move(model), options);
+  REQUIRE(session);
+  return std::move(session).value();
+}
+
+std::vector<float> prefill_logits(Session& session, const std::vector<int32_t>& prompt) {
+  auto logits = session.eval(prompt, LogitsWanted::kAll);
+  REQUIRE(logits);
+  return std::vector<float>(logits->data, logits->data + logits->n_rows * logits->n_vocab);
+}
+
+std::vector<float> decode_logits(Session& session, const std::vector<int32_t>& prompt) {
+  std::vector<float> out;
+  for (int32_t token : prompt) {
+    auto logits = session.eval(&token, 1, LogitsWanted::kLast);
+    REQUIRE(logits);
+    out.insert(out.end(), logits->data, logits->data + logits->n_vocab);
+  }
+  return out;
+}
+
+std::vector<int32_t> greedy_tokens(Session& session, const std::vector<int32_t>& prompt,
+                                   size_t count) {
+  auto logits = session.eval(prompt, LogitsWanted::kLast);
+  REQUIRE(logits);
+  std::vector<int32_t> out;
+  while (out.size() < count) {
+    const int32_t next = static_cast<int32_t>(argmax(logits->data, logits->n_vocab));
+    out.push_back(next);
+    if (out.size() == count) break;
+    logits = session.eval(&next, 1, LogitsWanted::kLast);
+    REQUIRE(logits);
+  }
+  return out;
+}
+
+void check_logits(const std::string& what, const std::vector<float>& ours,
+                  const std::string& ref_relative, int64_t n_vocab, const Tolerance& tol) {
+  const auto ref_path = find_reference("reference/models/" + ref_relative);
+  if (!ref_path) return;
+  const std::vector<float> ref = read_f32_file(*ref_path);
+  REQUIRE(ref.size() == ours.size());
+  const Comparison c = compare_logits(ours, ref, n_vocab);
+  std::printf("%-40s %-8s max|diff| %.4f  rms %.4f  top1 %.3f\n", ref_relative.c_str(),
+              what.c_str(), c.max_abs, c.rms, c.top1);
+  INFO(what << " " << ref_relative << ": max " << c.max_abs << " rms " << c.rms << " top1 "
+            << c.top1);
+  CHECK(c.max_abs <= tol.max_abs);
+  CHECK(c.rms <= tol.rms);
+  CHECK(c.top1 >= tol.top1);
+}
+
+// Greedy tokens must agree at least up to the first step whose reference margin is below the
+// tolerance (after that llama.cpp's own choice is within rounding noise).
+void check_greedy(const std::string& file, const std::vector<int32_t>& ours, const json::Value& run,
+                  const Tolerance& tol) {
+  const std::vector<int32_t> expected = int_list(run["greedy_tokens"]);
+  const std::vector<double> margins = number_list(run["greedy_margins"]);
+  size_t same = 0;
+  while (same < expected.size() && same < ours.size() && ours[same] == expected[same]) ++same;
+  size_t required = 0;
+  while (required < margins.size() && margins[required] >= tol.max_abs) ++required;
+  std::printf("%-40s greedy   %zu of %zu identical (required %zu)\n", file.c_str(), same,
+              expected.size(), required);
+  INFO(file << ": greedy tokens identical for " << same << " steps, required " << required);
+  CHECK(same >= required);
+}
+
+template <typename Fn>
+void for_each_reference_file(Fn fn) {
+  const json::Value& manifest = reference_manifest();
+  if (manifest.kind != json::Value::Kind::kObject) {
+    WARN("reference manifest not found: skipping");
+    return;
+  }
+  int files = 0;
+  for (const json::Value& model : manifest["models"].array) {
+    for (const json::Value& file : model["files"].array) {
+      auto loaded = load_reference_model(file["file"].string);
+      if (!loaded) continue;
+      ++files;
+      fn(model, file, loaded);
+    }
+  }
+  CHECK(files > 0);
+}
+
+}  // namespace
+
+TEST_CASE("default run: prefill, decode and greedy tokens match llama.cpp", "[reference]") {
+  for_each_reference_file([](const json::Value& model, const json::Value& file,
+                             std::shared_ptr<const engine::Model> loaded) {
+    const json::Value* run = find_run(file, "default");
+    REQUIRE(run);
+    const std::vector<int32_t> prompt = int_list(model["prompt_token_ids"]);
+    const int64_t n_vocab = static_cast<int64_t>(model["n_vocab"].number);
+    const Tolerance tol = tolerance_for(file["quant"].string);
+    const uint32_t n_ctx = static_cast<uint32_t>((*run)["n_ctx"].number);
+
+    auto session = open_session(loaded, n_ctx, GgmlType::F16);
+    check_logits("prefill", prefill_logits(*session, prompt), (*run)["prefill_logits"].string,
+                 n_vocab, tol);
+    session->reset();
+    check_logits("decode", decode_logits(*session, prompt), (*run)["decode_logits"].string, n_vocab,
+                 tol);
+    session->reset();
+    const size_t count = (*run)["greedy_tokens"].size();
+    check_greedy(file["file"].string, greedy_tokens(*session, prompt, count), *run, tol);
+  });
+}
+
+TEST_CASE("Q8_0 KV cache run matches llama.cpp", "[reference]") {
+  for_each_reference_file([](const json::Value& model, const json::Value& file,
+                             std::shared_ptr<const engine::Model> loaded) {
+    const json::Value* run = find_run(file, "kv_q8_0");
+    if (!run) return;
+    const std::vector<int32_t> prompt = int_list(model["prompt_token_ids"]);
+    const int64_t n_vocab = static_cast<int64_t>(model["n_vocab"].number);
+    auto session =
+        open_session(loaded, static_cast<uint32_t>((*run)["n_ctx"].number), GgmlType::Q8_0);
+    check_logits("kv_q8_0", prefill_logits(*session, prompt), (*run)["prefill_logits"].string,
+                 n_vocab, tolerance_for(file["quant"].string));
+  });
+}
+
+TEST_CASE("phi3 at n_ctx 8192 uses the long RoPE factors like llama.cpp", "[reference]") {
+  for_each_reference_file([](const json::Value& model, const json::Value& file,
+                             std::shared_ptr<const engine::Model> loaded) {
+    const json::Value* run = find_run(file, "long_context_rope_factors");
+    if (!run) return;
+    const std::vector<int32_t> prompt = int_list(model["prompt_token_ids"]);
+    const int64_t n_vocab = static_cast<int64_t>(model["n_vocab"].number);
+    const Tolerance tol = tolerance_for(file["quant"].string);
+    auto session =
+        open_session(loaded, static_cast<uint32_t>((*run)["n_ctx"].number), GgmlType::F16);
+    check_logits("nctx8192", prefill_logits(*session, prompt), (*run)["prefill_logits"].string,
+                 n_vocab, tol);
+    session->reset();
+    check_logits("nctx8192", decode_logits(*session, prompt), (*run)["decode_logits"].string,
+                 n_vocab, tol);
+    session->reset();
+    const size_t count = (*run)["greedy_tokens"].size();
+    check_greedy(file["file"].string + " nctx8192", greedy_tokens(*session, prompt, count), *run,
+                 tol);
+  });
+}
+
+}  // namespace shoptalk::test

@@ -1,0 +1,193 @@
+// Sessions share one immutable Model: concurrent sessions give exactly their solo results, the
+// thread count never changes a logit, and the session's limits are clear errors.
+#include <catch2/catch.hpp>
+#include <thread>
+
+#include "engine/model/memory.h"
+#include "reference_helpers.h"
+
+namespace shoptalk::test {
+
+namespace {
+
+using engine::LogitsWanted;
+using engine::Session;
+using engine::SessionOptions;
+
+const char* const kModels[] = {"qwen3/qwen3-Q4_K_M.gguf", "phi3/phi3-Q4_0.gguf",
+                               "smollm3/smollm3-Q4_K_M.gguf", "llama/llama-Q4_K_M.gguf"};
+
+std::vector<int32_t> short_prompt(const engine::Model& model) {
+  std::vector<int32_t> prompt;
+  for (int i = 0; i < 12; ++i)
+    prompt.push_back(static_cast<int32_t>((i * 37 + 5) % model.hparams().n_vocab));
+  return prompt;
+}
+
+std::unique_ptr<Session> make_session(std::shared_ptr<const engine::Model> model, int threads,
+                                      uint32_t n_ctx = 256) {
+  SessionOptions options;
+  options.n_ctx = n_ctx;
+  options.n_threads = threads;
+  auto session = Session::create(std::move(model), options);
+  REQUIRE(session);
+  return std::move(session).value();
+}
+
+// Prefill logits of every prompt row followed by the logits of `steps` greedy decode steps.
+std::vector<float> run_greedy(Session& session, const std::vector<int32_t>& prompt, int steps) {
+  auto logits = session.eval(prompt, LogitsWanted::kAll);
+  if (!logits) return {};
+  std::vector<float> out(logits->data, logits->data + logits->n_rows * logits->n_vocab);
+  const float* last = logits->row(logits->n_rows - 1);
+  for (int i = 0; i < steps; ++i) {
+    const int32_t next = static_cast<int32_t>(argmax(last, logits->n_vocab));
+    logits = session.eval(&next, 1, LogitsWanted::kLast);
+    if (!logits) return {};
+    out.insert(out.end(), logits->data, logits->data + logits->n_vocab);
+    last = logits->data;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("logits are bit-identical for 1, 2 and 3 threads", "[sessions]") {
+  for (const char* name : kModels) {
+    auto model = load_reference_model(name);
+    if (!model) continue;
+    INFO(name);
+    const std::vector<int32_t> prompt = short_prompt(*model);
+    std::vector<std::vector<float>> results;
+    for (int threads : {1, 2, 3}) {
+      auto session = make_session(model, threads);
+      results.push_back(run_greedy(*session, prompt, 6));
+      REQUIRE_FALSE(results.back().empty());
+    }
+    CHECK(results[0] == results[1]);
+    CHECK(results[0] == results[2]);
+  }
+}
+
+TEST_CASE("two sessions generating concurrently on one model match their solo runs", "[sessions]") {
+  auto model = load_reference_model(kModels[0]);
+  if (!model) return;
+  const std::vector<int32_t> prompt_a = short_prompt(*model);
+  std::vector<int32_t> prompt_b = prompt_a;
+  std::reverse(prompt_b.begin(), prompt_b.end());
+
+  const std::vector<float> solo_a = run_greedy(*make_session(model, 1), prompt_a, 12);
+  const std::vector<float> solo_b = run_greedy(*make_session(model, 2), prompt_b, 12);
+
+  auto session_a = make_session(model, 1);
+  auto session_b = make_session(model, 2);
+  std::vector<float> together_a, together_b;
+  std::thread thread_a([&] { together_a = run_greedy(*session_a, prompt_a, 12); });
+  std::thread thread_b([&] { together_b = run_greedy(*session_b, prompt_b, 12); });
+  thread_a.join();
+  thread_b.join();
+  CHECK(together_a == solo_a);
+  CHECK(together_b == solo_b);
+  CHECK(solo_a != solo_b);
+}
+
+TEST_CASE("the context limit and token range are enforced with clear errors", "[sessions]") {
+  auto model = load_reference_model(kModels[0]);
+  if (!model) return;
+  auto session = make_session(model, 1, 16);
+  std::vector<int32_t> tokens(17, 1);
+  auto too_many = session->eval(tokens, LogitsWanted::kLast);
+  REQUIRE_FALSE(too_many);
+  CHECK(too_many.error().code() == ErrorCode::kContextOverflow);
+  CHECK(session->position() == 0);
+
+  tokens.resize(10);
+  REQUIRE(session->eval(tokens, LogitsWanted::kLast));
+  tokens.resize(7);
+  auto overflow = session->eval(tokens, LogitsWanted::kLast);
+  REQUIRE_FALSE(overflow);
+  CHECK(overflow.error().code() == ErrorCode::kContextOverflow);
+  CHECK(session->position() == 10);
+  tokens.resize(6);
+  REQUIRE(session->eval(tokens, LogitsWanted::kLast));
+  CHECK(session->position() == 16);
+
+  session->reset();
+  const int32_t bad[] = {1, static_cast<int32_t>(model->hparams().n_vocab)};
+  auto out_of_range = session->eval(bad, 2, LogitsWanted::kLast);
+  REQUIRE_FALSE(out_of_range);
+  CHECK(out_of_range.error().code() == ErrorCode::kInvalidArgument);
+  const int32_t negative = -1;
+  CHECK_FALSE(session->eval(&negative, 1, LogitsWanted::kLast));
+  CHECK(session->position() == 0);
+}
+
+TEST_CASE("prompts longer than the batch run in several passes with the same logits",
+          "[sessions]") {
+  auto model = load_reference_model(kModels[1]);
+  if (!model) return;
+  const std::vector<int32_t> prompt = short_prompt(*model);
+  auto whole = make_session(model, 1);
+  SessionOptions small_batch;
+  small_batch.n_ctx = 256;
+  small_batch.n_batch = 5;
+  auto split = Session::create(model, small_batch);
+  REQUIRE(split);
+  auto a = whole->eval(prompt, LogitsWanted::kAll);
+  REQUIRE(a);
+  const std::vector<float> whole_logits(a->data, a->data + a->n_rows * a->n_vocab);
+  auto b = (*split)->eval(prompt, LogitsWanted::kAll);
+  REQUIRE(b);
+  CHECK(std::vector<float>(b->data, b->data + b->n_rows * b->n_vocab) == whole_logits);
+}
+
+TEST_CASE("Q4_0 and Q8_0 KV caches run and stay close to the F16 cache", "[sessions]") {
+  auto model = load_reference_model(kModels[0]);
+  if (!model) return;
+  const std::vector<int32_t> prompt = short_prompt(*model);
+  std::vector<std::vector<float>> results;
+  for (GgmlType kv : {GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_0}) {
+    SessionOptions options;
+    options.n_ctx = 64;
+    options.kv_type = kv;
+    auto session = Session::create(model, options);
+    REQUIRE(session);
+    results.push_back(run_greedy(**session, prompt, 0));
+  }
+  const int64_t n_vocab = model->hparams().n_vocab;
+  CHECK(compare_logits(results[1], results[0], n_vocab).rms < 0.5);
+  CHECK(compare_logits(results[2], results[0], n_vocab).rms < 1.5);
+
+  SessionOptions unsupported;
+  unsupported.kv_type = GgmlType::Q6_K;
+  auto bad = Session::create(model, unsupported);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code() == ErrorCode::kUnsupported);
+}
+
+TEST_CASE("memory is reported by category and planned before allocation", "[sessions]") {
+  const auto path = find_reference(std::string("reference/models/") + kModels[0]);
+  if (!path) return;
+  auto file = gguf::GgufFile::open(*path);
+  REQUIRE(file);
+  auto plan = engine::plan_memory(*file, 256, GgmlType::Q8_0, 512);
+  REQUIRE(plan);
+  auto model = load_reference_model(kModels[0]);
+  REQUIRE(model);
+  SessionOptions options;
+  options.n_ctx = 256;
+  options.kv_type = GgmlType::Q8_0;
+  auto session = Session::create(model, options);
+  REQUIRE(session);
+  const engine::MemoryReport actual = (*session)->memory();
+  CHECK(actual.weights == plan->weights);
+  CHECK(actual.kv_cache == plan->kv_cache);
+  CHECK(actual.scratch == plan->scratch);
+  const engine::HParams& hp = model->hparams();
+  // K and V rows of n_head_kv·head_dim Q8_0 elements (34 bytes per 32) per layer and position.
+  CHECK(actual.kv_cache == static_cast<size_t>(2 * hp.n_layer * 256 * (hp.n_embd_kv() / 32 * 34)));
+  CHECK(actual.weights > 0);
+  CHECK(actual.scratch > 0);
+}
+
+}  // namespace shoptalk::test

@@ -1,0 +1,255 @@
+// The scalar kernel table against the reference (de)quantizers of formats/: every weight type's
+// vec_dot equals the float dot product of the dequantized operands up to float rounding, the
+// activation quantizers follow llama.cpp's x86 rounding, and the matmul driver gives identical
+// results for any thread count.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <vector>
+
+#include "formats/blocks.h"
+#include "formats/fp16.h"
+#include "formats/quant_table.h"
+#include "kernels/kernels.h"
+#include "kernels/matmul.h"
+#include "kernels/thread_pool.h"
+#include "test_support.h"
+
+namespace shoptalk::kernels {
+
+namespace {
+
+std::vector<uint8_t> quantize(GgmlType type, const std::vector<float>& x) {
+  const QuantTypeInfo& info = quant_type_info(type);
+  std::vector<uint8_t> out(row_size(info, static_cast<int64_t>(x.size())));
+  info.quantize_row(x.data(), out.data(), static_cast<int64_t>(x.size()));
+  return out;
+}
+
+std::vector<uint8_t> to_activation(const KernelTable& k, GgmlType type,
+                                   const std::vector<float>& x) {
+  std::vector<uint8_t> out(activation_row_bytes(type, static_cast<int64_t>(x.size())));
+  k.from_float[static_cast<int>(type)](x.data(), out.data(), static_cast<int64_t>(x.size()));
+  return out;
+}
+
+std::vector<float> dequantize(GgmlType type, const void* data, int64_t n) {
+  std::vector<float> out(static_cast<size_t>(n));
+  quant_type_info(type).dequantize_row(data, out.data(), n);
+  return out;
+}
+
+const GgmlType kWeightTypes[] = {GgmlType::F32,  GgmlType::F16,    GgmlType::BF16,  GgmlType::Q4_0,
+                                 GgmlType::Q4_1, GgmlType::Q5_0,   GgmlType::Q5_1,  GgmlType::Q8_0,
+                                 GgmlType::Q2_K, GgmlType::Q3_K,   GgmlType::Q4_K,  GgmlType::Q5_K,
+                                 GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS};
+
+}  // namespace
+
+TEST_CASE("scalar vec_dot of every weight type equals the dequantized float dot product",
+          "[kernels]") {
+  const KernelTable& k = scalar_kernels();
+  for (GgmlType type : kWeightTypes) {
+    const TypeKernels& tk = k.types[static_cast<int>(type)];
+    INFO("type " << quant_type_info(type).name);
+    REQUIRE(tk.vec_dot != nullptr);
+    for (int64_t n : {256, 512, 1024}) {
+      for (uint32_t seed = 1; seed <= 4; ++seed) {
+        const std::vector<float> w = test::random_floats(static_cast<size_t>(n), seed);
+        const std::vector<float> a = test::random_floats(static_cast<size_t>(n), seed + 100, 3.0f);
+        const std::vector<uint8_t> wq = quantize(type, w);
+        const std::vector<uint8_t> aq = to_activation(k, tk.vec_dot_type, a);
+        const std::vector<float> wd = dequantize(type, wq.data(), n);
+        const std::vector<float> ad = dequantize(tk.vec_dot_type, aq.data(), n);
+        double expected = 0.0;
+        double magnitude = 0.0;
+        for (int64_t i = 0; i < n; ++i) {
+          expected += static_cast<double>(wd[i]) * ad[i];
+          magnitude += std::fabs(static_cast<double>(wd[i]) * ad[i]);
+        }
+        // Q4_1/Q5_1 apply their min through the activation sum rounded to fp16 (§4.5).
+        const bool fp16_sum = type == GgmlType::Q4_1 || type == GgmlType::Q5_1;
+        const double tolerance = (fp16_sum ? 2e-3 : 1e-5) * magnitude + 1e-5;
+        const float got = tk.vec_dot(n, wq.data(), aq.data());
+        INFO("n " << n << " seed " << seed);
+        CHECK(std::fabs(got - expected) <= tolerance);
+      }
+    }
+  }
+}
+
+TEST_CASE("Q8_0 activations use id = 127/amax and round half to even (x86 variant)", "[kernels]") {
+  const KernelTable& k = scalar_kernels();
+  std::vector<float> x(kQK, 0.0f);
+  x[0] = 127.0f;  // amax 127: id = 1 exactly, so x * id keeps the half-way values below
+  x[1] = 2.5f;
+  x[2] = -3.5f;
+  x[3] = 0.5f;
+  BlockQ8_0 block;
+  k.from_float[static_cast<int>(GgmlType::Q8_0)](x.data(), &block, kQK);
+  CHECK(fp16_to_fp32(block.d) == 1.0f);
+  CHECK(block.qs[0] == 127);
+  CHECK(block.qs[1] == 2);
+  CHECK(block.qs[2] == -4);
+  CHECK(block.qs[3] == 0);
+
+  BlockQ8_1 block1;
+  k.from_float[static_cast<int>(GgmlType::Q8_1)](x.data(), &block1, kQK);
+  CHECK(fp16_to_fp32(block1.s) == 125.0f);  // d (1.0) times the sum of the quants
+}
+
+TEST_CASE("Q8_K activations keep the sign of the largest element in d", "[kernels]") {
+  const KernelTable& k = scalar_kernels();
+  std::vector<float> x = test::random_floats(kQK_K, 7);
+  x[10] = 50.0f;
+  BlockQ8_K block;
+  k.from_float[static_cast<int>(GgmlType::Q8_K)](x.data(), &block, kQK_K);
+  CHECK(block.d < 0.0f);
+  CHECK(block.qs[10] == -127);
+  int sum = 0;
+  for (int i = 0; i < 16; ++i) sum += block.qs[i];
+  CHECK(block.bsums[0] == sum);
+
+  std::vector<float> zeros(kQK_K, 0.0f);
+  k.from_float[static_cast<int>(GgmlType::Q8_K)](zeros.data(), &block, kQK_K);
+  CHECK(block.d == 0.0f);
+  CHECK(block.bsums[3] == 0);
+}
+
+TEST_CASE("matmul gives identical results for 1, 2 and 3 threads", "[kernels]") {
+  const KernelTable& k = scalar_kernels();
+  const int64_t rows = 37;  // not a multiple of any thread count
+  const int64_t cols = 512;
+  const int64_t n_tok = 5;
+  for (GgmlType type : {GgmlType::Q4_K, GgmlType::Q8_0, GgmlType::F16}) {
+    const std::vector<float> w = test::random_floats(static_cast<size_t>(rows * cols), 11);
+    std::vector<uint8_t> wq;
+    for (int64_t r = 0; r < rows; ++r) {
+      const std::vector<float> row(w.begin() + r * cols, w.begin() + (r + 1) * cols);
+      const std::vector<uint8_t> q = quantize(type, row);
+      wq.insert(wq.end(), q.begin(), q.end());
+    }
+    const Weight weight{type, rows, cols, wq.data(), wq.size() / static_cast<size_t>(rows)};
+    const std::vector<float> x = test::random_floats(static_cast<size_t>(n_tok * cols), 12);
+    std::vector<std::vector<float>> results;
+    for (int threads : {1, 2, 3}) {
+      ThreadPool pool(threads);
+      ActivationCache cache;
+      cache.reset(x.data(), n_tok, cols);
+      const GgmlType act = k.types[static_cast<int>(type)].vec_dot_type;
+      std::vector<float> y(static_cast<size_t>(n_tok * rows));
+      matmul(k, pool, weight, cache.get(k, pool, act), y.data(), rows);
+      results.push_back(y);
+      // Each output is the row's vec_dot, whichever thread computed it.
+      const ActivationRows& xa = cache.get(k, pool, act);
+      CHECK(y[3 * rows + 36] ==
+            k.types[static_cast<int>(type)].vec_dot(cols, weight.row(36), xa.row(3)));
+    }
+    CHECK(results[0] == results[1]);
+    CHECK(results[0] == results[2]);
+  }
+}
+
+TEST_CASE("RoPE rotates NORM pairs (2i, 2i+1) and NEOX pairs (i, i + n_rot/2)", "[kernels]") {
+  const KernelTable& k = scalar_kernels();
+  const int head_dim = 8;
+  const int n_rot = 6;  // partial: dims 6 and 7 pass through
+  std::vector<float> cos_t(n_rot / 2), sin_t(n_rot / 2);
+  k.rope_cache(5, n_rot, 10000.0f, 1.0f, 1.0f, nullptr, cos_t.data(), sin_t.data());
+  for (int i = 0; i < n_rot / 2; ++i) {
+    const double angle = 5.0 * std::pow(10000.0, -2.0 * i / n_rot);
+    CHECK(cos_t[i] == Approx(std::cos(angle)).margin(1e-5));
+    CHECK(sin_t[i] == Approx(std::sin(angle)).margin(1e-5));
+  }
+  std::vector<float> base(head_dim);
+  for (int i = 0; i < head_dim; ++i) base[i] = static_cast<float>(i + 1);
+
+  std::vector<float> norm = base;
+  k.rope_apply(norm.data(), 1, head_dim, n_rot, RopeStyle::kNorm, cos_t.data(), sin_t.data());
+  CHECK(norm[2] == Approx(base[2] * cos_t[1] - base[3] * sin_t[1]));
+  CHECK(norm[3] == Approx(base[2] * sin_t[1] + base[3] * cos_t[1]));
+  CHECK(norm[7] == base[7]);
+
+  std::vector<float> neox = base;
+  k.rope_apply(neox.data(), 1, head_dim, n_rot, RopeStyle::kNeox, cos_t.data(), sin_t.data());
+  CHECK(neox[1] == Approx(base[1] * cos_t[1] - base[4] * sin_t[1]));
+  CHECK(neox[4] == Approx(base[1] * sin_t[1] + base[4] * cos_t[1]));
+  CHECK(neox[6] == base[6]);
+
+  // attn_factor scales cos and sin; rope factors divide the angle.
+  std::vector<float> cos2(n_rot / 2), sin2(n_rot / 2);
+  const float factors[3] = {1.0f, 2.0f, 4.0f};
+  k.rope_cache(5, n_rot, 10000.0f, 1.0f, 1.5f, factors, cos2.data(), sin2.data());
+  const double angle1 = 5.0 * std::pow(10000.0, -2.0 / n_rot) / 2.0;
+  CHECK(cos2[1] == Approx(1.5 * std::cos(angle1)).margin(1e-5));
+}
+
+TEST_CASE("attention rows match a float softmax for every KV cache type", "[kernels]") {
+  const KernelTable& k = scalar_kernels();
+  const int hd = 64;
+  const int n_kv = 9;
+  const std::vector<float> q = test::random_floats(hd, 1);
+  const std::vector<float> keys = test::random_floats(static_cast<size_t>(n_kv * hd), 2);
+  const std::vector<float> values = test::random_floats(static_cast<size_t>(n_kv * hd), 3);
+  const float scale = 0.125f;
+
+  std::vector<double> expected(hd, 0.0);
+  std::vector<double> scores(n_kv);
+  double max_score = -1e30;
+  for (int j = 0; j < n_kv; ++j) {
+    double s = 0.0;
+    for (int d = 0; d < hd; ++d) s += static_cast<double>(q[d]) * keys[j * hd + d];
+    scores[j] = s * scale;
+    max_score = std::max(max_score, scores[j]);
+  }
+  double total = 0.0;
+  for (int j = 0; j < n_kv; ++j) total += std::exp(scores[j] - max_score);
+  for (int j = 0; j < n_kv; ++j)
+    for (int d = 0; d < hd; ++d)
+      expected[d] += std::exp(scores[j] - max_score) / total * values[j * hd + d];
+
+  for (auto [type, tolerance] : {std::pair<GgmlType, double>{GgmlType::F32, 1e-5},
+                                 {GgmlType::F16, 5e-3},
+                                 {GgmlType::Q8_0, 3e-2},
+                                 {GgmlType::Q4_0, 0.3}}) {
+    const QuantTypeInfo& info = quant_type_info(type);
+    const size_t row_bytes = row_size(info, hd);
+    std::vector<uint8_t> kc(row_bytes * n_kv), vc(row_bytes * n_kv);
+    for (int j = 0; j < n_kv; ++j) {
+      info.quantize_row(keys.data() + j * hd, kc.data() + j * row_bytes, hd);
+      info.quantize_row(values.data() + j * hd, vc.data() + j * row_bytes, hd);
+    }
+    std::vector<float> out(hd);
+    AttentionRow row;
+    row.q = q.data();
+    row.k = kc.data();
+    row.v = vc.data();
+    row.kv_stride = row_bytes;
+    row.n_kv = n_kv;
+    row.head_dim = hd;
+    row.kv_type = type;
+    row.scale = scale;
+    row.out = out.data();
+    k.attention_row(k, row);
+    INFO("kv type " << info.name);
+    for (int d = 0; d < hd; ++d) CHECK(out[d] == Approx(expected[d]).margin(tolerance));
+  }
+}
+
+TEST_CASE("kernel levels are chosen by name and missing levels are errors", "[kernels]") {
+  CHECK(std::string(isa_name(Isa::kAvxVnni)) == "avx_vnni");
+  auto scalar = kernels_for(Isa::kScalar);
+  REQUIRE(scalar);
+  CHECK((*scalar)->isa == Isa::kScalar);
+  // A level either resolves to its own table or is a clear error.
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512, Isa::kNeon, Isa::kI8mm}) {
+    auto table = kernels_for(isa);
+    if (table) {
+      CHECK((*table)->isa == isa);
+    } else {
+      CHECK(table.error().code() == ErrorCode::kUnsupported);
+      CHECK(table.error().message().find(isa_name(isa)) != std::string::npos);
+    }
+  }
+}
+
+}  // namespace shoptalk::kernels
