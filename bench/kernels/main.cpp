@@ -1,0 +1,27 @@
+// shoptalk-kernel-bench: Google Benchmark over the kernels, with the kernel ISA level and the DRAM
+// read bandwidth (measured at start-up with 1 and 2 threads) in the benchmark context, so GEMV
+// GB/s can be read against the machine's limit.
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <string>
+
+#include "bench_data.h"
+#include "kernels/bandwidth.h"
+
+int main(int argc, char** argv) {
+  using namespace shoptalk;
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::AddCustomContext("isa", kernels::isa_name(bench::bench_kernels().isa));
+  for (int threads : {1, 2}) {
+    kernels::ThreadPool pool(threads);
+    const double bw = kernels::measure_read_bandwidth(pool, size_t{1} << 30, 3);
+    char text[32];
+    std::snprintf(text, sizeof text, "%.2f GB/s", bw / 1e9);
+    benchmark::AddCustomContext("dram_read_bandwidth_threads_" + std::to_string(threads), text);
+  }
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

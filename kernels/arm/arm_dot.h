@@ -1,0 +1,45 @@
+// The int8 dot-product step of each ARM level: acc (4 int32 lanes) += the 16 products a_k·b_k,
+// summed in groups of four or pairs depending on the level. Only the total of the lanes is defined,
+// so kernels reduce a chunk's lanes (or scale them uniformly) before the next chunk's weights.
+// With i8mm, the operand layout of SMMLA (2×8 by 2×8 int8 into 2×2 int32).
+#pragma once
+
+#include <arm_neon.h>
+
+namespace shoptalk::kernels::arm {
+namespace {
+
+// ARMv8.0 / ARMv7 NEON: widening int8 multiplies (each product fits int16, even -128·-128) and
+// pairwise widening adds into int32.
+struct NeonDot {
+  static int32x4_t dot(int32x4_t acc, int8x16_t a, int8x16_t b) {
+    const int16x8_t lo = vmull_s8(vget_low_s8(a), vget_low_s8(b));
+    const int16x8_t hi = vmull_s8(vget_high_s8(a), vget_high_s8(b));
+    return vpadalq_s16(vpadalq_s16(acc, lo), hi);
+  }
+};
+
+#if defined(__ARM_FEATURE_DOTPROD)
+// ARMv8.2 dotprod: one SDOT, four products per lane.
+struct SdotDot {
+  static int32x4_t dot(int32x4_t acc, int8x16_t a, int8x16_t b) { return vdotq_s32(acc, a, b); }
+};
+#endif
+
+#if defined(__ARM_FEATURE_MATMUL_INT8)
+// 8 bytes of two rows side by side: the 2×8 operand of SMMLA.
+inline int8x16_t zip_rows(int8x16_t r0, int8x16_t r1, bool high) {
+  const int64x2_t a = vreinterpretq_s64_s8(r0);
+  const int64x2_t b = vreinterpretq_s64_s8(r1);
+  return vreinterpretq_s8_s64(high ? vzip2q_s64(a, b) : vzip1q_s64(a, b));
+}
+
+// The 32 values of a block of two rows as four SMMLA operands (elements 0-7, 8-15, 16-23, 24-31).
+inline void zip_block(const int8x16_t v0[2], const int8x16_t v1[2], int8x16_t out[4]) {
+  for (int k = 0; k < 4; ++k) out[k] = zip_rows(v0[k / 2], v1[k / 2], k % 2 == 1);
+}
+
+#endif
+
+}  // namespace
+}  // namespace shoptalk::kernels::arm

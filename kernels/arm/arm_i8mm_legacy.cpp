@@ -1,0 +1,17 @@
+// The i8mm level's Q4_0, Q5_0, Q8_0 and IQ4_NL kernels: SMMLA for pairs of rows × pairs of tokens
+// (prefill), SDOT for single rows and decode.
+#include "kernels/arm/arm_kernels.h"
+#include "kernels/arm/arm_legacy.h"
+
+namespace shoptalk::kernels::arm::i8mm {
+
+namespace {
+template <class V>
+using Kernel = PairedKernel<LegacyTile<V, SdotDot>, MmlaLegacyTile<V>>;
+}  // namespace
+
+void set_legacy_kernels(KernelTable& table) {
+  set_legacy<Kernel>(table);
+}
+
+}  // namespace shoptalk::kernels::arm::i8mm

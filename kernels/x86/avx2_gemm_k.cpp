@@ -1,0 +1,269 @@
+// AVX2 GEMM/GEMV of the K-quants with Q8_K activations. A super-block is walked in 8 chunks of 32
+// elements; a chunk's unsigned weight values meet the activations in maddubs, and one madd with
+// the chunk's sub-block scales (as int16 lanes) widens to int32. Integer sums are exact per
+// super-block; the mins (Q4_K/Q5_K) and the -32 offset (Q6_K) come from the activation bsums.
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "formats/blocks.h"
+#include "kernels/x86/avx2_kernels.h"
+#include "kernels/x86/avx2_tile.h"
+#include "kernels/x86/avx2_util.h"
+
+namespace shoptalk::kernels::x86 {
+
+namespace {
+
+// pshufb controls: kBroadcast16[c] copies int16 lane c of each 128-bit half to the whole half
+// (K4 sub-block c); kBroadcastPair16[k] copies lane 2k to the low half and 2k+1 to the high half
+// (the two Q6_K sub-blocks of chunk k). Constant-initialized: no code runs before dispatch.
+#define ST_PAIR(lo, hi) lo, hi, lo, hi, lo, hi, lo, hi, lo, hi, lo, hi, lo, hi, lo, hi
+#define ST_LANE(i) ST_PAIR(2 * (i), 2 * (i) + 1)
+alignas(32) constexpr uint8_t kBroadcast16[8][32] = {
+    {ST_LANE(0), ST_LANE(0)}, {ST_LANE(1), ST_LANE(1)}, {ST_LANE(2), ST_LANE(2)},
+    {ST_LANE(3), ST_LANE(3)}, {ST_LANE(4), ST_LANE(4)}, {ST_LANE(5), ST_LANE(5)},
+    {ST_LANE(6), ST_LANE(6)}, {ST_LANE(7), ST_LANE(7)}};
+alignas(32) constexpr uint8_t kBroadcastPair16[4][32] = {{ST_LANE(0), ST_LANE(1)},
+                                                         {ST_LANE(2), ST_LANE(3)},
+                                                         {ST_LANE(4), ST_LANE(5)},
+                                                         {ST_LANE(6), ST_LANE(7)}};
+#undef ST_LANE
+#undef ST_PAIR
+
+// Q4_K / Q5_K: 8 sub-blocks of 32 with 6-bit scales and mins (quant-formats.md §3.12).
+struct K4Scales {
+  __m256i scales;  // scale s as int16, both halves: s0..s7
+  __m256i mins;    // 16 int16: m0 m0 m1 m1 ... m7 m7 (one per bsums group)
+  float d, dmin;
+};
+
+K4Scales unpack_k4(const uint8_t* blk) {
+  uint16_t d, dmin;
+  std::memcpy(&d, blk, 2);
+  std::memcpy(&dmin, blk + 2, 2);
+  uint32_t k[3];
+  std::memcpy(k, blk + 4, 12);
+  const uint32_t sc_lo = k[0] & 0x3F3F3F3Fu;
+  const uint32_t m_lo = k[1] & 0x3F3F3F3Fu;
+  const uint32_t sc_hi = (k[2] & 0x0F0F0F0Fu) | ((k[0] >> 2) & 0x30303030u);
+  const uint32_t m_hi = ((k[2] >> 4) & 0x0F0F0F0Fu) | ((k[1] >> 2) & 0x30303030u);
+  const __m128i packed = _mm_set_epi32(static_cast<int>(m_hi), static_cast<int>(m_lo),
+                                       static_cast<int>(sc_hi), static_cast<int>(sc_lo));
+  const __m128i sc16 = _mm_cvtepu8_epi16(packed);
+  const __m128i m16 = _mm_cvtepu8_epi16(_mm_srli_si128(packed, 8));
+  K4Scales s;
+  s.scales = _mm256_broadcastsi128_si256(sc16);
+  s.mins = _mm256_set_m128i(_mm_unpackhi_epi16(m16, m16), _mm_unpacklo_epi16(m16, m16));
+  s.d = fp16_load(d);
+  s.dmin = fp16_load(dmin);
+  return s;
+}
+
+// Q4_K: chunk c holds the low (c even) or high (c odd) nibbles of qs bytes 32·(c/2)...
+struct Q4K {
+  static constexpr size_t kBytes = sizeof(BlockQ4_K);
+  using Row = K4Scales;
+  static Row prepare(const uint8_t* blk) { return unpack_k4(blk); }
+  static __m256i chunk(const uint8_t* blk, int c) {
+    const __m256i raw = load256(blk + 16 + 32 * (c / 2));
+    const __m256i q = (c & 1) ? _mm256_srli_epi16(raw, 4) : raw;
+    return _mm256_and_si256(q, _mm256_set1_epi8(0x0F));
+  }
+  static __m256i chunk_scale(const Row& row, int c) {
+    return _mm256_shuffle_epi8(row.scales, load256(kBroadcast16[c]));
+  }
+};
+
+// Q5_K: as Q4_K plus bit c of qh[l] as the fifth bit of element 32c + l.
+struct Q5K {
+  static constexpr size_t kBytes = sizeof(BlockQ5_K);
+  using Row = K4Scales;
+  static Row prepare(const uint8_t* blk) { return unpack_k4(blk); }
+  static __m256i chunk(const uint8_t* blk, int c) {
+    const __m256i raw = load256(blk + 48 + 32 * (c / 2));
+    const __m256i low =
+        _mm256_and_si256((c & 1) ? _mm256_srli_epi16(raw, 4) : raw, _mm256_set1_epi8(0x0F));
+    const __m256i qh = load256(blk + 16);
+    const __m256i bit = _mm256_set1_epi8(static_cast<char>(1 << c));
+    const __m256i high =
+        _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, bit), bit), _mm256_set1_epi8(0x10));
+    return _mm256_or_si256(low, high);
+  }
+  static __m256i chunk_scale(const Row& row, int c) {
+    return _mm256_shuffle_epi8(row.scales, load256(kBroadcast16[c]));
+  }
+};
+
+template <class K>
+struct K4Kernel {
+  static constexpr int kBlock = kQK_K;
+  static constexpr int kGemvRows = 4;
+  static constexpr int kRows = 2;
+  static constexpr int kToks = 4;
+
+  template <int R, int T>
+  static void tile(int64_t nb, const uint8_t* const* w, const uint8_t* const* x, size_t ahead,
+                   float (*out)[T]) {
+    __m256 acc[R][T];
+    for (int i = 0; i < R; ++i)
+      for (int j = 0; j < T; ++j) acc[i][j] = _mm256_setzero_ps();
+    for (int64_t b = 0; b < nb; ++b) {
+      const uint8_t* blk[R];
+      typename K::Row row[R];
+      for (int i = 0; i < R; ++i) {
+        blk[i] = w[i] + static_cast<size_t>(b) * K::kBytes;
+        prefetch_block(blk[i], K::kBytes, ahead);
+        row[i] = K::prepare(blk[i]);
+      }
+      const BlockQ8_K* a[T];
+      for (int j = 0; j < T; ++j) a[j] = reinterpret_cast<const BlockQ8_K*>(x[j]) + b;
+      __m256i isum[R][T];
+      for (int i = 0; i < R; ++i)
+        for (int j = 0; j < T; ++j) isum[i][j] = _mm256_setzero_si256();
+#pragma GCC unroll 8
+      for (int c = 0; c < 8; ++c) {
+        __m256i q[R], s[R];
+        for (int i = 0; i < R; ++i) {
+          q[i] = K::chunk(blk[i], c);
+          s[i] = K::chunk_scale(row[i], c);
+        }
+        for (int j = 0; j < T; ++j) {
+          const __m256i av = load256(a[j]->qs + 32 * c);
+          for (int i = 0; i < R; ++i)
+            isum[i][j] = _mm256_add_epi32(isum[i][j],
+                                          _mm256_madd_epi16(_mm256_maddubs_epi16(q[i], av), s[i]));
+        }
+      }
+      for (int j = 0; j < T; ++j) {
+        const __m256i bsums = load256(a[j]->bsums);
+        for (int i = 0; i < R; ++i) {
+          const __m256 d = _mm256_set1_ps(row[i].d * a[j]->d);
+          const __m256 dmin = _mm256_set1_ps(-row[i].dmin * a[j]->d);
+          acc[i][j] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(isum[i][j]), acc[i][j]);
+          const __m256i mins = _mm256_madd_epi16(bsums, row[i].mins);
+          acc[i][j] = _mm256_fmadd_ps(dmin, _mm256_cvtepi32_ps(mins), acc[i][j]);
+        }
+      }
+    }
+    for (int i = 0; i < R; ++i)
+      for (int j = 0; j < T; ++j) out[i][j] = hsum(acc[i][j]);
+  }
+};
+
+// Q6_K: 16 sub-blocks of 16 with int8 scales; values q ∈ [0, 63] taken as unsigned and the
+// -32 offset subtracted as 32·Σ scale·bsum. Chunk c = 32 elements starting at 32c.
+struct Q6K {
+  template <int R, int T>
+  static void tile(int64_t nb, const uint8_t* const* w, const uint8_t* const* x, size_t ahead,
+                   float (*out)[T]) {
+    __m256 acc[R][T];
+    for (int i = 0; i < R; ++i)
+      for (int j = 0; j < T; ++j) acc[i][j] = _mm256_setzero_ps();
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    const __m256i bits45 = _mm256_set1_epi8(0x30);
+    for (int64_t b = 0; b < nb; ++b) {
+      const BlockQ6_K* blk[R];
+      __m256i scales16[R];
+      for (int i = 0; i < R; ++i) {
+        blk[i] = reinterpret_cast<const BlockQ6_K*>(w[i]) + b;
+        prefetch_block(w[i] + static_cast<size_t>(b) * sizeof(BlockQ6_K), sizeof(BlockQ6_K), ahead);
+        scales16[i] =
+            _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk[i]->scales)));
+      }
+      const BlockQ8_K* a[T];
+      for (int j = 0; j < T; ++j) a[j] = reinterpret_cast<const BlockQ8_K*>(x[j]) + b;
+      __m256i isum[R][T];
+      for (int i = 0; i < R; ++i)
+        for (int j = 0; j < T; ++j) isum[i][j] = _mm256_setzero_si256();
+#pragma GCC unroll 2
+      for (int half = 0; half < 2; ++half) {
+        __m256i sc_half[R];
+        for (int i = 0; i < R; ++i) {
+          // The 8 scales of this half as int16 in both 128-bit halves.
+          const __m128i s8 =
+              _mm_loadl_epi64(reinterpret_cast<const __m128i*>(blk[i]->scales + 8 * half));
+          sc_half[i] = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(s8));
+        }
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; ++k) {
+          __m256i q[R], s[R];
+          for (int i = 0; i < R; ++i) {
+            const __m256i ql = load256(blk[i]->ql + 64 * half + 32 * (k & 1));
+            const __m256i qh = load256(blk[i]->qh + 32 * half);
+            const __m256i lo = _mm256_and_si256(k < 2 ? ql : _mm256_srli_epi16(ql, 4), low4);
+            __m256i hi;
+            switch (k) {
+              case 0:
+                hi = _mm256_slli_epi16(qh, 4);
+                break;
+              case 1:
+                hi = _mm256_slli_epi16(qh, 2);
+                break;
+              case 2:
+                hi = qh;
+                break;
+              default:
+                hi = _mm256_srli_epi16(qh, 2);
+                break;
+            }
+            q[i] = _mm256_or_si256(lo, _mm256_and_si256(hi, bits45));
+            s[i] = _mm256_shuffle_epi8(sc_half[i], load256(kBroadcastPair16[k]));
+          }
+          for (int j = 0; j < T; ++j) {
+            const __m256i av = load256(a[j]->qs + 128 * half + 32 * k);
+            for (int i = 0; i < R; ++i)
+              isum[i][j] = _mm256_add_epi32(
+                  isum[i][j], _mm256_madd_epi16(_mm256_maddubs_epi16(q[i], av), s[i]));
+          }
+        }
+      }
+      for (int j = 0; j < T; ++j) {
+        const __m256i bsums = load256(a[j]->bsums);
+        for (int i = 0; i < R; ++i) {
+          const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(bsums, scales16[i]), 5);
+          const __m256i sum = _mm256_sub_epi32(isum[i][j], offset);
+          const __m256 d = _mm256_set1_ps(fp16_load(blk[i]->d) * a[j]->d);
+          acc[i][j] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sum), acc[i][j]);
+        }
+      }
+    }
+    for (int i = 0; i < R; ++i)
+      for (int j = 0; j < T; ++j) out[i][j] = hsum(acc[i][j]);
+  }
+  static constexpr int kBlock = kQK_K;
+  static constexpr int kGemvRows = 4;
+  static constexpr int kRows = 2;
+  static constexpr int kToks = 4;
+};
+
+}  // namespace
+
+void gemm_q4_k(int64_t n, const uint8_t* w, size_t w_row_bytes, int64_t r0, int64_t r1,
+               const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y, int64_t y_stride) {
+  gemm<K4Kernel<Q4K>>(n, w, w_row_bytes, r0, r1, x, x_row_bytes, n_tok, y, y_stride);
+}
+
+void gemm_q5_k(int64_t n, const uint8_t* w, size_t w_row_bytes, int64_t r0, int64_t r1,
+               const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y, int64_t y_stride) {
+  gemm<K4Kernel<Q5K>>(n, w, w_row_bytes, r0, r1, x, x_row_bytes, n_tok, y, y_stride);
+}
+
+void gemm_q6_k(int64_t n, const uint8_t* w, size_t w_row_bytes, int64_t r0, int64_t r1,
+               const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y, int64_t y_stride) {
+  gemm<Q6K>(n, w, w_row_bytes, r0, r1, x, x_row_bytes, n_tok, y, y_stride);
+}
+
+float vec_dot_q4_k_q8_k(int64_t n, const void* w, const void* a) {
+  return vec_dot<K4Kernel<Q4K>>(n, w, a);
+}
+
+float vec_dot_q5_k_q8_k(int64_t n, const void* w, const void* a) {
+  return vec_dot<K4Kernel<Q5K>>(n, w, a);
+}
+
+float vec_dot_q6_k_q8_k(int64_t n, const void* w, const void* a) {
+  return vec_dot<Q6K>(n, w, a);
+}
+
+}  // namespace shoptalk::kernels::x86
