@@ -19,5 +19,6 @@ install(FILES ${PROJECT_BINARY_DIR}/shoptalkConfig.cmake
               ${PROJECT_BINARY_DIR}/shoptalkConfigVersion.cmake
         DESTINATION ${SHOPTALK_CMAKE_DIR})
 
+file(RELATIVE_PATH SHOPTALK_PC_TO_PREFIX /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
 configure_file(${PROJECT_SOURCE_DIR}/cmake/shoptalk.pc.in ${PROJECT_BINARY_DIR}/shoptalk.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/shoptalk.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
