@@ -11,7 +11,7 @@
 
 #include "engine/model/model.h"
 #include "engine/model/session.h"
-#include "json_lite.h"
+#include "json.h"
 #include "test_support.h"
 
 namespace shoptalk::test {
@@ -23,7 +23,8 @@ inline const json::Value& reference_manifest() {
     std::ifstream in(*path);
     std::stringstream text;
     text << in.rdbuf();
-    return json::parse(text.str());
+    json::ParseResult parsed = json::parse(text.str());
+    return parsed.value ? std::move(*parsed.value) : json::Value{};
   }();
   return manifest;
 }
