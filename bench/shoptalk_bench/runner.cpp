@@ -38,18 +38,20 @@ Result<ModelRun> run_model(const std::string& path, const std::string& label, co
   // Cold start: the file is not in the page cache; the first token pages the weights in.
   run.cold = evict_from_page_cache(path);
   auto start = std::chrono::steady_clock::now();
-  auto model = Model::load(path, options);
-  if (!model) return model.error();
-  run.load_cold_ms = ms_since(start);
   {
+    // Scoped: a second mapping of the same file would count its pages twice in the RSS.
+    auto model = Model::load(path, options);
+    if (!model) return model.error();
+    run.load_cold_ms = ms_since(start);
     SessionOptions so;
     so.context = 16;
     auto session = Session::create(*model, so);
     if (!session) return session.error();
     auto logits = session->eval({0});
     if (!logits) return logits.error();
+    run.cold_start_ms = ms_since(start);
   }
-  run.cold_start_ms = ms_since(start);
+  reset_peak_rss();
 
   start = std::chrono::steady_clock::now();
   auto warm = Model::load(path, options);
