@@ -3,7 +3,9 @@
 
 #include <memory>
 #include <optional>
+#include <vector>
 
+#include "engine/chat/chat_template.h"
 #include "engine/model/model.h"
 #include "engine/model/session.h"
 #include "engine/tokenizer/tokenizer.h"
@@ -17,17 +19,27 @@ struct Model::Impl {
   std::shared_ptr<const engine::Model> model;  // null for a vocab-only load
   std::optional<gguf::GgufFile> vocab_file;    // the file of a vocab-only load
   std::optional<engine::Tokenizer> tokenizer;
+  std::optional<engine::ChatFamily> chat_family;  // none: info.chat_error says why
   MemoryPlan memory;
 };
 
 struct Session::Impl {
   std::shared_ptr<const Model::Impl> model;
   std::unique_ptr<engine::Session> session;
+  const std::atomic<bool>* cancel = nullptr;
+  std::vector<Token> tokens;       // the tokens in the context, one per position
+  std::vector<float> last_logits;  // logits after tokens.back(); empty when not known
+
+  // Evaluates tokens at the end of the context, keeping tokens and last_logits in step.
+  Status append(const std::vector<Token>& batch);
+  bool cancelled() const { return cancel && cancel->load(std::memory_order_relaxed); }
 };
 
 namespace api {
 GgmlType kv_ggml_type(KvType type);
 uint32_t default_context(const engine::HParams& hp, int requested);
+// Fills the chat family, chat_error and eog_tokens of a model whose tokenizer is loaded.
+void describe_chat(const gguf::GgufFile& file, Model::Impl& impl);
 }  // namespace api
 
 }  // namespace shoptalk

@@ -1,4 +1,5 @@
 // shoptalk::Model: load (from a path or caller memory), the memory plan, tokenizer access.
+#include <algorithm>
 #include <thread>
 
 #include "engine/api/impl.h"
@@ -24,6 +25,25 @@ GgmlType kv_ggml_type(KvType type) {
 uint32_t default_context(const engine::HParams& hp, int requested) {
   if (requested > 0) return static_cast<uint32_t>(requested);
   return std::min<uint32_t>(hp.n_ctx_train, 4096);
+}
+
+void describe_chat(const gguf::GgufFile& file, Model::Impl& impl) {
+  const engine::Tokenizer& tokenizer = *impl.tokenizer;
+  impl.info.eog_tokens = tokenizer.eog_ids();
+  std::sort(impl.info.eog_tokens.begin(), impl.info.eog_tokens.end());
+  Result<engine::ChatFamily> family = engine::detect_chat_family(file, tokenizer);
+  if (!family) {
+    impl.info.chat_error = family.error().message();
+    return;
+  }
+  Result<std::vector<int32_t>> stop = engine::chat_stop_tokens(*family, tokenizer);
+  if (!stop) {
+    impl.info.chat_error = stop.error().message();
+    return;
+  }
+  impl.chat_family = *family;
+  impl.info.chat_family = engine::chat_family_name(*family);
+  impl.info.eog_tokens = std::move(stop).value();
 }
 }  // namespace api
 
@@ -80,6 +100,7 @@ Result<Model::Impl> load_vocab_only(gguf::GgufFile file, const ModelOptions& opt
   impl.info.eos = tokenizer.eos_id();
   impl.tokenizer = std::move(tokenizer);
   impl.vocab_file = std::move(file);
+  api::describe_chat(*impl.vocab_file, impl);
   return impl;
 }
 
@@ -104,6 +125,7 @@ Result<Model::Impl> load_full(gguf::GgufFile file, const ModelOptions& options) 
                       engine::Tokenizer::from_gguf(impl.model->file()));
   impl.tokenizer = std::move(tokenizer);
   impl.info = api::describe_model(impl.model->file(), impl.model->arch(), impl.model->hparams());
+  api::describe_chat(impl.model->file(), impl);
   return impl;
 }
 
@@ -157,7 +179,20 @@ Result<std::string> Model::detokenize(const std::vector<Token>& tokens, bool spe
 }
 
 bool Model::is_end_of_generation(Token token) const {
-  return impl_->tokenizer->is_eog(token);
+  const std::vector<Token>& eog = impl_->info.eog_tokens;
+  return std::binary_search(eog.begin(), eog.end(), token);
+}
+
+Result<std::string> Model::chat_prompt(const std::vector<ChatMessage>& messages,
+                                       const ChatOptions& options) const {
+  if (!impl_->chat_family) return Error(ErrorCode::kUnsupported, impl_->info.chat_error);
+  std::vector<engine::ChatMessage> converted;
+  converted.reserve(messages.size());
+  for (const ChatMessage& m : messages) converted.push_back({m.role, m.content});
+  engine::ChatOptions chat;
+  chat.add_generation_prompt = options.add_generation_prompt;
+  chat.enable_thinking = options.enable_thinking;
+  return engine::render_chat(*impl_->chat_family, converted, chat);
 }
 
 }  // namespace shoptalk

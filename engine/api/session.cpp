@@ -1,10 +1,19 @@
-// shoptalk::Session: a conversation's KV cache and position on a shared Model.
+// shoptalk::Session: a conversation's KV cache, position and tokens on a shared Model.
 #include <thread>
 
 #include "engine/api/impl.h"
 #include "formats/try.h"
 
 namespace shoptalk {
+
+Status Session::Impl::append(const std::vector<Token>& batch) {
+  if (batch.empty()) return {};
+  ST_ASSIGN_OR_RETURN(const engine::Logits logits,
+                      session->eval(batch, engine::LogitsWanted::kLast));
+  tokens.insert(tokens.end(), batch.begin(), batch.end());
+  last_logits.assign(logits.data, logits.data + logits.n_vocab);
+  return {};
+}
 
 Result<Session> Session::create(const Model& model, const SessionOptions& options) {
   const Model::Impl& m = *model.impl_;
@@ -20,8 +29,10 @@ Result<Session> Session::create(const Model& model, const SessionOptions& option
   const int threads = options.threads > 0 ? options.threads : m.options.threads;
   so.n_threads =
       threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  so.cancel = options.cancel;
   auto impl = std::make_unique<Impl>();
   impl->model = model.impl_;
+  impl->cancel = options.cancel;
   ST_ASSIGN_OR_RETURN(impl->session, engine::Session::create(m.model, so));
   return Session(std::move(impl));
 }
@@ -35,6 +46,9 @@ Result<std::vector<float>> Session::eval(const std::vector<Token>& tokens, bool 
   ST_ASSIGN_OR_RETURN(const engine::Logits logits,
                       impl_->session->eval(tokens, all_logits ? engine::LogitsWanted::kAll
                                                               : engine::LogitsWanted::kLast));
+  impl_->tokens.insert(impl_->tokens.end(), tokens.begin(), tokens.end());
+  const float* last = logits.row(logits.n_rows - 1);
+  impl_->last_logits.assign(last, last + logits.n_vocab);
   return std::vector<float>(logits.data, logits.data + logits.n_rows * logits.n_vocab);
 }
 
@@ -46,6 +60,31 @@ int Session::context() const {
 }
 void Session::reset() {
   impl_->session->reset();
+  impl_->tokens.clear();
+  impl_->last_logits.clear();
+}
+const std::vector<Token>& Session::tokens() const {
+  return impl_->tokens;
+}
+
+Status Session::truncate(int position) {
+  if (position < 0 || position > this->position())
+    return Error(ErrorCode::kInvalidArgument, "cannot truncate to position " +
+                                                  std::to_string(position) + " of " +
+                                                  std::to_string(this->position()));
+  if (position == this->position()) return {};
+  impl_->session->truncate(position);
+  impl_->tokens.resize(static_cast<size_t>(position));
+  impl_->last_logits.clear();
+  return {};
+}
+
+Status Session::prompt(const std::vector<Token>& tokens) {
+  return impl_->append(tokens);
+}
+
+Status Session::prompt(std::string_view text) {
+  return impl_->append(impl_->model->tokenizer->tokenize(text, impl_->tokens.empty(), true));
 }
 
 }  // namespace shoptalk

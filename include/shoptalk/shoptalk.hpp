@@ -1,17 +1,24 @@
 // shoptalk: quantized transformer inference for edge devices — the public C++ API.
 //
 // Load a GGUF model once (Model, immutable, shareable between threads), then hold any number of
-// conversations on it (Session: KV cache, position). No exceptions cross this API: every fallible
-// call returns a Result holding either its value or an Error with a code and a message.
+// conversations on it (Session: KV cache, position, token history). No exceptions cross this API:
+// every fallible call returns a Result holding either its value or an Error with a code and a
+// message. docs/api.md has an example for every feature.
 //
 //   auto model = shoptalk::Model::load("qwen3-0.6b-q4_k_m.gguf");
 //   if (!model) { log(model.error().message()); return; }
 //   auto session = shoptalk::Session::create(*model);
-//   auto logits = session->eval(*model->tokenize("Motor current 8.5 A"));
+//   std::vector<shoptalk::ChatMessage> chat = {{"user", "Motor current 8.5 A, belt speed 30 %"}};
+//   auto answer = session->chat(chat, {}, [](std::string_view piece) {
+//     uart_write(piece.data(), piece.size());
+//     return true;  // false stops the generation
+//   });
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -45,6 +52,17 @@ struct MemoryPlan {
 };
 
 // Hyperparameters and identity of a loaded model.
+// One chat message; role is "system", "user" or "assistant".
+struct ChatMessage {
+  std::string role;
+  std::string content;
+};
+
+struct ChatOptions {
+  bool add_generation_prompt = true;  // end with the assistant's turn opening
+  bool enable_thinking = true;        // Qwen3, SmolLM3: false pre-fills an empty think block
+};
+
 struct ModelInfo {
   std::string architecture;  // "qwen3", "llama", "phi3", "smollm3"
   std::string name;          // general.name, if present
@@ -61,6 +79,13 @@ struct ModelInfo {
   float rms_eps = 0.0f;
   Token bos = -1;  // -1: none
   Token eos = -1;
+  // The ids that end a generation: the vocabulary's end-of-generation set plus the chat
+  // template's turn terminator (e.g. <|im_end|>). Sorted.
+  std::vector<Token> eog_tokens;
+  // The chat template family Session::chat renders ("qwen3", "phi4-mini", "smollm2", "smollm3",
+  // "chatml"); empty when the model has no template shoptalk recognizes (chat_error says why).
+  std::string chat_family;
+  std::string chat_error;
   uint64_t n_params = 0;
   // Weight bytes one decode step reads: every matrix, with the embedding table counted only
   // when it doubles as the output projection (tied embeddings).
@@ -90,7 +115,11 @@ class Model {
                                       bool parse_special = false) const;
   // Tokens to text; special = render control tokens as their text. Out-of-range ids are errors.
   Result<std::string> detokenize(const std::vector<Token>& tokens, bool special = false) const;
-  bool is_end_of_generation(Token token) const;
+  bool is_end_of_generation(Token token) const;  // one of info().eog_tokens
+  // The prompt text the model's chat template renders for these messages (parse it with
+  // parse_special = true). kUnsupported when the model has no recognized template.
+  Result<std::string> chat_prompt(const std::vector<ChatMessage>& messages,
+                                  const ChatOptions& options = {}) const;
 
   struct Impl;
 
@@ -105,10 +134,114 @@ struct SessionOptions {
   int threads = 0;  // 0 = the model's default
   KvType kv_type = KvType::kF16;
   bool kv_type_from_model = true;  // use ModelOptions::kv_type instead of kv_type
+  // Set it (from any thread) to stop the session's work: every call that evaluates tokens checks
+  // it between tokens and between the layers of each forward pass, and returns kCancelled: a
+  // prompt is dropped whole, a generation keeps the tokens it had evaluated. The flag belongs to
+  // the caller, who clears it before the next call. nullptr = not cancellable.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
-// One conversation on a model: its KV cache and position. Not thread-safe itself; different
-// sessions may run concurrently on one model.
+// How the next token is drawn from the logits: logit bias, penalties over the last
+// penalty_last_n tokens of the context, then top-k, top-p, min-p, temperature and a seeded draw.
+// Names, defaults and order are llama.cpp's. The same seed, options and context give the same
+// tokens on any thread count.
+struct SamplingOptions {
+  static constexpr uint64_t kRandomSeed = 0xFFFFFFFF;  // a new seed each call (llama.cpp's -1)
+  float temperature = 0.8f;     // <= 0: greedy (the most likely token, lowest id on ties)
+  int top_k = 40;               // <= 0: off
+  float top_p = 0.95f;          // 1: off
+  float min_p = 0.05f;          // 0: off
+  float repeat_penalty = 1.0f;  // 1: off; > 1 discourages tokens in the window
+  float presence_penalty = 0.0f;
+  float frequency_penalty = 0.0f;
+  int penalty_last_n = 64;                          // window of context tokens; 0: off
+  std::vector<std::pair<Token, float>> logit_bias;  // added to a token's logit (-inf bans it)
+  uint64_t seed = kRandomSeed;
+
+  static SamplingOptions greedy() {
+    SamplingOptions s;
+    s.temperature = 0.0f;
+    return s;
+  }
+};
+
+struct GenerateOptions {
+  int max_tokens = 256;  // tokens to generate at most
+  SamplingOptions sampling;
+  // Generation stops when the text contains one of these; neither it nor anything after it is
+  // ever emitted (text that could start a stop string is held back until it is decided).
+  std::vector<std::string> stop_strings;
+  // Tokens that end the generation besides the model's info().eog_tokens. A stop token is not
+  // part of the text.
+  std::vector<Token> stop_tokens;
+  int top_logprobs = 0;         // alternatives reported per generated token (0: none)
+  bool enable_thinking = true;  // chat(): Qwen3 / SmolLM3 thinking mode
+};
+
+// Receives the generated text piece by piece (each piece whole UTF-8 characters); return false
+// to stop the generation.
+using PieceCallback = std::function<bool(std::string_view piece)>;
+
+enum class StopReason {
+  kEndOfGeneration,  // the model ended its turn (one of info().eog_tokens)
+  kStopToken,        // one of GenerateOptions::stop_tokens
+  kStopString,       // one of GenerateOptions::stop_strings
+  kMaxTokens,        // GenerateOptions::max_tokens reached
+  kCallback,         // the piece callback returned false
+  kContextFull,      // no room left in the session's context
+};
+const char* stop_reason_name(StopReason reason);  // "end_of_generation", "max_tokens", ...
+
+struct TokenLogprob {
+  Token token = 0;
+  float logprob = 0.0f;  // natural log of the model's probability (softmax of the raw logits)
+};
+
+// One generated token with the model's confidence in it. The probabilities are the model's own
+// (temperature 1, before sampling options), so they mean the same whatever the sampling.
+struct GeneratedToken {
+  Token token = 0;
+  float logprob = 0.0f;
+  float entropy = 0.0f;           // of the model's distribution at this step, in nats
+  std::vector<TokenLogprob> top;  // the top_logprobs most likely tokens, most likely first
+};
+
+// A summary over every generated token (the stop token included): low mean log-probability or
+// high mean entropy marks an answer worth escalating to a larger model.
+struct Confidence {
+  float mean_logprob = 0.0f;
+  float min_logprob = 0.0f;
+  float mean_entropy = 0.0f;
+};
+
+struct GenerationStats {
+  int prompt_tokens = 0;     // tokens evaluated for the prompt
+  int reused_tokens = 0;     // prompt tokens already in the context (chat turns)
+  int generated_tokens = 0;  // tokens sampled (the stop token included)
+  double prompt_seconds = 0.0;
+  double decode_seconds = 0.0;
+  double time_to_first_token = 0.0;  // seconds from the call to the first sampled token
+  double prefill_tokens_per_second() const {
+    return prompt_seconds > 0 ? prompt_tokens / prompt_seconds : 0.0;
+  }
+  // Tokens evaluated during the decode phase (every generated token but the last) per second.
+  double decode_tokens_per_second() const {
+    return decode_seconds > 0 && generated_tokens > 1 ? (generated_tokens - 1) / decode_seconds
+                                                      : 0.0;
+  }
+};
+
+struct Generation {
+  std::string text;  // exactly what the callback received
+  std::vector<GeneratedToken> tokens;
+  StopReason stop_reason = StopReason::kMaxTokens;
+  Confidence confidence;
+  GenerationStats stats;
+  uint64_t seed = 0;  // the seed used (replays a kRandomSeed call)
+};
+
+// One conversation on a model: its KV cache, position and the tokens in its context. Not
+// thread-safe itself; different sessions may run concurrently on one model.
 class Session {
  public:
   static Result<Session> create(const Model& model, const SessionOptions& options = {});
@@ -119,9 +252,39 @@ class Session {
   // Appends tokens to the context (the whole batch in one forward pass) and returns logits:
   // rows for every token when all_logits is true (n_tokens x n_vocab), else the last row only.
   Result<std::vector<float>> eval(const std::vector<Token>& tokens, bool all_logits = false);
-  int position() const;  // tokens in the context
-  int context() const;   // the context limit
-  void reset();          // forgets every token
+  int position() const;                      // tokens in the context
+  int context() const;                       // the context limit
+  void reset();                              // forgets every token
+  const std::vector<Token>& tokens() const;  // the tokens in the context
+  // Forgets the tokens from `position` on (the cache rows are reused by later tokens).
+  Status truncate(int position);
+
+  // Appends text to the context: tokenized with special-token parsing, BOS added at position 0
+  // when the vocabulary asks for it. Evaluated in batches (prefill); nothing is generated.
+  Status prompt(std::string_view text);
+  Status prompt(const std::vector<Token>& tokens);
+
+  // Generates from the current context (after prompt(), eval() or a restored state). The last
+  // sampled token is returned but not evaluated, so tokens() ends before it.
+  Result<Generation> generate(const GenerateOptions& options = {},
+                              const PieceCallback& on_piece = {});
+  // prompt(text), then generate.
+  Result<Generation> generate(std::string_view prompt_text, const GenerateOptions& options = {},
+                              const PieceCallback& on_piece = {});
+  // Renders the conversation with the model's chat template and generates the assistant's
+  // answer. Across turns pass the whole conversation (with the previous answers as "assistant"
+  // messages): only the part after the longest prefix shared with the context is evaluated.
+  Result<Generation> chat(const std::vector<ChatMessage>& messages,
+                          const GenerateOptions& options = {}, const PieceCallback& on_piece = {});
+
+  // The session's state (the used KV cache rows, the tokens, the last logits), to continue
+  // later exactly where it stands, e.g. after a long fixed system prompt. A state restores only
+  // into a session of the same model file, context and KV cache type; any other state, or a
+  // corrupt or truncated one, is refused with kStateMismatch and leaves the session unchanged.
+  Result<std::vector<uint8_t>> save_state() const;
+  Status load_state(const void* data, size_t size);
+  Status save_state_file(const std::string& path) const;
+  Status load_state_file(const std::string& path);
 
   struct Impl;
 

@@ -1,0 +1,63 @@
+// Token sampling: logit bias, repetition/presence/frequency penalties, top-k, top-p, min-p,
+// temperature, then a seeded draw (temperature <= 0: the argmax, lowest id on ties). Names,
+// defaults and order follow llama.cpp's sampler chain. The draw depends only on the logits, the
+// seed and the accepted tokens, so the same inputs give the same tokens on any thread count.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <random>
+#include <utility>
+#include <vector>
+
+#include "shoptalk/result.hpp"
+
+namespace shoptalk::engine {
+
+struct SamplerParams {
+  float temperature = 0.8f;     // <= 0: greedy
+  int top_k = 40;               // <= 0: every token
+  float top_p = 0.95f;          // >= 1: off
+  float min_p = 0.05f;          // <= 0: off
+  float repeat_penalty = 1.0f;  // 1: off; > 1 discourages tokens seen in the window
+  float presence_penalty = 0.0f;
+  float frequency_penalty = 0.0f;
+  int penalty_last_n = 64;  // the window of accepted tokens the penalties look at; 0: off
+  std::vector<std::pair<int32_t, float>> logit_bias;  // added to the logit of each token
+  uint64_t seed = 0;
+};
+
+class Sampler {
+ public:
+  // Checks the parameters (ranges, token ids of the logit bias) against the vocabulary size.
+  static Result<Sampler> create(const SamplerParams& params, int32_t n_vocab);
+
+  // Draws the next token from one row of n_vocab logits. Does not accept it.
+  int32_t sample(const float* logits);
+  // Adds a token to the penalty window (prompt tokens as well as generated ones).
+  void accept(int32_t token);
+  // Empties the penalty window and restarts the random sequence from the seed.
+  void reset();
+
+ private:
+  struct Candidate {
+    int32_t id;
+    float logit;
+  };
+  Sampler(const SamplerParams& params, int32_t n_vocab);
+  void apply_penalties();
+  void keep_top_k();
+  void keep_top_p();
+  void keep_min_p();
+  // Softmax of the candidates' logits (divided by temperature) into probs_; they stay sorted.
+  void softmax(float temperature);
+
+  SamplerParams params_;
+  int32_t n_vocab_;
+  std::mt19937_64 rng_;
+  std::deque<int32_t> window_;
+  std::vector<Candidate> candidates_;
+  std::vector<float> probs_;
+};
+
+}  // namespace shoptalk::engine
