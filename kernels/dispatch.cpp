@@ -14,6 +14,10 @@
 #include "kernels/arm/arm.h"
 #endif
 
+#if defined(SHOPTALK_HAVE_AVX2_KERNELS)
+#include <cpuid.h>
+#endif
+
 namespace shoptalk::kernels {
 
 namespace {
@@ -22,10 +26,19 @@ constexpr Isa kAllIsas[] = {Isa::kScalar, Isa::kAvx2,    Isa::kAvxVnni, Isa::kAv
                             Isa::kNeon,   Isa::kDotprod, Isa::kI8mm};
 
 #if defined(SHOPTALK_HAVE_AVX2_KERNELS)
+// CPUID directly (GCC and Clang differ in which __builtin_cpu_supports names they accept): AVX,
+// FMA and F16C in leaf 1, AVX2 and BMI2 in leaf 7, and the OS saving YMM state (XCR0 bits 1-2).
 bool cpu_has_avx2() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-         __builtin_cpu_supports("f16c") && __builtin_cpu_supports("bmi2");
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+  const bool osxsave = c & (1u << 27), avx = c & (1u << 28), fma = c & (1u << 12),
+             f16c = c & (1u << 29);
+  if (!(osxsave && avx && fma && f16c)) return false;
+  unsigned xcr0_lo, xcr0_hi;
+  __asm__("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+  if ((xcr0_lo & 6u) != 6u) return false;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+  return (b & (1u << 5)) && (b & (1u << 8));
 }
 #endif
 
