@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "api_helpers.h"
+#include "kernels/kernels.h"
 
 namespace shoptalk::test {
 
@@ -55,15 +56,25 @@ TEST_CASE("greedy chat reproduces llama.cpp's Q4_K_M answer token for token", "[
   REQUIRE(answer);
   const std::string expected = read_text(SHOPTALK_API_DATA_DIR "/compressor_answer_Q4_K_M.txt");
   REQUIRE(!expected.empty());
-  CHECK(answer->text == expected);
+  std::vector<Token> ids = *demo_model().tokenize(expected, false, true);
+  ids.push_back(4093);
   CHECK(streamed == answer->text);
   CHECK(answer->stop_reason == StopReason::kEndOfGeneration);
   CHECK(answer->tokens.back().token == 4093);
   CHECK(pieces > 100);
-  // The whole answer is the tokenization of its text plus <|im_end|>.
-  std::vector<Token> ids = *demo_model().tokenize(expected, false, true);
-  ids.push_back(4093);
-  CHECK(ids_of(*answer) == ids);
+  if (kernels::active_kernels().isa == kernels::Isa::kAvx2) {
+    // The whole answer is the tokenization of its text plus <|im_end|>.
+    CHECK(answer->text == expected);
+    CHECK(ids_of(*answer) == ids);
+  } else {
+    // llama.cpp's answer comes from its AVX2 build, whose float summation order only the AVX2
+    // kernels follow; other levels (scalar, NEON) agree until a near-tie of two logits (after 106
+    // tokens on the ARM levels) and may then take the other branch.
+    const std::vector<Token> got = ids_of(*answer);
+    REQUIRE(got.size() >= 100);
+    CHECK(std::vector<Token>(got.begin(), got.begin() + 100) ==
+          std::vector<Token>(ids.begin(), ids.begin() + 100));
+  }
 
   const GenerationStats& st = answer->stats;
   CHECK(st.prompt_tokens == session.position() - st.generated_tokens + 1);
