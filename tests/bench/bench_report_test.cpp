@@ -21,7 +21,8 @@ TEST_CASE("built-in tiers follow the deployment plan", "[bench]") {
 }
 
 TEST_CASE("tier tables parse from JSON and are checked", "[bench]") {
-  auto ok = parse_tiers(R"({"tiers": [{"id": 7, "name": "lab", "devices": "x86 box", "ram_budget_mib": 512,
+  auto ok = parse_tiers(
+      R"({"tiers": [{"id": 7, "name": "lab", "devices": "x86 box", "ram_budget_mib": 512,
                          "models": [{"preset": "smollm2-135m", "quant": "q8_0"}]}]})");
   REQUIRE(ok);
   REQUIRE(ok->size() == 1);
@@ -107,10 +108,12 @@ TEST_CASE("JSON output has llama-bench's keys plus ours", "[bench]") {
   const json::Value& v = *parsed.value;
   CHECK(v["dram_read_bandwidth_bytes_per_s"].number == 20e9);
   REQUIRE(v["results"].size() == 2);
-  for (const char* key : {"model_filename", "model_type", "model_size", "model_n_params", "n_threads",
-                          "type_k", "type_v", "n_prompt", "n_gen", "n_depth", "avg_ns", "avg_ts",
-                          "stddev_ts", "samples_ns", "samples_ts", "tier", "isa", "load_cold_ms",
-                          "load_warm_ms", "ttft_ms", "peak_rss_bytes", "budget_pass"}) {
+  for (const char* key :
+       {"model_filename", "model_type", "model_size",   "model_n_params", "n_threads",
+        "type_k",         "type_v",     "n_prompt",     "n_gen",          "n_depth",
+        "avg_ns",         "avg_ts",     "stddev_ts",    "samples_ns",     "samples_ts",
+        "tier",           "isa",        "load_cold_ms", "load_warm_ms",   "ttft_ms",
+        "peak_rss_bytes", "budget_pass"}) {
     INFO(key);
     CHECK(v["results"][0].has(key));
   }

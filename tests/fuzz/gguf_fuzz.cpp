@@ -11,7 +11,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!file) return 0;
   volatile uint64_t sink = 0;
   for (const auto& kv : file->metadata()) {
-    for (const auto& s : kv.strings) sink = sink + s.size() + (s.empty() ? 0 : static_cast<uint8_t>(s.back()));
+    for (const auto& s : kv.strings)
+      sink = sink + s.size() + (s.empty() ? 0 : static_cast<uint8_t>(s.back()));
     if (!kv.strings.empty() || kv.count == 0) continue;
     sink = sink + static_cast<uint64_t>(kv.number_at(kv.count - 1));
   }
