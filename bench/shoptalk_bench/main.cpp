@@ -7,12 +7,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <thread>
 
 #include "report.h"
 #include "shoptalk/synth.hpp"
+#include "text_file.h"
 
 namespace shoptalk::bench {
 namespace {
@@ -62,10 +61,9 @@ Result<std::string> cached_model(const TierModel& m, const std::string& cache_di
 
 Result<std::vector<Tier>> load_tier_table(const Options& o) {
   if (o.tiers_file.empty()) return default_tiers();
-  std::ifstream in(o.tiers_file);
-  if (!in) return Error(ErrorCode::kIo, "cannot open tier table '" + o.tiers_file + "'");
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return parse_tiers(text);
+  auto text = cli::read_text_file(o.tiers_file, "tier table");
+  if (!text) return text.error();
+  return parse_tiers(*text);
 }
 
 int run(const Options& o) {

@@ -186,6 +186,7 @@ class Reader {
         if (!consume(':')) return fail("expected ':'");
         Value member;
         if (!value(member, depth + 1)) return false;
+        if (v.object.count(key) == 0) v.keys.push_back(key);
         v.object[key] = std::move(member);
       } while (consume(','));
       return consume('}') || fail("expected ',' or '}'");

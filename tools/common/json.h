@@ -20,6 +20,7 @@ struct Value {
   std::string string;
   std::vector<Value> array;
   std::map<std::string, Value> object;
+  std::vector<std::string> keys;  // the object's member names in document order (no duplicates)
 
   bool is_object() const { return kind == Kind::kObject; }
   bool is_array() const { return kind == Kind::kArray; }

@@ -1,0 +1,29 @@
+// The flags that steer a generation, shared by `shoptalk run`, `shoptalk chat` and `diagnose`:
+// llama.cpp's names and defaults (--temp, --top-k, --top-p, --min-p, --repeat-penalty, ...).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+
+#include "shoptalk/shoptalk.hpp"
+
+namespace shoptalk::cli {
+
+struct GenerationFlags {
+  SamplingOptions sampling;  // preset the fields before add_to() to change a program's defaults
+  int64_t seed = -1;         // -1: a new random seed per answer
+  int n_predict = -1;        // -1: until the end of the turn or a full context
+  bool thinking = true;      // Qwen3 / SmolLM3 think block (--no-think turns it off)
+  bool stats = false;        // print the per-answer statistics line on stderr
+
+  void add_to(CLI::App& cmd);
+  // The options for one answer in a session whose context holds `context` tokens.
+  GenerateOptions options(int context) const;
+};
+
+// "prompt 81 tok (1530.2 tok/s), 212 generated (96.3 tok/s), first token 0.05 s, stop:
+// end_of_generation" on one line.
+std::string stats_line(const Generation& generation);
+
+}  // namespace shoptalk::cli
