@@ -1,0 +1,174 @@
+// shoptalk-diagnose: the way ShopTalk's diagnostics layer uses the library. Sensor readings (as
+// key=value arguments or a JSON object) become a technician's question in English or Spanish;
+// the model's answer streams to stdout, its think block hidden; the answer's confidence decides
+// whether it stands or goes to a larger model (the hybrid tier). Runs on the shipped demo model.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+
+#include "diagnosis_prompt.h"
+#include "equipment_report.h"
+#include "generation_flags.h"
+#include "json_writer.h"
+#include "text_file.h"
+#include "think_filter.h"
+
+namespace shoptalk::diagnose {
+
+namespace {
+
+constexpr const char* kDemoModelName = "shoptalk-tiny-Q4_K_M.gguf";
+
+struct Options {
+  std::vector<std::string> items;
+  std::string readings_file;
+  std::string language;
+  std::string model;
+  int threads = 0;
+  int context = 0;
+  cli::GenerationFlags generation;
+  bool show_thinking = false;
+  bool json = false;
+  float escalate_below = -0.5f;
+};
+
+int fail(const Error& error) {
+  std::fprintf(stderr, "shoptalk-diagnose: error: %s\n", error.message().c_str());
+  return error.code() == ErrorCode::kInvalidArgument ? 2 : 1;
+}
+
+// The demo model installed next to the program (PREFIX/share/shoptalk), else the source tree's.
+std::string default_model() {
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto installed = exe.parent_path().parent_path() / "share" / "shoptalk" / kDemoModelName;
+    if (std::filesystem::exists(installed, ec)) return installed.string();
+  }
+  return SHOPTALK_DEMO_MODEL;
+}
+
+Result<EquipmentReport> read_report(const Options& o) {
+  if (o.readings_file.empty()) return parse_key_values(o.items);
+  if (!o.items.empty())
+    return Error(ErrorCode::kInvalidArgument, "give readings as key=value or --readings, not both");
+  auto text = cli::read_text_file(o.readings_file, "readings file");
+  if (!text) return text.error();
+  return parse_json_report(*text);
+}
+
+void write_json(const Options& o, const std::string& question, const ThinkFilter::Split& text,
+                const Generation& g, bool escalate) {
+  json::JsonWriter w(stdout);
+  w.begin_object();
+  w.field("model", o.model).field("question", question);
+  w.field("thinking", text.thinking).field("answer", text.answer);
+  w.field("stop_reason", stop_reason_name(g.stop_reason));
+  w.key("confidence").begin_object();
+  w.field("mean_logprob", double{g.confidence.mean_logprob});
+  w.field("min_logprob", double{g.confidence.min_logprob});
+  w.field("mean_entropy", double{g.confidence.mean_entropy});
+  w.end_object();
+  w.field("escalate", escalate);
+  w.key("stats").begin_object();
+  w.field("prompt_tokens", g.stats.prompt_tokens)
+      .field("generated_tokens", g.stats.generated_tokens);
+  w.field("time_to_first_token", g.stats.time_to_first_token);
+  w.field("prefill_tokens_per_second", g.stats.prefill_tokens_per_second());
+  w.field("decode_tokens_per_second", g.stats.decode_tokens_per_second());
+  w.end_object();
+  w.end_object();
+  w.finish();
+}
+
+int run(const Options& o) {
+  auto report = read_report(o);
+  if (!report) return fail(report.error());
+  auto language = language_from_code(!o.language.empty()         ? o.language
+                                     : !report->language.empty() ? report->language
+                                                                 : "en");
+  if (!language) return fail(language.error());
+
+  ModelOptions model_options;
+  model_options.threads = o.threads;
+  model_options.context = o.context;
+  auto model = Model::load(o.model, model_options);
+  if (!model) return fail(model.error());
+  auto session = Session::create(*model);
+  if (!session) return fail(session.error());
+
+  const std::vector<ChatMessage> chat = diagnosis_chat(*report, *language);
+  ThinkFilter filter;
+  ThinkFilter::Split text;
+  auto show = [&](const ThinkFilter::Split& part) {
+    text.thinking += part.thinking;
+    text.answer += part.answer;
+    if (o.json) return;
+    if (o.show_thinking) std::fputs(part.thinking.c_str(), stderr);
+    std::fputs(part.answer.c_str(), stdout);
+    std::fflush(stdout);
+  };
+  auto answer =
+      session->chat(chat, o.generation.options(session->context()), [&](std::string_view piece) {
+        show(filter.feed(piece));
+        return true;
+      });
+  if (!answer) return fail(answer.error());
+  show(filter.finish());
+
+  const bool escalate = answer->confidence.mean_logprob < o.escalate_below;
+  if (o.json) {
+    write_json(o, chat.back().content, text, *answer, escalate);
+    return 0;
+  }
+  std::printf("\n");
+  std::fflush(stdout);
+  std::fprintf(stderr, "confidence: mean log-prob %.3f, lowest %.3f, mean entropy %.3f nats: %s\n",
+               answer->confidence.mean_logprob, answer->confidence.min_logprob,
+               answer->confidence.mean_entropy,
+               escalate ? "low, escalate to a larger model" : "answer stands");
+  if (o.generation.stats) std::fprintf(stderr, "%s\n", cli::stats_line(*answer).c_str());
+  return 0;
+}
+
+}  // namespace
+}  // namespace shoptalk::diagnose
+
+int main(int argc, char** argv) {
+  using namespace shoptalk;
+  diagnose::Options o;
+  o.model = diagnose::default_model();
+  o.generation.sampling = SamplingOptions::greedy();  // a diagnosis should be reproducible
+  o.generation.n_predict = 512;
+  CLI::App app{
+      "shoptalk-diagnose: sensor readings in, a diagnosis out (English or Spanish)\n"
+      "  shoptalk-diagnose equipment=\"Conveyor motor\" asset=CV-07 \\\n"
+      "      symptom=\"is running slow and the motor is hot\" \\\n"
+      "      \"motor current=8.5 A (rated 6.0 A)\" \"belt speed=30%\" \"motor temperature=92 °C\"\n"
+      "  shoptalk-diagnose --readings report.json --lang es"};
+  app.add_option("readings", o.items,
+                 "key=value items: equipment, asset, symptom, code, question, lang; any other "
+                 "key is a sensor reading");
+  app.add_option("-r,--readings-file", o.readings_file,
+                 "The report as a JSON object (- for stdin)");
+  app.add_option("-l,--lang", o.language, "Language of the question and answer: en or es");
+  app.add_option("-m,--model", o.model, "GGUF model with a chat template")->capture_default_str();
+  app.add_option("-t,--threads", o.threads, "Threads (0 = every core)")->check(CLI::Range(0, 1024));
+  app.add_option("-c,--ctx-size", o.context, "Context size in tokens (0 = the model's default)")
+      ->check(CLI::NonNegativeNumber);
+  o.generation.add_to(app);
+  app.add_flag("--show-thinking", o.show_thinking, "Print the model's think block on stderr");
+  app.add_flag("--json", o.json, "Print one JSON object (answer, confidence, stats) at the end");
+  app.add_option("--escalate-below", o.escalate_below,
+                 "Mean log-probability under which the answer is escalated")
+      ->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return diagnose::run(o);
+}

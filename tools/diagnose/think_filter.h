@@ -1,0 +1,28 @@
+// Splits a streamed answer into its think block (<think>...</think>, the model's one-line
+// reasoning) and the answer a technician reads, piece by piece: a tag split across pieces is
+// held back until it is decided, so nothing of the think block ever leaks into the answer.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace shoptalk::diagnose {
+
+class ThinkFilter {
+ public:
+  struct Split {
+    std::string answer;    // visible text, ready to show
+    std::string thinking;  // think-block text
+  };
+
+  Split feed(std::string_view piece);
+  // The text held back at the end of the stream (a partial tag that never completed).
+  Split finish();
+
+ private:
+  std::string pending_;
+  bool in_think_ = false;
+  bool after_think_ = false;  // drop the blank lines that follow </think>
+};
+
+}  // namespace shoptalk::diagnose
