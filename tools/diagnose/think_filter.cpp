@@ -19,23 +19,24 @@ size_t partial_tag_length(std::string_view text, std::string_view tag) {
 
 }  // namespace
 
+bool ThinkFilter::take_until(std::string_view tag, std::string& out) {
+  const size_t at = pending_.find(tag);
+  const bool found = at != std::string::npos;
+  const size_t n = found ? at : pending_.size() - partial_tag_length(pending_, tag);
+  out += pending_.substr(0, n);
+  pending_.erase(0, found ? at + tag.size() : n);
+  return found;
+}
+
 ThinkFilter::Split ThinkFilter::feed(std::string_view piece) {
   pending_ += piece;
   Split out;
   while (!pending_.empty()) {
     if (in_think_) {
-      const size_t end = pending_.find(kClose);
-      if (end != std::string::npos) {
-        out.thinking += pending_.substr(0, end);
-        pending_.erase(0, end + kClose.size());
-        in_think_ = false;
-        after_think_ = true;
-        continue;
-      }
-      const size_t keep = partial_tag_length(pending_, kClose);
-      out.thinking += pending_.substr(0, pending_.size() - keep);
-      pending_.erase(0, pending_.size() - keep);
-      break;
+      if (!take_until(kClose, out.thinking)) break;
+      in_think_ = false;
+      after_think_ = true;
+      continue;
     }
     if (after_think_) {
       const size_t text = pending_.find_first_not_of(" \t\r\n");
@@ -43,17 +44,8 @@ ThinkFilter::Split ThinkFilter::feed(std::string_view piece) {
       if (pending_.empty()) break;
       after_think_ = false;
     }
-    const size_t start = pending_.find(kOpen);
-    if (start != std::string::npos) {
-      out.answer += pending_.substr(0, start);
-      pending_.erase(0, start + kOpen.size());
-      in_think_ = true;
-      continue;
-    }
-    const size_t keep = partial_tag_length(pending_, kOpen);
-    out.answer += pending_.substr(0, pending_.size() - keep);
-    pending_.erase(0, pending_.size() - keep);
-    break;
+    if (!take_until(kOpen, out.answer)) break;
+    in_think_ = true;
   }
   return out;
 }

@@ -20,6 +20,10 @@ class ThinkFilter {
   Split finish();
 
  private:
+  // Moves the pending text before `tag` to `out` and drops the tag: true. Without a whole tag,
+  // moves all but a trailing partial tag: false.
+  bool take_until(std::string_view tag, std::string& out);
+
   std::string pending_;
   bool in_think_ = false;
   bool after_think_ = false;  // drop the blank lines that follow </think>
