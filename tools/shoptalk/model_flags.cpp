@@ -8,6 +8,8 @@ void ModelFlags::add_to(CLI::App& cmd) {
   cmd.add_option("-c,--ctx-size", context, "Context size in tokens (0 = min(training, 4096))")
       ->check(CLI::NonNegativeNumber);
   cmd.add_option("--ctk,--cache-type-k", cache_type, "KV cache type: f16, q8_0 or q4_0");
+  cmd.add_option("--memory-budget", budget_mib,
+                 "MiB the model may use (weights + KV cache + scratch); a larger plan is refused");
 }
 
 Result<Model> ModelFlags::load() const {
@@ -17,6 +19,7 @@ Result<Model> ModelFlags::load() const {
   options.threads = threads;
   options.context = context;
   options.kv_type = *kv;
+  options.memory_budget = budget_mib << 20;
   return Model::load(path, options);
 }
 

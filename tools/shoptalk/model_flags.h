@@ -2,6 +2,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <string>
 
 #include "shoptalk/shoptalk.hpp"
@@ -13,8 +14,10 @@ struct ModelFlags {
   int threads = 0;
   int context = 0;
   std::string cache_type = "f16";
+  uint64_t budget_mib = 0;  // refuse a load whose memory plan exceeds it (0: no budget)
 
-  // Adds the MODEL positional argument and -t/--threads, -c/--ctx-size, --ctk/--cache-type-k.
+  // Adds the MODEL positional argument and -t/--threads, -c/--ctx-size, --ctk/--cache-type-k,
+  // --memory-budget.
   void add_to(CLI::App& cmd);
   Result<Model> load() const;
 };
