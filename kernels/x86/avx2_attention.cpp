@@ -1,8 +1,8 @@
-// AVX2 one-row attention with the numerics of the scalar kernel (architectures.md §3.7). Per chunk
-// of positions: the scores (vectorized K·Q dot products) and the online-softmax steps first, then
-// the values accumulated with a block of the accumulator held in registers. For an F16 cache the
-// accumulator is rounded to fp16 after every step (F16C), exactly like the scalar kernel;
-// otherwise it is float.
+// AVX2 one-row attention with llama.cpp's flash-attention numerics (architectures.md §3.7). Per
+// chunk of positions: the scores (the table's K·Q dot products) and the online-softmax steps
+// first, then the values accumulated with a block of the accumulator held in registers. Like
+// ggml's vec_mad, each value step is one FMA (acc + v·w); for an F16 cache the accumulator is
+// rounded to fp16 after every step (F16C), otherwise it is float.
 #include <immintrin.h>
 
 #include <cmath>
@@ -65,7 +65,7 @@ void accumulate(float* acc, int nv, const Step* steps, int count, const uint8_t*
       } else {
         value = _mm256_loadu_ps(v_float + c * hd + 8 * k);
       }
-      const __m256 sum = _mm256_add_ps(a[k], _mm256_mul_ps(value, w));
+      const __m256 sum = _mm256_fmadd_ps(value, w, a[k]);
       a[k] = kF16 ? round_fp16(sum) : sum;
     }
   }
@@ -106,7 +106,8 @@ void attention_row(const KernelTable& table, const AttentionRow& args) {
       } else {
         steps[c].weight = std::exp(s - running_max);
       }
-      running_sum = running_sum * steps[c].old_scale + steps[c].weight;
+      // llama.cpp's S = S·ms + vs, fused by GCC's contraction.
+      running_sum = std::fma(running_sum, steps[c].old_scale, steps[c].weight);
     }
     const uint8_t* v = args.v + j0 * args.kv_stride;
     if (!f16) {

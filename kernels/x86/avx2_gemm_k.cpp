@@ -1,9 +1,12 @@
 // AVX2 GEMM/GEMV of the K-quants with Q8_K activations. A super-block is walked in 8 chunks of 32
 // elements; a chunk's unsigned weight values meet the activations in maddubs, and one madd with
 // the chunk's sub-block scales (as int16 lanes) widens to int32. Integer sums are exact per
-// super-block; the mins (Q4_K/Q5_K) and the -32 offset (Q6_K) come from the activation bsums.
+// super-block and distributed over the 8 int32 lanes exactly like llama.cpp's AVX2 kernels (the
+// lanes are converted and accumulated separately, so the distribution matters): the Q6_K -32
+// offset is taken per lane; the Q4_K/Q5_K mins come from the activation bsums in ggml's order.
 #include <immintrin.h>
 
+#include <cmath>
 #include <cstring>
 
 #include "formats/blocks.h"
@@ -34,7 +37,7 @@ alignas(32) constexpr uint8_t kBroadcastPair16[4][32] = {{ST_LANE(0), ST_LANE(1)
 // Q4_K / Q5_K: 8 sub-blocks of 32 with 6-bit scales and mins (quant-formats.md §3.12).
 struct K4Scales {
   __m256i scales;  // scale s as int16, both halves: s0..s7
-  __m256i mins;    // 16 int16: m0 m0 m1 m1 ... m7 m7 (one per bsums group)
+  __m128i mins;    // 8 int16: m0..m7 (one per sub-block of 32)
   float d, dmin;
 };
 
@@ -54,7 +57,7 @@ K4Scales unpack_k4(const uint8_t* blk) {
   const __m128i m16 = _mm_cvtepu8_epi16(_mm_srli_si128(packed, 8));
   K4Scales s;
   s.scales = _mm256_broadcastsi128_si256(sc16);
-  s.mins = _mm256_set_m128i(_mm_unpackhi_epi16(m16, m16), _mm_unpacklo_epi16(m16, m16));
+  s.mins = m16;
   s.d = fp16_load(d);
   s.dmin = fp16_load(dmin);
   return s;
@@ -63,6 +66,7 @@ K4Scales unpack_k4(const uint8_t* blk) {
 // Q4_K: chunk c holds the low (c even) or high (c odd) nibbles of qs bytes 32·(c/2)...
 struct Q4K {
   static constexpr size_t kBytes = sizeof(BlockQ4_K);
+  static constexpr bool kScalarMins = false;
   using Row = K4Scales;
   static Row prepare(const uint8_t* blk) { return unpack_k4(blk); }
   static __m256i chunk(const uint8_t* blk, int c) {
@@ -78,6 +82,7 @@ struct Q4K {
 // Q5_K: as Q4_K plus bit c of qh[l] as the fifth bit of element 32c + l.
 struct Q5K {
   static constexpr size_t kBytes = sizeof(BlockQ5_K);
+  static constexpr bool kScalarMins = true;
   using Row = K4Scales;
   static Row prepare(const uint8_t* blk) { return unpack_k4(blk); }
   static __m256i chunk(const uint8_t* blk, int c) {
@@ -102,12 +107,21 @@ struct K4Kernel {
   static constexpr int kRows = 2;
   static constexpr int kToks = 4;
 
+  // llama.cpp's AVX2 order: d·Σ (per int32 lane) into 8 float lanes with FMA; the mins term
+  // -dmin·Σ m·(sub-block sum of a) as 4 int32 lanes (pairs of sub-blocks) folded by FMA into 4
+  // float lanes (Q4_K) or, summed as an integer, into one float (Q5_K); added after the lanes.
   template <int R, int T>
   static void tile(int64_t nb, const uint8_t* const* w, const uint8_t* const* x, size_t ahead,
                    float (*out)[T]) {
     __m256 acc[R][T];
+    __m128 acc_m[R][T];
+    float summs[R][T];
     for (int i = 0; i < R; ++i)
-      for (int j = 0; j < T; ++j) acc[i][j] = _mm256_setzero_ps();
+      for (int j = 0; j < T; ++j) {
+        acc[i][j] = _mm256_setzero_ps();
+        acc_m[i][j] = _mm_setzero_ps();
+        summs[i][j] = 0.0f;
+      }
     for (int64_t b = 0; b < nb; ++b) {
       const uint8_t* blk[R];
       typename K::Row row[R];
@@ -136,18 +150,36 @@ struct K4Kernel {
         }
       }
       for (int j = 0; j < T; ++j) {
-        const __m256i bsums = load256(a[j]->bsums);
+        const __m128i sub_sums =
+            _mm_hadd_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a[j]->bsums)),
+                           _mm_loadu_si128(reinterpret_cast<const __m128i*>(a[j]->bsums + 8)));
         for (int i = 0; i < R; ++i) {
-          const __m256 d = _mm256_set1_ps(row[i].d * a[j]->d);
-          const __m256 dmin = _mm256_set1_ps(-row[i].dmin * a[j]->d);
-          acc[i][j] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(isum[i][j]), acc[i][j]);
-          const __m256i mins = _mm256_madd_epi16(bsums, row[i].mins);
-          acc[i][j] = _mm256_fmadd_ps(dmin, _mm256_cvtepi32_ps(mins), acc[i][j]);
+          const float d = a[j]->d * row[i].d;
+          const float dmin = -a[j]->d * row[i].dmin;
+          const __m128i prod = _mm_madd_epi16(row[i].mins, sub_sums);
+          if (K::kScalarMins) {
+            __m128i t = _mm_hadd_epi32(prod, prod);
+            t = _mm_hadd_epi32(t, t);
+            const float m = static_cast<float>(_mm_cvtsi128_si32(t));
+            summs[i][j] = std::fma(dmin, m, summs[i][j]);  // GCC-contracted in llama.cpp
+          } else {
+            acc_m[i][j] = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(prod), acc_m[i][j]);
+          }
+          acc[i][j] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(isum[i][j]), acc[i][j]);
         }
       }
     }
     for (int i = 0; i < R; ++i)
-      for (int j = 0; j < T; ++j) out[i][j] = hsum(acc[i][j]);
+      for (int j = 0; j < T; ++j) {
+        if (K::kScalarMins) {
+          out[i][j] = hsum(acc[i][j]) + summs[i][j];
+        } else {
+          __m128 m = acc_m[i][j];
+          m = _mm_add_ps(m, _mm_movehl_ps(m, m));
+          m = _mm_add_ss(m, _mm_movehdup_ps(m));
+          out[i][j] = hsum(acc[i][j]) + _mm_cvtss_f32(m);
+        }
+      }
   }
 };
 
@@ -164,12 +196,9 @@ struct Q6K {
     const __m256i bits45 = _mm256_set1_epi8(0x30);
     for (int64_t b = 0; b < nb; ++b) {
       const BlockQ6_K* blk[R];
-      __m256i scales16[R];
       for (int i = 0; i < R; ++i) {
         blk[i] = reinterpret_cast<const BlockQ6_K*>(w[i]) + b;
         prefetch_block(w[i] + static_cast<size_t>(b) * sizeof(BlockQ6_K), sizeof(BlockQ6_K), ahead);
-        scales16[i] =
-            _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk[i]->scales)));
       }
       const BlockQ8_K* a[T];
       for (int j = 0; j < T; ++j) a[j] = reinterpret_cast<const BlockQ8_K*>(x[j]) + b;
@@ -212,19 +241,18 @@ struct Q6K {
           }
           for (int j = 0; j < T; ++j) {
             const __m256i av = load256(a[j]->qs + 128 * half + 32 * k);
-            for (int i = 0; i < R; ++i)
-              isum[i][j] = _mm256_add_epi32(
-                  isum[i][j], _mm256_madd_epi16(_mm256_maddubs_epi16(q[i], av), s[i]));
+            const __m256i offset = _mm256_maddubs_epi16(_mm256_set1_epi8(32), av);
+            for (int i = 0; i < R; ++i) {
+              const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q[i], av), offset);
+              isum[i][j] = _mm256_add_epi32(isum[i][j], _mm256_madd_epi16(p, s[i]));
+            }
           }
         }
       }
       for (int j = 0; j < T; ++j) {
-        const __m256i bsums = load256(a[j]->bsums);
         for (int i = 0; i < R; ++i) {
-          const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(bsums, scales16[i]), 5);
-          const __m256i sum = _mm256_sub_epi32(isum[i][j], offset);
-          const __m256 d = _mm256_set1_ps(fp16_load(blk[i]->d) * a[j]->d);
-          acc[i][j] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sum), acc[i][j]);
+          const __m256 d = _mm256_set1_ps(a[j]->d * fp16_load(blk[i]->d));
+          acc[i][j] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(isum[i][j]), acc[i][j]);
         }
       }
     }

@@ -3,6 +3,8 @@
 // maddubs, widens to int32 and adds d_w·d_a·Σ into 8 float lanes (summed once at the end).
 #include <immintrin.h>
 
+#include <cmath>
+
 #include "formats/blocks.h"
 #include "kernels/x86/avx2_kernels.h"
 #include "kernels/x86/avx2_tile.h"
@@ -99,7 +101,8 @@ float dot_q_1(int64_t n, const void* w, const void* a) {
     const __m256i p = dot_u8s8(q, load256(y[b].qs));
     acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(fp16_load(d) * fp16_load(y[b].d)),
                           acc);
-    min_sum += fp16_load(m) * fp16_load(y[b].s);
+    // llama.cpp's scalar summs += m·s, fused by GCC's contraction.
+    min_sum = std::fma(fp16_load(m), fp16_load(y[b].s), min_sum);
   }
   return hsum(acc) + min_sum;
 }

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <cstdio>
 
+#include "kernels/kernels.h"
 #include "reference_helpers.h"
 
 namespace shoptalk::test {
@@ -71,8 +72,19 @@ void check_logits(const std::string& what, const std::vector<float>& ours,
   CHECK(c.top1 >= tol.top1);
 }
 
-// Greedy tokens must agree at least up to the first step whose reference margin is below the
-// tolerance (after that llama.cpp's own choice is within rounding noise).
+// Files whose greedy tokens the AVX2 kernels do not yet reproduce in full: phi3-Q6_K still has
+// isolated rounding flips from an unidentified Q6_K-path difference (step 31 diverges).
+bool greedy_exact_at_avx2(const std::string& file) {
+  static const char* const kNotYet[] = {"phi3/phi3-Q6_K.gguf"};
+  for (const char* name : kNotYet)
+    if (file == name) return false;
+  return true;
+}
+
+// At the AVX2 level the kernels follow llama.cpp's float operation order, so all greedy tokens
+// must be identical. Elsewhere (scalar, ARM) they must agree at least up to the first step whose
+// reference margin is below the tolerance (after that llama.cpp's own choice is within rounding
+// noise of another order).
 void check_greedy(const std::string& file, const std::vector<int32_t>& ours, const json::Value& run,
                   const Tolerance& tol) {
   const std::vector<int32_t> expected = int_list(run["greedy_tokens"]);
@@ -81,6 +93,8 @@ void check_greedy(const std::string& file, const std::vector<int32_t>& ours, con
   while (same < expected.size() && same < ours.size() && ours[same] == expected[same]) ++same;
   size_t required = 0;
   while (required < margins.size() && margins[required] >= tol.max_abs) ++required;
+  if (kernels::active_kernels().isa == kernels::Isa::kAvx2 && greedy_exact_at_avx2(file))
+    required = expected.size();
   std::printf("%-40s greedy   %zu of %zu identical (required %zu)\n", file.c_str(), same,
               expected.size(), required);
   INFO(file << ": greedy tokens identical for " << same << " steps, required " << required);

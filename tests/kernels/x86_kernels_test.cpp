@@ -215,11 +215,28 @@ TEST_CASE("AVX2 float operations match the scalar ones", "[kernels][x86]") {
       std::vector<float> c(static_cast<size_t>(n_rot / 2)), s(static_cast<size_t>(n_rot / 2));
       ref.rope_cache(17, n_rot, 10000.0f, 1.0f, 1.0f, nullptr, c.data(), s.data());
       const std::vector<float> x = test::random_floats(static_cast<size_t>(n_heads * head_dim), 9);
-      std::vector<float> got = x, want = x;
+      std::vector<float> got = x, want = x, scalar = x;
       avx2->rope_apply(got.data(), n_heads, head_dim, n_rot, style, c.data(), s.data());
-      ref.rope_apply(want.data(), n_heads, head_dim, n_rot, style, c.data(), s.data());
+      ref.rope_apply(scalar.data(), n_heads, head_dim, n_rot, style, c.data(), s.data());
+      // The AVX2 rotation fuses like llama.cpp's GCC build: fma(a, cos, -(b·sin)) and
+      // fma(a, sin, b·cos); the scalar one rounds every product.
+      const int half = n_rot / 2;
+      for (int h = 0; h < n_heads; ++h) {
+        float* v = want.data() + h * head_dim;
+        for (int i = 0; i < half; ++i) {
+          const int i0 = style == RopeStyle::kNorm ? 2 * i : i;
+          const int i1 = style == RopeStyle::kNorm ? 2 * i + 1 : i + half;
+          const float a = v[i0];
+          const float b = v[i1];
+          const size_t k = static_cast<size_t>(i);
+          v[i0] = std::fma(a, c[k], -(b * s[k]));
+          v[i1] = std::fma(a, s[k], b * c[k]);
+        }
+      }
       INFO("n_rot " << n_rot);
       CHECK(got == want);
+      for (size_t i = 0; i < got.size(); ++i)
+        CHECK(got[i] == Approx(scalar[i]).epsilon(1e-6).margin(1e-6));
     }
   }
 }
