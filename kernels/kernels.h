@@ -62,6 +62,18 @@ struct AttentionRow {
 // Largest head size the attention kernels accept (their scratch lives on the stack).
 inline constexpr int kMaxHeadDim = 512;
 
+// The query heads that share one KV head (a GQA group, at most kMaxAttentionGroup of them)
+// against a KV cache, positions 0..n_kv-1 visible to all. Each K and V row is read once for the
+// whole group. Online softmax over chunks of positions with float accumulators: the form for
+// prompt batches and long caches, where llama.cpp also leaves its one-row fp16-accumulator path.
+struct AttentionGroup {
+  AttentionRow first;  // the first query row, the cache, and where that row's output goes
+  int n_query = 1;     // query rows, q_stride floats apart from first.q
+  int64_t q_stride = 0;
+  int64_t out_stride = 0;  // floats between the output rows, from first.out
+};
+inline constexpr int kMaxAttentionGroup = 8;
+
 struct KernelTable {
   Isa isa = Isa::kScalar;
   TypeKernels types[kGgmlTypeCount];
@@ -85,6 +97,8 @@ struct KernelTable {
   void (*scale)(float* x, float s, int64_t n) = nullptr;
   // One query row of attention (see AttentionRow); kv_type must be F16, Q8_0 or Q4_0.
   void (*attention_row)(const KernelTable& table, const AttentionRow& args) = nullptr;
+  // A GQA group of query rows at once (see AttentionGroup); same cache types.
+  void (*attention_group)(const KernelTable& table, const AttentionGroup& args) = nullptr;
 };
 
 // The scalar table: portable C++, the reference every SIMD table is tested against.

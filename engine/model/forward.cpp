@@ -130,6 +130,12 @@ void position_encode(const ForwardContext& ctx, const LayerWeights& w, int64_t n
   if (spec.scale_q) k.scale(b.q.data(), 1.0f / std::sqrt(static_cast<float>(hd)), n_tok * nq);
 }
 
+// Prompt batches of at least kGroupMinRows tokens and caches of kGroupMinKv positions take the
+// GQA-group kernel (float accumulators, each K/V row read once per group of query heads): that is
+// where llama.cpp also leaves its one-row fp16-accumulator path, whose numerics shorter work keeps.
+constexpr int64_t kGroupMinRows = 64;
+constexpr int64_t kGroupMinKv = 512;
+
 // Each token's query heads against the cache up to its own position (the causal mask).
 void attend(const ForwardContext& ctx, uint32_t layer, int64_t n_tok, int64_t pos0) {
   const HParams& hp = ctx.model.hparams();
@@ -137,15 +143,19 @@ void attend(const ForwardContext& ctx, uint32_t layer, int64_t n_tok, int64_t po
   const kernels::KernelTable& k = ctx.model.kernels();
   ForwardBuffers& b = ctx.buffers;
   const KvCache& kv = ctx.kv;
-  const int64_t n_head = hp.n_head;
+  const int64_t n_gqa = hp.n_gqa();
   const int hd = static_cast<int>(hp.head_dim);
   const float scale = spec.scale_q ? 1.0f : 1.0f / std::sqrt(static_cast<float>(hd));
-  ctx.pool.parallel_for(n_tok * n_head, [&](int64_t begin, int64_t end) {
+  const bool grouped = k.attention_group != nullptr && n_gqa <= kernels::kMaxAttentionGroup &&
+                       (n_tok >= kGroupMinRows || pos0 + n_tok >= kGroupMinKv);
+  // A task is one query head (one-row path) or the n_gqa heads sharing a KV head (grouped).
+  const int64_t heads_per_task = grouped ? n_gqa : 1;
+  const int64_t tasks_per_token = hp.n_head / heads_per_task;
+  ctx.pool.parallel_for(n_tok * tasks_per_token, [&](int64_t begin, int64_t end) {
     for (int64_t task = begin; task < end; ++task) {
-      const int64_t t = task / n_head;
-      const int64_t h = task % n_head;
-      const int64_t kv_head = h / hp.n_gqa();
-      const size_t head_offset = static_cast<size_t>(kv_head) * kv.head_bytes();
+      const int64_t t = task / tasks_per_token;
+      const int64_t h = task % tasks_per_token * heads_per_task;  // the first query head
+      const size_t head_offset = static_cast<size_t>(h / n_gqa) * kv.head_bytes();
       kernels::AttentionRow row;
       row.q = b.q.data() + t * hp.n_embd_q() + h * hd;
       row.k = kv.k_row(layer, 0) + head_offset;
@@ -156,7 +166,11 @@ void attend(const ForwardContext& ctx, uint32_t layer, int64_t n_tok, int64_t po
       row.kv_type = kv.type();
       row.scale = scale;
       row.out = b.attn.data() + t * hp.n_embd_q() + h * hd;
-      k.attention_row(k, row);
+      if (grouped) {
+        k.attention_group(k, {row, static_cast<int>(n_gqa), hd, hd});
+      } else {
+        k.attention_row(k, row);
+      }
     }
   });
 }

@@ -58,4 +58,12 @@ void scale(float* x, float s, int64_t n);
 // Flash-attention one-row path (attention.cpp).
 void attention_row(const KernelTable& table, const AttentionRow& args);
 
+// The GQA-group path (attention_group.cpp): positions in chunks of kAttentionChunk, one softmax
+// rescale per chunk. SIMD versions run the same steps.
+inline constexpr int kAttentionChunk = 32;
+void attention_group(const KernelTable& table, const AttentionGroup& args);
+// One chunk's softmax step for one query: scores[0, count) become e^(score - new max), the
+// running max and sum advance; returns the factor the query's accumulator must be scaled by.
+float softmax_chunk(float* scores, int count, float& running_max, float& running_sum);
+
 }  // namespace shoptalk::kernels::scalar

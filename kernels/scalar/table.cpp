@@ -49,6 +49,7 @@ KernelTable make_scalar_table() {
   t.add = scalar::add;
   t.scale = scalar::scale;
   t.attention_row = scalar::attention_row;
+  t.attention_group = scalar::attention_group;
   return t;
 }
 

@@ -61,5 +61,7 @@ void scale(float* x, float s, int64_t n);
 
 // One query row of attention over an F16, Q8_0 or Q4_0 cache (avx2_attention.cpp).
 void attention_row(const KernelTable& table, const AttentionRow& args);
+// A GQA group of query rows at once (avx2_attention_group.cpp).
+void attention_group(const KernelTable& table, const AttentionGroup& args);
 
 }  // namespace shoptalk::kernels::x86

