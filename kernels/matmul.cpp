@@ -1,11 +1,20 @@
 #include "kernels/matmul.h"
 
+#include <algorithm>
+
 #include "formats/blocks.h"
 
 namespace shoptalk::kernels {
 
 namespace {
 constexpr int64_t kGemmRowUnit = 8;
+// Multiply-adds below which a thread is not worth waking (a hand-off costs microseconds).
+constexpr int64_t kMinMacsPerThread = 1 << 16;
+
+// The grain for parallel_for over units of `macs_per_unit` multiply-adds each.
+int64_t grain_for(int64_t macs_per_unit) {
+  return std::max<int64_t>(1, kMinMacsPerThread / std::max<int64_t>(1, macs_per_unit));
+}
 }  // namespace
 
 size_t activation_row_bytes(GgmlType type, int64_t n) {
@@ -33,20 +42,27 @@ void matmul(const KernelTable& kernels, ThreadPool& pool, const Weight& w, const
   if (tk.gemm) {
     // Threads get whole groups of rows so the kernel's multi-row tiles are rarely cut short.
     const int64_t units = (w.rows + kGemmRowUnit - 1) / kGemmRowUnit;
-    pool.parallel_for(units, [&](int64_t begin, int64_t end) {
-      const int64_t r1 = end * kGemmRowUnit < w.rows ? end * kGemmRowUnit : w.rows;
-      tk.gemm(w.cols, w.data, w.row_bytes, begin * kGemmRowUnit, r1, x.data, x.row_bytes, x.n_rows,
-              y, y_stride);
-    });
+    pool.parallel_for(
+        units,
+        [&](int64_t begin, int64_t end) {
+          const int64_t r1 = end * kGemmRowUnit < w.rows ? end * kGemmRowUnit : w.rows;
+          tk.gemm(w.cols, w.data, w.row_bytes, begin * kGemmRowUnit, r1, x.data, x.row_bytes,
+                  x.n_rows, y, y_stride);
+        },
+        grain_for(kGemmRowUnit * w.cols * x.n_rows));
     return;
   }
   const VecDotFn vec_dot = tk.vec_dot;
-  pool.parallel_for(w.rows, [&](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; ++r) {
-      const uint8_t* w_row = w.row(r);
-      for (int64_t t = 0; t < x.n_rows; ++t) y[t * y_stride + r] = vec_dot(w.cols, w_row, x.row(t));
-    }
-  });
+  pool.parallel_for(
+      w.rows,
+      [&](int64_t begin, int64_t end) {
+        for (int64_t r = begin; r < end; ++r) {
+          const uint8_t* w_row = w.row(r);
+          for (int64_t t = 0; t < x.n_rows; ++t)
+            y[t * y_stride + r] = vec_dot(w.cols, w_row, x.row(t));
+        }
+      },
+      grain_for(w.cols * x.n_rows));
 }
 
 void ActivationCache::reset(const float* x, int64_t n_rows, int64_t cols) {
@@ -67,10 +83,13 @@ const ActivationRows& ActivationCache::get(const KernelTable& kernels, ThreadPoo
   uint8_t* dst = slot.bytes.data();
   const float* src = x_;
   const int64_t cols = cols_;
-  pool.parallel_for(n_rows_, [&](int64_t begin, int64_t end) {
-    for (int64_t t = begin; t < end; ++t)
-      convert(src + t * cols, dst + static_cast<size_t>(t) * row_bytes, cols);
-  });
+  pool.parallel_for(
+      n_rows_,
+      [&](int64_t begin, int64_t end) {
+        for (int64_t t = begin; t < end; ++t)
+          convert(src + t * cols, dst + static_cast<size_t>(t) * row_bytes, cols);
+      },
+      grain_for(cols));
   slot.rows = ActivationRows{type, n_rows_, cols_, slot.bytes.data(), row_bytes};
   slot.valid = true;
   return slot.rows;

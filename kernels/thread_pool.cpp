@@ -1,5 +1,7 @@
 #include "kernels/thread_pool.h"
 
+#include <algorithm>
+
 namespace shoptalk::kernels {
 
 namespace {
@@ -30,20 +32,24 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::run_part(int index) {
-  const int64_t parts = size();
+  const int64_t parts = job_parts_;
+  if (index >= parts) return;
   const int64_t begin = job_size_ * index / parts;
   const int64_t end = job_size_ * (index + 1) / parts;
   if (begin < end) (*job_)(begin, end);
 }
 
-void ThreadPool::parallel_for(int64_t n, RangeFn fn) {
+void ThreadPool::parallel_for(int64_t n, RangeFn fn, int64_t grain) {
   if (n <= 0) return;
-  if (workers_.empty() || n == 1) {
+  const int64_t parts =
+      std::min<int64_t>(size(), std::max<int64_t>(1, n / std::max<int64_t>(1, grain)));
+  if (parts == 1) {
     fn(0, n);
     return;
   }
   job_ = &fn;
   job_size_ = n;
+  job_parts_ = static_cast<int>(parts);
   pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
   generation_.fetch_add(1, std::memory_order_release);
   // A worker that saw the old generation under the lock is already waiting when this lock is

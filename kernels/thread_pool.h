@@ -38,9 +38,11 @@ class ThreadPool {
 
   int size() const { return static_cast<int>(workers_.size()) + 1; }
 
-  // Calls fn on contiguous sub-ranges covering [0, n) (thread i gets the i-th of size() nearly
-  // equal parts) and returns when all are done. Not reentrant; one caller at a time.
-  void parallel_for(int64_t n, RangeFn fn);
+  // Calls fn on contiguous sub-ranges covering [0, n) (thread i gets the i-th of nearly equal
+  // parts) and returns when all are done. Each thread gets at least `grain` indices, so small
+  // loops use fewer threads (or run on the caller alone): a hand-off costs microseconds, and far
+  // more when another process holds the core. Not reentrant; one caller at a time.
+  void parallel_for(int64_t n, RangeFn fn, int64_t grain = 1);
 
  private:
   void worker_loop(int index);
@@ -55,6 +57,7 @@ class ThreadPool {
   std::atomic<bool> stopping_{false};
   const RangeFn* job_ = nullptr;
   int64_t job_size_ = 0;
+  int job_parts_ = 0;
 };
 
 }  // namespace shoptalk::kernels

@@ -135,6 +135,8 @@ void position_encode(const ForwardContext& ctx, const LayerWeights& w, int64_t n
 // where llama.cpp also leaves its one-row fp16-accumulator path, whose numerics shorter work keeps.
 constexpr int64_t kGroupMinRows = 64;
 constexpr int64_t kGroupMinKv = 512;
+// Query-position-dimension products below which a thread is not worth waking for attention.
+constexpr int64_t kMinAttentionWork = 1 << 16;
 
 // Each token's query heads against the cache up to its own position (the causal mask).
 void attend(const ForwardContext& ctx, uint32_t layer, int64_t n_tok, int64_t pos0) {
@@ -151,28 +153,31 @@ void attend(const ForwardContext& ctx, uint32_t layer, int64_t n_tok, int64_t po
   // A task is one query head (one-row path) or the n_gqa heads sharing a KV head (grouped).
   const int64_t heads_per_task = grouped ? n_gqa : 1;
   const int64_t tasks_per_token = hp.n_head / heads_per_task;
-  ctx.pool.parallel_for(n_tok * tasks_per_token, [&](int64_t begin, int64_t end) {
-    for (int64_t task = begin; task < end; ++task) {
-      const int64_t t = task / tasks_per_token;
-      const int64_t h = task % tasks_per_token * heads_per_task;  // the first query head
-      const size_t head_offset = static_cast<size_t>(h / n_gqa) * kv.head_bytes();
-      kernels::AttentionRow row;
-      row.q = b.q.data() + t * hp.n_embd_q() + h * hd;
-      row.k = kv.k_row(layer, 0) + head_offset;
-      row.v = kv.v_row(layer, 0) + head_offset;
-      row.kv_stride = kv.row_bytes();
-      row.n_kv = pos0 + t + 1;
-      row.head_dim = hd;
-      row.kv_type = kv.type();
-      row.scale = scale;
-      row.out = b.attn.data() + t * hp.n_embd_q() + h * hd;
-      if (grouped) {
-        k.attention_group(k, {row, static_cast<int>(n_gqa), hd, hd});
-      } else {
-        k.attention_row(k, row);
-      }
-    }
-  });
+  ctx.pool.parallel_for(
+      n_tok * tasks_per_token,
+      [&](int64_t begin, int64_t end) {
+        for (int64_t task = begin; task < end; ++task) {
+          const int64_t t = task / tasks_per_token;
+          const int64_t h = task % tasks_per_token * heads_per_task;  // the first query head
+          const size_t head_offset = static_cast<size_t>(h / n_gqa) * kv.head_bytes();
+          kernels::AttentionRow row;
+          row.q = b.q.data() + t * hp.n_embd_q() + h * hd;
+          row.k = kv.k_row(layer, 0) + head_offset;
+          row.v = kv.v_row(layer, 0) + head_offset;
+          row.kv_stride = kv.row_bytes();
+          row.n_kv = pos0 + t + 1;
+          row.head_dim = hd;
+          row.kv_type = kv.type();
+          row.scale = scale;
+          row.out = b.attn.data() + t * hp.n_embd_q() + h * hd;
+          if (grouped) {
+            k.attention_group(k, {row, static_cast<int>(n_gqa), hd, hd});
+          } else {
+            k.attention_row(k, row);
+          }
+        }
+      },
+      std::max<int64_t>(1, kMinAttentionWork / ((pos0 + n_tok) * hd * heads_per_task)));
 }
 
 void attention_block(const ForwardContext& ctx, uint32_t layer, int64_t n_tok, int64_t pos0) {

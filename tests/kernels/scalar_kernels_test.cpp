@@ -2,8 +2,10 @@
 // vec_dot equals the float dot product of the dequantized operands up to float rounding, the
 // activation quantizers follow llama.cpp's x86 rounding, and the matmul driver gives identical
 // results for any thread count.
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <tuple>
 #include <vector>
 
 #include "attention_fixture.h"
@@ -118,7 +120,7 @@ TEST_CASE("Q8_K activations keep the sign of the largest element in d", "[kernel
 
 TEST_CASE("matmul gives identical results for 1, 2 and 3 threads", "[kernels]") {
   const KernelTable& k = scalar_kernels();
-  const int64_t rows = 37;  // not a multiple of any thread count
+  const int64_t rows = 301;  // not a multiple of any thread count, enough work for 3 threads
   const int64_t cols = 512;
   const int64_t n_tok = 5;
   for (GgmlType type : {GgmlType::Q4_K, GgmlType::Q8_0, GgmlType::F16}) {
@@ -142,11 +144,35 @@ TEST_CASE("matmul gives identical results for 1, 2 and 3 threads", "[kernels]") 
       results.push_back(y);
       // Each output is the row's vec_dot, whichever thread computed it.
       const ActivationRows& xa = cache.get(k, pool, act);
-      CHECK(y[3 * rows + 36] ==
-            k.types[static_cast<int>(type)].vec_dot(cols, weight.row(36), xa.row(3)));
+      CHECK(y[3 * rows + 300] ==
+            k.types[static_cast<int>(type)].vec_dot(cols, weight.row(300), xa.row(3)));
     }
     CHECK(results[0] == results[1]);
     CHECK(results[0] == results[2]);
+  }
+}
+
+TEST_CASE("parallel_for covers the range once, with at least `grain` indices per thread",
+          "[kernels]") {
+  ThreadPool pool(3);
+  for (auto [n, grain, parts] : {std::tuple<int64_t, int64_t, size_t>{10, 1, 3},
+                                 {10, 4, 2},
+                                 {10, 11, 1},
+                                 {2, 1, 2},
+                                 {1000, 100, 3}}) {
+    std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+    std::atomic<size_t> calls{0};
+    pool.parallel_for(
+        n,
+        [&](int64_t begin, int64_t end) {
+          ++calls;
+          CHECK(end - begin >= std::min(n, grain));
+          for (int64_t i = begin; i < end; ++i) ++hits[static_cast<size_t>(i)];
+        },
+        grain);
+    INFO("n " << n << " grain " << grain);
+    CHECK(calls == parts);
+    for (const auto& h : hits) CHECK(h == 1);
   }
 }
 
@@ -251,7 +277,8 @@ TEST_CASE("an attention group gives each query what its one-row attention gives"
         for (int g = 0; g < n_query; ++g)
           k.attention_row(k, kv.row(q.data() + g * hd, rows.data() + g * hd));
         // The one-row path keeps an F16 cache's accumulator in fp16, the group path in float.
-        for (size_t i = 0; i < q.size(); ++i) CHECK(group[i] == Approx(rows[i]).epsilon(4e-3).margin(2e-3));
+        for (size_t i = 0; i < q.size(); ++i)
+          CHECK(group[i] == Approx(rows[i]).epsilon(4e-3).margin(2e-3));
       }
     }
   }

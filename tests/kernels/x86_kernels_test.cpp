@@ -100,7 +100,8 @@ TEST_CASE("AVX2 GEMM equals its vec_dot for any tiling and 1, 2, 3 threads", "[k
     const QuantTypeInfo& info = quant_type_info(type);
     INFO("type " << info.name);
     const int64_t cols = info.block_size == 256 ? 512 : 160;
-    for (int64_t rows : {1, 5, 37}) {
+    // 1000 rows give the pool enough work to use 2 and 3 threads.
+    for (int64_t rows : {1, 5, 37, 1000}) {
       const std::vector<float> w = test::random_floats(static_cast<size_t>(rows * cols), 7);
       const std::vector<uint8_t> wq = quantize_rows(type, w, rows, cols);
       const Weight weight{type, rows, cols, wq.data(), wq.size() / static_cast<size_t>(rows)};
