@@ -1,6 +1,7 @@
 // One decode step of attention over a KV cache of depth 1024 and 4096 (head_dim 128, 16 query heads
-// on 8 KV heads, the Qwen3 layout) for the F16, Q8_0 and Q4_0 cache types. Counter: GB/s of KV
-// bytes read (each KV head counted once per query head that reads it).
+// on 8 KV heads, the Qwen3 layout) for the F16, Q8_0 and Q4_0 cache types, by the one-row kernel
+// (a task per query head) and the GQA-group kernel (a task per KV head). Counter: GB/s of KV
+// bytes used (each KV head counted once per query head that reads it, for both kernels).
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -17,7 +18,8 @@ constexpr int kHeadDim = 128;
 constexpr int kHeads = 16;
 constexpr int kKvHeads = 8;
 
-void run_attention(benchmark::State& state, GgmlType type, int64_t depth, int threads) {
+void run_attention(benchmark::State& state, GgmlType type, int64_t depth, int threads,
+                   bool grouped) {
   const kernels::KernelTable& k = bench_kernels();
   const QuantTypeInfo& info = quant_type_info(type);
   const size_t head_bytes = row_size(info, kHeadDim);
@@ -32,23 +34,31 @@ void run_attention(benchmark::State& state, GgmlType type, int64_t depth, int th
   const std::vector<float> q = activations(1, kHeadDim * kHeads);
   std::vector<float> out(kHeadDim * kHeads);
   kernels::ThreadPool pool(threads);
+  constexpr int kGroup = kHeads / kKvHeads;
+  const auto row_of_head = [&](int64_t h) {
+    kernels::AttentionRow row;
+    row.q = q.data() + h * kHeadDim;
+    row.k = keys + static_cast<size_t>(h / kGroup) * head_bytes;
+    row.v = values + static_cast<size_t>(h / kGroup) * head_bytes;
+    row.kv_stride = row_bytes;
+    row.n_kv = depth;
+    row.head_dim = kHeadDim;
+    row.kv_type = type;
+    row.scale = 1.0f / std::sqrt(static_cast<float>(kHeadDim));
+    row.out = out.data() + h * kHeadDim;
+    return row;
+  };
   for (auto _ : state) {
-    pool.parallel_for(kHeads, [&](int64_t begin, int64_t end) {
-      for (int64_t h = begin; h < end; ++h) {
-        const size_t offset = static_cast<size_t>(h / (kHeads / kKvHeads)) * head_bytes;
-        kernels::AttentionRow row;
-        row.q = q.data() + h * kHeadDim;
-        row.k = keys + offset;
-        row.v = values + offset;
-        row.kv_stride = row_bytes;
-        row.n_kv = depth;
-        row.head_dim = kHeadDim;
-        row.kv_type = type;
-        row.scale = 1.0f / std::sqrt(static_cast<float>(kHeadDim));
-        row.out = out.data() + h * kHeadDim;
-        k.attention_row(k, row);
-      }
-    });
+    if (grouped) {
+      pool.parallel_for(kKvHeads, [&](int64_t begin, int64_t end) {
+        for (int64_t g = begin; g < end; ++g)
+          k.attention_group(k, {row_of_head(g * kGroup), kGroup, kHeadDim, kHeadDim});
+      });
+    } else {
+      pool.parallel_for(kHeads, [&](int64_t begin, int64_t end) {
+        for (int64_t h = begin; h < end; ++h) k.attention_row(k, row_of_head(h));
+      });
+    }
     benchmark::DoNotOptimize(out.data());
   }
   const double bytes = 2.0 * static_cast<double>(head_bytes) * static_cast<double>(depth) * kHeads;
@@ -60,12 +70,14 @@ int register_all() {
   for (GgmlType type : {GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_0}) {
     for (int64_t depth : {1024, 4096}) {
       for (int threads : {1, 2}) {
-        const std::string name = std::string("attention/") + quant_type_info(type).name +
-                                 "/depth:" + std::to_string(depth) +
-                                 "/threads:" + std::to_string(threads);
-        benchmark::RegisterBenchmark(name.c_str(), run_attention, type, depth, threads)
-            ->Unit(benchmark::kMicrosecond)
-            ->UseRealTime();
+        for (bool grouped : {false, true}) {
+          const std::string name = std::string(grouped ? "attention_group/" : "attention_row/") +
+                                   quant_type_info(type).name + "/depth:" + std::to_string(depth) +
+                                   "/threads:" + std::to_string(threads);
+          benchmark::RegisterBenchmark(name.c_str(), run_attention, type, depth, threads, grouped)
+              ->Unit(benchmark::kMicrosecond)
+              ->UseRealTime();
+        }
       }
     }
   }

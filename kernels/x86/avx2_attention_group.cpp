@@ -99,6 +99,11 @@ void accumulate_pair(float* acc0, float* acc1, const float* w0, const float* w1,
   }
 }
 
+void prefetch_lines(const uint8_t* p, int bytes) {
+  for (int off = 0; off < bytes; off += 64)
+    _mm_prefetch(reinterpret_cast<const char*>(p + off), _MM_HINT_T0);
+}
+
 void scale_row(float* x, float s, int n) {
   const __m256 sv = _mm256_set1_ps(s);
   for (int d = 0; d < n; d += 8) _mm256_storeu_ps(x + d, _mm256_mul_ps(_mm256_loadu_ps(x + d), sv));
@@ -133,9 +138,10 @@ void attention_group(const KernelTable& table, const AttentionGroup& group) {
     const uint8_t* k = args.k + j0 * args.kv_stride;
     const uint8_t* v = args.v + j0 * args.kv_stride;
     for (int c = 0; c < count; ++c) {
-      // The next chunk's key row and this chunk's value row (prefetches never fault).
-      _mm_prefetch(reinterpret_cast<const char*>(k + (c + kChunk) * args.kv_stride), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(v + c * args.kv_stride), _MM_HINT_T0);
+      // The next chunk's key row and this chunk's value row, every line of them (at most 2·hd
+      // bytes; prefetches never fault, so overshooting a quantized row is harmless).
+      prefetch_lines(k + (c + kChunk) * args.kv_stride, 2 * hd);
+      prefetch_lines(v + c * args.kv_stride, 2 * hd);
       for (int g = 0; g < nq; ++g)
         weights[g][c] = kv.vec_dot(hd, k + c * args.kv_stride, q_conv[g]) * args.scale;
     }
