@@ -2,13 +2,15 @@
 // per chunk of positions, every query's scores (the table's K·Q dot), the softmax step with the
 // vectorized exp, then the value rows added to the float accumulators. Each value row is read
 // once per group and used from registers for two queries at a time, so a cache row costs one
-// trip from memory however many query heads share it.
+// trip from memory however many query heads share it; Q8_0/Q4_0 rows are dequantized in
+// registers, their block scale folded into the weight of the FMA.
 #include <immintrin.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
+#include "formats/blocks.h"
 #include "kernels/scalar/scalar.h"
 #include "kernels/x86/avx2_exp.h"
 #include "kernels/x86/avx2_kernels.h"
@@ -61,21 +63,54 @@ float softmax_chunk(float* scores, int count, float& running_max, float& running
   return rescale;
 }
 
-// The value row of position c as 8 floats at dimension d: fp16 rows straight from the cache,
-// other types from the chunk's dequantized rows.
-template <bool kF16>
-__m256 value8(const uint8_t* v, size_t v_stride, const float* v_float, int hd, int c, int d) {
-  if (kF16)
-    return _mm256_cvtph_ps(_mm_loadu_si128(
-        reinterpret_cast<const __m128i*>(reinterpret_cast<const uint16_t*>(v + c * v_stride) + d)));
-  return _mm256_loadu_ps(v_float + c * hd + d);
+// 32 values of a cache row (one Q8_0/Q4_0 block, or 32 fp16 values) as 4 vectors of floats and
+// the factor they are scaled by, so the dequantization folds into the accumulation's FMA.
+struct Values32 {
+  __m256 v[4];
+  float scale;
+};
+
+Values32 load_f16(const uint8_t* row, int d0) {
+  const uint16_t* h = reinterpret_cast<const uint16_t*>(row) + d0;
+  Values32 out;
+  for (int k = 0; k < 4; ++k)
+    out.v[k] = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h + 8 * k)));
+  out.scale = 1.0f;
+  return out;
 }
 
-// acc[g] += Σ_c weights[g][c] · V_c for the queries g0 and g0 + 1 (when pair), one register
-// block of dimensions at a time.
-template <bool kF16>
+Values32 from_bytes(__m256i q, uint16_t d) {
+  const __m128i lo = _mm256_castsi256_si128(q);
+  const __m128i hi = _mm256_extracti128_si256(q, 1);
+  Values32 out;
+  out.v[0] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo));
+  out.v[1] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(lo, 8)));
+  out.v[2] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi));
+  out.v[3] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(hi, 8)));
+  out.scale = fp16_load(d);
+  return out;
+}
+
+Values32 load_q8_0(const uint8_t* row, int d0) {
+  const BlockQ8_0* b = reinterpret_cast<const BlockQ8_0*>(row) + d0 / kQK;
+  return from_bytes(load256(b->qs), b->d);
+}
+
+Values32 load_q4_0(const uint8_t* row, int d0) {
+  const BlockQ4_0* b = reinterpret_cast<const BlockQ4_0*>(row) + d0 / kQK;
+  return from_bytes(_mm256_sub_epi8(unpack_nibbles16(b->qs), _mm256_set1_epi8(8)), b->d);
+}
+
+using LoadValues = Values32 (*)(const uint8_t* row, int d0);
+
+using AccumulateFn = void (*)(float* acc0, float* acc1, const float* w0, const float* w1, int count,
+                              const uint8_t* v, size_t v_stride, int hd);
+
+// acc[g] += Σ_c weights[g][c] · V_c for the queries g and g + 1 (when pair), one block of 32
+// dimensions at a time, the value vectors shared by both queries.
+template <LoadValues kLoad>
 void accumulate_pair(float* acc0, float* acc1, const float* w0, const float* w1, int count,
-                     const uint8_t* v, size_t v_stride, const float* v_float, int hd) {
+                     const uint8_t* v, size_t v_stride, int hd) {
   const bool pair = acc1 != nullptr;
   for (int d0 = 0; d0 < hd; d0 += kDimBlock) {
     __m256 a[4], b[4];
@@ -84,12 +119,12 @@ void accumulate_pair(float* acc0, float* acc1, const float* w0, const float* w1,
       b[k] = pair ? _mm256_loadu_ps(acc1 + d0 + 8 * k) : _mm256_setzero_ps();
     }
     for (int c = 0; c < count; ++c) {
-      const __m256 wa = _mm256_set1_ps(w0[c]);
-      const __m256 wb = _mm256_set1_ps(pair ? w1[c] : 0.0f);
+      const Values32 x = kLoad(v + c * v_stride, d0);
+      const __m256 wa = _mm256_set1_ps(w0[c] * x.scale);
+      const __m256 wb = _mm256_set1_ps(pair ? w1[c] * x.scale : 0.0f);
       for (int k = 0; k < 4; ++k) {
-        const __m256 value = value8<kF16>(v, v_stride, v_float, hd, c, d0 + 8 * k);
-        a[k] = _mm256_fmadd_ps(value, wa, a[k]);
-        if (pair) b[k] = _mm256_fmadd_ps(value, wb, b[k]);
+        a[k] = _mm256_fmadd_ps(x.v[k], wa, a[k]);
+        if (pair) b[k] = _mm256_fmadd_ps(x.v[k], wb, b[k]);
       }
     }
     for (int k = 0; k < 4; ++k) {
@@ -115,16 +150,18 @@ void attention_group(const KernelTable& table, const AttentionGroup& group) {
   const AttentionRow& args = group.first;
   const int hd = args.head_dim;
   const int nq = group.n_query;
-  if (hd % kDimBlock != 0) {
+  const AccumulateFn accumulate = args.kv_type == GgmlType::F16    ? accumulate_pair<load_f16>
+                                  : args.kv_type == GgmlType::Q8_0 ? accumulate_pair<load_q8_0>
+                                  : args.kv_type == GgmlType::Q4_0 ? accumulate_pair<load_q4_0>
+                                                                   : nullptr;
+  if (hd % kDimBlock != 0 || accumulate == nullptr) {
     scalar::attention_group(table, group);
     return;
   }
   const TypeKernels& kv = table.types[static_cast<int>(args.kv_type)];
-  const bool f16 = args.kv_type == GgmlType::F16;
   alignas(32) uint8_t q_conv[kMaxAttentionGroup][kMaxQBytes];
   alignas(32) float acc[kMaxAttentionGroup][kMaxHeadDim];
   alignas(32) float weights[kMaxAttentionGroup][kChunk];
-  alignas(32) float v_float[kChunk * kMaxHeadDim];  // dequantized value rows (not F16)
   float running_max[kMaxAttentionGroup];
   float running_sum[kMaxAttentionGroup];
   for (int g = 0; g < nq; ++g) {
@@ -149,17 +186,10 @@ void attention_group(const KernelTable& table, const AttentionGroup& group) {
       const float rescale = softmax_chunk(weights[g], count, running_max[g], running_sum[g]);
       if (rescale != 1.0f) scale_row(acc[g], rescale, hd);
     }
-    if (!f16)
-      for (int c = 0; c < count; ++c) kv.to_float(v + c * args.kv_stride, v_float + c * hd, hd);
     for (int g = 0; g < nq; g += 2) {
       const bool pair = g + 1 < nq;
-      float* acc1 = pair ? acc[g + 1] : nullptr;
-      const float* w1 = pair ? weights[g + 1] : nullptr;
-      if (f16) {
-        accumulate_pair<true>(acc[g], acc1, weights[g], w1, count, v, args.kv_stride, nullptr, hd);
-      } else {
-        accumulate_pair<false>(acc[g], acc1, weights[g], w1, count, nullptr, 0, v_float, hd);
-      }
+      accumulate(acc[g], pair ? acc[g + 1] : nullptr, weights[g], pair ? weights[g + 1] : nullptr,
+                 count, v, args.kv_stride, hd);
     }
   }
   for (int g = 0; g < nq; ++g) {
