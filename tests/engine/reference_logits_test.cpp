@@ -76,9 +76,9 @@ bool at_avx2() {
   return kernels::active_kernels().isa == kernels::Isa::kAvx2;
 }
 
-// At the AVX2 level the quantized-weight files reproduce llama.cpp's default-run logits bit for
-// bit (printed with 4 decimals, a 1-ulp mismatch would read 0.0000, so it is checked exactly).
-// The float files (F32/F16/BF16) still differ in the last bits.
+// At the AVX2 level the quantized-weight files reproduce llama.cpp's logits (default and Q8_0
+// KV cache runs) bit for bit (printed with 4 decimals, a 1-ulp mismatch would read 0.0000, so it is
+// checked exactly). The float files (F32/F16/BF16) still differ in the last bits.
 void check_logits_identical(const std::string& what, const std::string& quant,
                             const std::vector<float>& ours, const std::string& ref_relative) {
   if (!at_avx2() || quant == "F32" || quant == "F16" || quant == "BF16") return;
@@ -166,8 +166,11 @@ TEST_CASE("Q8_0 KV cache run matches llama.cpp", "[reference]") {
     const int64_t n_vocab = static_cast<int64_t>(model["n_vocab"].number);
     auto session =
         open_session(loaded, static_cast<uint32_t>((*run)["n_ctx"].number), GgmlType::Q8_0);
-    check_logits("kv_q8_0", prefill_logits(*session, prompt), (*run)["prefill_logits"].string,
-                 n_vocab, tolerance_for(file["quant"].string));
+    const std::vector<float> prefill = prefill_logits(*session, prompt);
+    check_logits("kv_q8_0", prefill, (*run)["prefill_logits"].string, n_vocab,
+                 tolerance_for(file["quant"].string));
+    check_logits_identical("kv_q8_0", file["quant"].string, prefill,
+                           (*run)["prefill_logits"].string);
   });
 }
 
