@@ -61,6 +61,12 @@ uint64_t fingerprint(const engine::Session& session) {
     h.bytes(t.data, std::min<uint64_t>(t.nbytes, 64));
   }
   h.value(static_cast<int32_t>(session.kv_cache().type()));
+  // Rotated (quantized) caches: states written before the rotation existed do not match.
+  const engine::KvRotation& rotation = session.kv_cache().rotation();
+  if (rotation.n_k() > 0 || rotation.n_v() > 0) {
+    h.value(rotation.n_k());
+    h.value(rotation.n_v());
+  }
   h.value(session.n_ctx());
   return h.get();
 }

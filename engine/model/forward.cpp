@@ -189,11 +189,18 @@ void attention_block(const ForwardContext& ctx, uint32_t layer, int64_t n_tok, i
   b.activations.reset(b.normed.data(), n_tok, hp.n_embd);
   attention_inputs(ctx, w, n_tok);
   position_encode(ctx, w, n_tok);
+  const KvRotation& rotation = ctx.kv.rotation();
+  if (rotation.n_k() > 0) {
+    rotation.rotate_k(b.q.data(), n_tok * hp.n_embd_q());
+    rotation.rotate_k(b.k.data(), n_tok * hp.n_embd_kv());
+  }
+  if (rotation.n_v() > 0) rotation.rotate_v(b.v.data(), n_tok * hp.n_embd_kv());
   for (int64_t t = 0; t < n_tok; ++t) {
     ctx.kv.store(b.k.data() + t * hp.n_embd_kv(), ctx.kv.k_row(layer, pos0 + t));
     ctx.kv.store(b.v.data() + t * hp.n_embd_kv(), ctx.kv.v_row(layer, pos0 + t));
   }
   attend(ctx, layer, n_tok, pos0);
+  if (rotation.n_v() > 0) rotation.rotate_v(b.attn.data(), n_tok * hp.n_embd_q());
   b.activations.reset(b.attn.data(), n_tok, hp.n_embd_q());
   project(ctx, w.wo, b.proj.data(), hp.n_embd);
   k.add(b.x.data(), b.proj.data(), n_tok * hp.n_embd);

@@ -51,6 +51,7 @@ Result<KvCache> KvCache::create(const kernels::KernelTable& kernels, const HPara
   cache.head_bytes_ = row_size(quant_type_info(type), hp.head_dim);
   cache.bytes_ = bytes_for(hp, n_ctx, type);
   cache.convert_ = writer_for(kernels, type);
+  cache.rotation_ = KvRotation(type, hp.head_dim);
   cache.data_.reset(static_cast<uint8_t*>(std::calloc(cache.bytes_, 1)));
   if (!cache.data_)
     return Error(ErrorCode::kOutOfMemory,

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "engine/model/hparams.h"
+#include "engine/model/kv_rotation.h"
 #include "kernels/kernels.h"
 #include "shoptalk/result.hpp"
 
@@ -23,6 +24,8 @@ class KvCache {
                                 uint32_t n_ctx, GgmlType type);
 
   GgmlType type() const { return type_; }
+  // The Hadamard rotation that goes with this cache type (none for F16/F32).
+  const KvRotation& rotation() const { return rotation_; }
   uint32_t n_ctx() const { return n_ctx_; }
   size_t bytes() const { return bytes_; }
   // Bytes of one position's row (all KV heads) and of one head within it.
@@ -49,6 +52,7 @@ class KvCache {
 
   std::unique_ptr<uint8_t, FreeDeleter> data_;
   GgmlType type_ = GgmlType::F16;
+  KvRotation rotation_;
   uint32_t n_ctx_ = 0;
   int64_t row_elements_ = 0;
   size_t row_bytes_ = 0;

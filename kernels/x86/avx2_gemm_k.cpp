@@ -3,7 +3,7 @@
 // the chunk's sub-block scales (as int16 lanes) widens to int32. Integer sums are exact per
 // super-block and distributed over the 8 int32 lanes exactly like llama.cpp's AVX2 kernels (the
 // lanes are converted and accumulated separately, so the distribution matters): the Q6_K -32
-// offset is taken per lane; the Q4_K/Q5_K mins come from the activation bsums in ggml's order.
+// offset and the Q4_K/Q5_K mins come from the activation bsums in ggml's order.
 #include <immintrin.h>
 
 #include <cmath>
@@ -184,7 +184,9 @@ struct K4Kernel {
 };
 
 // Q6_K: 16 sub-blocks of 16 with int8 scales; values q ∈ [0, 63] taken as unsigned and the
-// -32 offset subtracted as 32·Σ scale·bsum. Chunk c = 32 elements starting at 32c.
+// -32 offset subtracted as 32·Σ scale·bsum. Chunk c = 32 elements starting at 32c. As in
+// llama.cpp's AVX2 ggml_vec_dot_q6_K_q8_K, int32 lane l holds bytes 4l..4l+3 of every chunk's
+// Σ scale·q·a minus 32·(scale·bsum of sub-blocks 2l and 2l+1), and is converted only then.
 struct Q6K {
   template <int R, int T>
   static void tile(int64_t nb, const uint8_t* const* w, const uint8_t* const* x, size_t ahead,
@@ -196,9 +198,12 @@ struct Q6K {
     const __m256i bits45 = _mm256_set1_epi8(0x30);
     for (int64_t b = 0; b < nb; ++b) {
       const BlockQ6_K* blk[R];
+      __m256i scales16[R];
       for (int i = 0; i < R; ++i) {
         blk[i] = reinterpret_cast<const BlockQ6_K*>(w[i]) + b;
         prefetch_block(w[i] + static_cast<size_t>(b) * sizeof(BlockQ6_K), sizeof(BlockQ6_K), ahead);
+        scales16[i] =
+            _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk[i]->scales)));
       }
       const BlockQ8_K* a[T];
       for (int j = 0; j < T; ++j) a[j] = reinterpret_cast<const BlockQ8_K*>(x[j]) + b;
@@ -241,18 +246,19 @@ struct Q6K {
           }
           for (int j = 0; j < T; ++j) {
             const __m256i av = load256(a[j]->qs + 128 * half + 32 * k);
-            const __m256i offset = _mm256_maddubs_epi16(_mm256_set1_epi8(32), av);
-            for (int i = 0; i < R; ++i) {
-              const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q[i], av), offset);
-              isum[i][j] = _mm256_add_epi32(isum[i][j], _mm256_madd_epi16(p, s[i]));
-            }
+            for (int i = 0; i < R; ++i)
+              isum[i][j] = _mm256_add_epi32(
+                  isum[i][j], _mm256_madd_epi16(_mm256_maddubs_epi16(q[i], av), s[i]));
           }
         }
       }
       for (int j = 0; j < T; ++j) {
+        const __m256i bsums = load256(a[j]->bsums);
         for (int i = 0; i < R; ++i) {
+          const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(bsums, scales16[i]), 5);
+          const __m256i sum = _mm256_sub_epi32(isum[i][j], offset);
           const __m256 d = _mm256_set1_ps(a[j]->d * fp16_load(blk[i]->d));
-          acc[i][j] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(isum[i][j]), acc[i][j]);
+          acc[i][j] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sum), acc[i][j]);
         }
       }
     }

@@ -72,13 +72,24 @@ void check_logits(const std::string& what, const std::vector<float>& ours,
   CHECK(c.top1 >= tol.top1);
 }
 
-// Files whose greedy tokens the AVX2 kernels do not yet reproduce in full: phi3-Q6_K still has
-// isolated rounding flips from an unidentified Q6_K-path difference (step 31 diverges).
-bool greedy_exact_at_avx2(const std::string& file) {
-  static const char* const kNotYet[] = {"phi3/phi3-Q6_K.gguf"};
-  for (const char* name : kNotYet)
-    if (file == name) return false;
-  return true;
+bool at_avx2() {
+  return kernels::active_kernels().isa == kernels::Isa::kAvx2;
+}
+
+// At the AVX2 level the quantized-weight files reproduce llama.cpp's logits (default and Q8_0
+// KV cache runs) bit for bit (printed with 4 decimals, a 1-ulp mismatch would read 0.0000, so it is
+// checked exactly). The float files (F32/F16/BF16) still differ in the last bits.
+void check_logits_identical(const std::string& what, const std::string& quant,
+                            const std::vector<float>& ours, const std::string& ref_relative) {
+  if (!at_avx2() || quant == "F32" || quant == "F16" || quant == "BF16") return;
+  const auto ref_path = find_reference("reference/models/" + ref_relative);
+  if (!ref_path) return;
+  const std::vector<float> ref = read_f32_file(*ref_path);
+  REQUIRE(ref.size() == ours.size());
+  size_t differing = 0;
+  for (size_t i = 0; i < ref.size(); ++i) differing += ours[i] != ref[i] ? 1 : 0;
+  INFO(what << " " << ref_relative << ": " << differing << " logits not bit-identical");
+  CHECK(differing == 0);
 }
 
 // At the AVX2 level the kernels follow llama.cpp's float operation order, so all greedy tokens
@@ -93,8 +104,7 @@ void check_greedy(const std::string& file, const std::vector<int32_t>& ours, con
   while (same < expected.size() && same < ours.size() && ours[same] == expected[same]) ++same;
   size_t required = 0;
   while (required < margins.size() && margins[required] >= tol.max_abs) ++required;
-  if (kernels::active_kernels().isa == kernels::Isa::kAvx2 && greedy_exact_at_avx2(file))
-    required = expected.size();
+  if (at_avx2()) required = expected.size();
   std::printf("%-40s greedy   %zu of %zu identical (required %zu)\n", file.c_str(), same,
               expected.size(), required);
   INFO(file << ": greedy tokens identical for " << same << " steps, required " << required);
@@ -132,12 +142,15 @@ TEST_CASE("default run: prefill, decode and greedy tokens match llama.cpp", "[re
     const Tolerance tol = tolerance_for(file["quant"].string);
     const uint32_t n_ctx = static_cast<uint32_t>((*run)["n_ctx"].number);
 
+    const std::string quant = file["quant"].string;
     auto session = open_session(loaded, n_ctx, GgmlType::F16);
-    check_logits("prefill", prefill_logits(*session, prompt), (*run)["prefill_logits"].string,
-                 n_vocab, tol);
+    const std::vector<float> prefill = prefill_logits(*session, prompt);
+    check_logits("prefill", prefill, (*run)["prefill_logits"].string, n_vocab, tol);
+    check_logits_identical("prefill", quant, prefill, (*run)["prefill_logits"].string);
     session->reset();
-    check_logits("decode", decode_logits(*session, prompt), (*run)["decode_logits"].string, n_vocab,
-                 tol);
+    const std::vector<float> decode = decode_logits(*session, prompt);
+    check_logits("decode", decode, (*run)["decode_logits"].string, n_vocab, tol);
+    check_logits_identical("decode", quant, decode, (*run)["decode_logits"].string);
     session->reset();
     const size_t count = (*run)["greedy_tokens"].size();
     check_greedy(file["file"].string, greedy_tokens(*session, prompt, count), *run, tol);
@@ -153,8 +166,11 @@ TEST_CASE("Q8_0 KV cache run matches llama.cpp", "[reference]") {
     const int64_t n_vocab = static_cast<int64_t>(model["n_vocab"].number);
     auto session =
         open_session(loaded, static_cast<uint32_t>((*run)["n_ctx"].number), GgmlType::Q8_0);
-    check_logits("kv_q8_0", prefill_logits(*session, prompt), (*run)["prefill_logits"].string,
-                 n_vocab, tolerance_for(file["quant"].string));
+    const std::vector<float> prefill = prefill_logits(*session, prompt);
+    check_logits("kv_q8_0", prefill, (*run)["prefill_logits"].string, n_vocab,
+                 tolerance_for(file["quant"].string));
+    check_logits_identical("kv_q8_0", file["quant"].string, prefill,
+                           (*run)["prefill_logits"].string);
   });
 }
 
