@@ -17,6 +17,7 @@ void register_synth(CLI::App& app, CommandRunner& run);
 void register_logits(CLI::App& app, CommandRunner& run);
 void register_generate(CLI::App& app, CommandRunner& run);
 void register_tokenize(CLI::App& app, CommandRunner& run);
+void register_pack(CLI::App& app, CommandRunner& run);
 
 // Prints "shoptalk: error: <message>" to stderr and returns the process exit code for it.
 int report(const Error& error);

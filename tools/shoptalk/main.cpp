@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   register_logits(app, run);
   register_generate(app, run);
   register_tokenize(app, run);
+  register_pack(app, run);
 
   try {
     app.parse(argc, argv);
