@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <unordered_map>
 
 #include "engine/model/weight_layout.h"
 #include "formats/quant_table.h"
@@ -94,8 +95,45 @@ class ModelLoader {
     Model::for_each_matrix(m_, [&](kernels::Weight& w) { weights.push_back(&w); });
     // Tied embeddings share the output projection's copy (and layout).
     if (m_.embedding_.data == m_.output_.data) weights.push_back(&m_.embedding_);
-    return arrange_weights(file_, *m_.kernels_, repack ? Repack::kIfMapped : Repack::kNever,
-                           weights, m_.weight_copies_);
+    // Read before any weight is released (see copy_vectors).
+    if (repack && file_.file().is_mapped()) copy_vectors();
+    ST_TRY(arrange_weights(file_, *m_.kernels_, repack ? Repack::kIfMapped : Repack::kNever,
+                           weights, m_.weight_copies_));
+    if (m_.weight_copies_) release_unread_tensors();
+    return {};
+  }
+
+  // Reading a norm in place after the weights around it were released would map the whole
+  // page-cache folio holding it again (up to 2 MiB of released weights each): the vectors of a
+  // model that may be repacked are copied (a few hundred KiB) before anything is released.
+  void copy_vectors() {
+    std::unordered_map<const float*, size_t> size_of;
+    for (const gguf::TensorInfo& t : file_.tensors())
+      size_of.emplace(reinterpret_cast<const float*>(t.data), static_cast<size_t>(t.n_elements()));
+    std::vector<const float**> fields;
+    size_t total = 0;
+    m_.for_each_vector([&](const float*& v) {
+      fields.push_back(&v);
+      total += size_of.at(v);
+    });
+    m_.vector_copies_.resize(total);
+    float* dst = m_.vector_copies_.data();
+    for (const float** v : fields) {
+      const size_t n = size_of.at(*v);
+      std::copy(*v, *v + n, dst);
+      *v = dst;
+      dst += n;
+    }
+  }
+
+  // Releases the pages of every tensor the model no longer reads from the mapping (the vectors'
+  // and the weights' again: reading the vectors mapped the folios around them).
+  void release_unread_tensors() {
+    std::unordered_map<const uint8_t*, bool> in_place;
+    Model::for_each_matrix(m_, [&](const kernels::Weight& w) { in_place[w.data] = true; });
+    in_place[m_.embedding_.data] = true;
+    for (const gguf::TensorInfo& t : file_.tensors())
+      if (!in_place.count(t.data)) file_.file().release(t.data, t.nbytes);
   }
 
  private:

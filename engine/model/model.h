@@ -80,6 +80,15 @@ class Model {
       for (auto* w : {&l.wqkv, &l.wq, &l.wk, &l.wv, &l.wo, &l.gate, &l.up, &l.down})
         if (w->rows > 0) f(*w);
   }
+  // Every F32 vector read in place (norms, RoPE factors), as the pointer fields that hold them.
+  template <class F>
+  void for_each_vector(F f) {
+    for (const float** v : {&output_norm_, &rope_factors_long_, &rope_factors_short_})
+      if (*v) f(*v);
+    for (LayerWeights& l : layers_)
+      for (const float** v : {&l.attn_norm, &l.q_norm, &l.k_norm, &l.ffn_norm})
+        if (*v) f(*v);
+  }
 
   gguf::GgufFile file_;
   const ArchSpec* arch_ = nullptr;
@@ -94,7 +103,8 @@ class Model {
   const float* rope_factors_short_ = nullptr;
   size_t weight_bytes_ = 0;
   std::vector<GgmlType> activation_types_;
-  WeightCopy weight_copies_;  // the weights not used in place
+  WeightCopy weight_copies_;          // the weights not used in place
+  std::vector<float> vector_copies_;  // the vectors, when the weights were copied
 };
 
 // Checks the file's architecture and reads its hyper-parameters without loading weights.
