@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include "formats/ggml_type.h"
 #include "shoptalk/result.hpp"
@@ -35,11 +36,19 @@ using GemmFn = void (*)(int64_t n, const uint8_t* w, size_t w_row_bytes, int64_t
                         const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y,
                         int64_t y_stride);
 
+// The same over a matrix of `rows` rows stored in the packed panel layout (packed_layout.h).
+// Outputs equal the row-major vec_dot of the same row bit for bit; r0 is a multiple of
+// kPanelRows.
+using PackedGemmFn = void (*)(int64_t n, const uint8_t* w, int64_t rows, int64_t r0, int64_t r1,
+                              const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y,
+                              int64_t y_stride);
+
 struct TypeKernels {
   GgmlType vec_dot_type = GgmlType::F32;
-  VecDotFn vec_dot = nullptr;    // nullptr: weights of this type cannot be multiplied
-  GemmFn gemm = nullptr;         // optional register-tiled form of vec_dot over many rows/tokens
-  ToFloatFn to_float = nullptr;  // set for the types a KV cache may hold
+  VecDotFn vec_dot = nullptr;  // nullptr: weights of this type cannot be multiplied
+  GemmFn gemm = nullptr;       // optional register-tiled form of vec_dot over many rows/tokens
+  PackedGemmFn packed_gemm = nullptr;  // set for the types the table's packed layout holds
+  ToFloatFn to_float = nullptr;        // set for the types a KV cache may hold
 };
 
 enum class RopeStyle { kNorm, kNeox };  // pairs (2i, 2i+1) / (i, i + n_rot/2)
@@ -76,6 +85,9 @@ inline constexpr int kMaxAttentionGroup = 8;
 
 struct KernelTable {
   Isa isa = Isa::kScalar;
+  // The packed layout name (packed_layout.h) whose matrices the packed_gemm entries multiply;
+  // empty when the level has none and every weight stays row-major.
+  std::string_view packed_layout;
   TypeKernels types[kGgmlTypeCount];
   // Indexed by the target type; set for F32, F16, BF16, Q8_0, Q8_1, Q8_K (the activation types).
   FromFloatFn from_float[kGgmlTypeCount] = {};

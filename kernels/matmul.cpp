@@ -3,13 +3,24 @@
 #include <algorithm>
 
 #include "formats/blocks.h"
+#include "kernels/packed_layout.h"
 
 namespace shoptalk::kernels {
 
 namespace {
 constexpr int64_t kGemmRowUnit = 8;
+// Threads then always start on a panel boundary.
+static_assert(kGemmRowUnit % kPanelRows == 0);
 // Multiply-adds below which a thread is not worth waking (a hand-off costs microseconds).
 constexpr int64_t kMinMacsPerThread = 1 << 16;
+
+// Row-group units of the split among threads, and the rows [r0, r1) of units [begin, end).
+int64_t row_units(int64_t rows) {
+  return (rows + kGemmRowUnit - 1) / kGemmRowUnit;
+}
+int64_t unit_row(int64_t unit, int64_t rows) {
+  return unit * kGemmRowUnit < rows ? unit * kGemmRowUnit : rows;
+}
 
 // The grain for parallel_for over units of `macs_per_unit` multiply-adds each.
 int64_t grain_for(int64_t macs_per_unit) {
@@ -39,15 +50,23 @@ size_t activation_row_bytes(GgmlType type, int64_t n) {
 void matmul(const KernelTable& kernels, ThreadPool& pool, const Weight& w, const ActivationRows& x,
             float* y, int64_t y_stride) {
   const TypeKernels& tk = kernels.types[static_cast<int>(w.type)];
-  if (tk.gemm) {
-    // Threads get whole groups of rows so the kernel's multi-row tiles are rarely cut short.
-    const int64_t units = (w.rows + kGemmRowUnit - 1) / kGemmRowUnit;
+  // Threads get whole groups of rows so the kernel's multi-row tiles are rarely cut short.
+  if (w.packed) {
     pool.parallel_for(
-        units,
+        row_units(w.rows),
         [&](int64_t begin, int64_t end) {
-          const int64_t r1 = end * kGemmRowUnit < w.rows ? end * kGemmRowUnit : w.rows;
-          tk.gemm(w.cols, w.data, w.row_bytes, begin * kGemmRowUnit, r1, x.data, x.row_bytes,
-                  x.n_rows, y, y_stride);
+          tk.packed_gemm(w.cols, w.data, w.rows, unit_row(begin, w.rows), unit_row(end, w.rows),
+                         x.data, x.row_bytes, x.n_rows, y, y_stride);
+        },
+        grain_for(kGemmRowUnit * w.cols * x.n_rows));
+    return;
+  }
+  if (tk.gemm) {
+    pool.parallel_for(
+        row_units(w.rows),
+        [&](int64_t begin, int64_t end) {
+          tk.gemm(w.cols, w.data, w.row_bytes, unit_row(begin, w.rows), unit_row(end, w.rows),
+                  x.data, x.row_bytes, x.n_rows, y, y_stride);
         },
         grain_for(kGemmRowUnit * w.cols * x.n_rows));
     return;

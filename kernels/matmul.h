@@ -2,7 +2,7 @@
 //
 // Activations arrive already converted to the weight's vec_dot_type, so one normed input is
 // quantized once and shared by every weight that reads it (Q/K/V, gate/up): see ActivationCache.
-// Weight is the seam for packed layouts later: the driver dispatches on its description.
+// A Weight is row-major or packed (kernels/packed_layout.h); the driver dispatches on it.
 #pragma once
 
 #include <cstddef>
@@ -15,14 +15,17 @@
 
 namespace shoptalk::kernels {
 
-// A weight matrix of `rows` output rows of `cols` inputs, rows `row_bytes` apart, used in place.
+// A weight matrix of `rows` output rows of `cols` inputs, each row `row_bytes` of blocks: rows
+// `row_bytes` apart, or in the packed panel layout of the table's packed_layout.
 struct Weight {
   GgmlType type = GgmlType::F32;
   int64_t rows = 0;
   int64_t cols = 0;
   const uint8_t* data = nullptr;
   size_t row_bytes = 0;
+  bool packed = false;
 
+  // Row r of a row-major weight.
   const uint8_t* row(int64_t r) const { return data + static_cast<size_t>(r) * row_bytes; }
 };
 
@@ -41,7 +44,7 @@ struct ActivationRows {
 size_t activation_row_bytes(GgmlType type, int64_t n);
 
 // y[t * y_stride + r] for t < x.n_rows, r < w.rows. x.type must be w's vec_dot_type and
-// x.cols == w.cols.
+// x.cols == w.cols; a packed w needs the table's packed_gemm for its type.
 void matmul(const KernelTable& kernels, ThreadPool& pool, const Weight& w, const ActivationRows& x,
             float* y, int64_t y_stride);
 

@@ -11,7 +11,8 @@
 namespace shoptalk::engine {
 
 struct MemoryReport {
-  size_t weights = 0;   // tensor data read in place from the mapped file
+  size_t weights = 0;   // tensor data: mapped in place, or packed copies of the same size whose
+                        // mapped pages were released (weight_layout.h)
   size_t kv_cache = 0;  // one session's KV cache
   size_t scratch = 0;   // one session's working buffers
   size_t total() const { return weights + kv_cache + scratch; }

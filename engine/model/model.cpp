@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <unordered_map>
 
+#include "engine/model/weight_layout.h"
 #include "formats/quant_table.h"
 #include "formats/try.h"
+#include "kernels/packed_layout.h"
 
 namespace shoptalk::engine {
 
@@ -62,6 +65,8 @@ class ModelLoader {
                                                 "' has type " + type_name(embd->type) +
                                                 ", which shoptalk cannot read");
     m_.token_embd_ = embd;
+    m_.embedding_ = kernels::Weight{embd->type, hp.n_vocab, hp.n_embd, embd->data,
+                                    row_size(*embd_info, hp.n_embd)};
     m_.weight_bytes_ += embd->nbytes;
 
     ST_ASSIGN_OR_RETURN(m_.output_norm_, vector(names.output_norm, hp.n_embd));
@@ -83,6 +88,52 @@ class ModelLoader {
     m_.layers_.resize(hp.n_layer);
     for (uint32_t l = 0; l < hp.n_layer; ++l) ST_TRY(load_layer(static_cast<int>(l)));
     return {};
+  }
+
+  Status arrange(bool repack) {
+    std::vector<kernels::Weight*> weights;
+    Model::for_each_matrix(m_, [&](kernels::Weight& w) { weights.push_back(&w); });
+    // Tied embeddings share the output projection's copy (and layout).
+    if (m_.embedding_.data == m_.output_.data) weights.push_back(&m_.embedding_);
+    // Read before any weight is released (see copy_vectors).
+    if (repack && file_.file().is_mapped()) copy_vectors();
+    ST_TRY(arrange_weights(file_, *m_.kernels_, repack ? Repack::kIfMapped : Repack::kNever,
+                           weights, m_.weight_copies_));
+    if (m_.weight_copies_) release_unread_tensors();
+    return {};
+  }
+
+  // Reading a norm in place after the weights around it were released would map the whole
+  // page-cache folio holding it again (up to 2 MiB of released weights each): the vectors of a
+  // model that may be repacked are copied (a few hundred KiB) before anything is released.
+  void copy_vectors() {
+    std::unordered_map<const float*, size_t> size_of;
+    for (const gguf::TensorInfo& t : file_.tensors())
+      size_of.emplace(reinterpret_cast<const float*>(t.data), static_cast<size_t>(t.n_elements()));
+    std::vector<const float**> fields;
+    size_t total = 0;
+    m_.for_each_vector([&](const float*& v) {
+      fields.push_back(&v);
+      total += size_of.at(v);
+    });
+    m_.vector_copies_.resize(total);
+    float* dst = m_.vector_copies_.data();
+    for (const float** v : fields) {
+      const size_t n = size_of.at(*v);
+      std::copy(*v, *v + n, dst);
+      *v = dst;
+      dst += n;
+    }
+  }
+
+  // Releases the pages of every tensor the model no longer reads from the mapping (the vectors'
+  // and the weights' again: reading the vectors mapped the folios around them).
+  void release_unread_tensors() {
+    std::unordered_map<const uint8_t*, bool> in_place;
+    Model::for_each_matrix(m_, [&](const kernels::Weight& w) { in_place[w.data] = true; });
+    in_place[m_.embedding_.data] = true;
+    for (const gguf::TensorInfo& t : file_.tensors())
+      if (!in_place.count(t.data)) file_.file().release(t.data, t.nbytes);
   }
 
  private:
@@ -221,14 +272,27 @@ Result<std::shared_ptr<const Model>> Model::from_gguf(gguf::GgufFile file,
   model->hparams_ = header.second;
   ModelLoader loader(*model);
   ST_TRY(loader.load());
+  ST_TRY(loader.arrange(options.repack));
   return std::shared_ptr<const Model>(std::move(model));
 }
 
+std::vector<const kernels::Weight*> Model::matrices() const {
+  std::vector<const kernels::Weight*> out;
+  for_each_matrix(*this, [&](const kernels::Weight& w) { out.push_back(&w); });
+  return out;
+}
+
 void Model::embed(int32_t token, float* out) const {
-  const QuantTypeInfo& info = quant_type_info(token_embd_->type);
-  const size_t row_bytes = row_size(info, hparams_.n_embd);
-  info.dequantize_row(token_embd_->data + static_cast<size_t>(token) * row_bytes, out,
-                      hparams_.n_embd);
+  const kernels::Weight& e = embedding_;
+  const QuantTypeInfo& info = quant_type_info(e.type);
+  if (!e.packed) {
+    info.dequantize_row(e.row(token), out, e.cols);
+    return;
+  }
+  std::vector<uint8_t> row(e.row_bytes);
+  kernels::unpack_panel_row(kernels::panel_shape(e.type, e.rows, e.cols), e.data, token,
+                            row.data());
+  info.dequantize_row(row.data(), out, e.cols);
 }
 
 }  // namespace shoptalk::engine

@@ -1,5 +1,6 @@
-// A loaded model: validated hyper-parameters and weights used in place from the GGUF mapping.
-// Immutable after load; any number of sessions on any threads may share one Model.
+// A loaded model: validated hyper-parameters and weights, used in place from the GGUF mapping or
+// copied into the kernels' packed layout at load (engine/model/weight_layout.h). Immutable after
+// load; any number of sessions on any threads may share one Model.
 #pragma once
 
 #include <memory>
@@ -8,6 +9,7 @@
 
 #include "engine/model/arch_spec.h"
 #include "engine/model/hparams.h"
+#include "engine/model/weight_layout.h"
 #include "formats/gguf.h"
 #include "kernels/kernels.h"
 #include "kernels/matmul.h"
@@ -33,6 +35,8 @@ struct LayerWeights {
 struct LoadOptions {
   // The kernel table to run on; nullptr: the level chosen by SHOPTALK_ISA / the CPU.
   const kernels::KernelTable* kernels = nullptr;
+  // Whether row-major weights of a mapped file are copied into the table's packed layout.
+  bool repack = true;
 };
 
 class Model {
@@ -51,11 +55,13 @@ class Model {
   const gguf::TensorInfo& token_embd() const { return *token_embd_; }
   const float* output_norm() const { return output_norm_; }
   const kernels::Weight& output() const { return output_; }
+  // Every weight matrix: the output projection, then each layer's present ones.
+  std::vector<const kernels::Weight*> matrices() const;
   // LongRoPE factors ({n_rot/2}); nullptr when the file has none.
   const float* rope_factors_long() const { return rope_factors_long_; }
   const float* rope_factors_short() const { return rope_factors_short_; }
 
-  // Bytes of tensor data the model reads (mapped, not copied).
+  // Bytes of tensor data the model reads (mapped, or packed copies of the same size).
   size_t weight_bytes() const { return weight_bytes_; }
   // The activation types the model's matmuls convert their inputs to.
   const std::vector<GgmlType>& activation_types() const { return activation_types_; }
@@ -67,18 +73,38 @@ class Model {
   Model() = default;
   friend class ModelLoader;
 
+  template <class Self, class F>
+  static void for_each_matrix(Self& self, F f) {
+    f(self.output_);
+    for (auto& l : self.layers_)
+      for (auto* w : {&l.wqkv, &l.wq, &l.wk, &l.wv, &l.wo, &l.gate, &l.up, &l.down})
+        if (w->rows > 0) f(*w);
+  }
+  // Every F32 vector read in place (norms, RoPE factors), as the pointer fields that hold them.
+  template <class F>
+  void for_each_vector(F f) {
+    for (const float** v : {&output_norm_, &rope_factors_long_, &rope_factors_short_})
+      if (*v) f(*v);
+    for (LayerWeights& l : layers_)
+      for (const float** v : {&l.attn_norm, &l.q_norm, &l.k_norm, &l.ffn_norm})
+        if (*v) f(*v);
+  }
+
   gguf::GgufFile file_;
   const ArchSpec* arch_ = nullptr;
   HParams hparams_;
   const kernels::KernelTable* kernels_ = nullptr;
   std::vector<LayerWeights> layers_;
   const gguf::TensorInfo* token_embd_ = nullptr;
+  kernels::Weight embedding_;  // token_embd_'s rows; packed with the output it is tied to
   const float* output_norm_ = nullptr;
   kernels::Weight output_;
   const float* rope_factors_long_ = nullptr;
   const float* rope_factors_short_ = nullptr;
   size_t weight_bytes_ = 0;
   std::vector<GgmlType> activation_types_;
+  WeightCopy weight_copies_;          // the weights not used in place
+  std::vector<float> vector_copies_;  // the vectors, when the weights were copied
 };
 
 // Checks the file's architecture and reads its hyper-parameters without loading weights.

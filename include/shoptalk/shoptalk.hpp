@@ -325,6 +325,13 @@ struct FileSummary {
 
 Result<FileSummary> inspect_file(const std::string& path);
 
+// Writes a copy of the model at in_path with its weight matrices stored in the packed layout of
+// the kernel level in use (SHOPTALK_ISA or the CPU's best), so loading it there maps them with no
+// copy and no repacking (docs/kernels.md, "Packed weights"). The copy gives the same logits. On a
+// level with another layout the packed matrices are unpacked at load. kUnsupported when the level
+// has no packed layout (scalar); kInvalidArgument when in_path is packed already.
+Status pack_model(const std::string& in_path, const std::string& out_path);
+
 // DRAM read bandwidth in bytes per second, measured with `threads` threads (0 = every core)
 // streaming a buffer of `bytes` (best of a few passes): the physical limit of decode speed.
 Result<double> measure_read_bandwidth(int threads, uint64_t bytes = uint64_t{1} << 30);

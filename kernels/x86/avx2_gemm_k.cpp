@@ -103,6 +103,7 @@ struct Q5K {
 template <class K>
 struct K4Kernel {
   static constexpr int kBlock = kQK_K;
+  static constexpr size_t kBlockBytes = K::kBytes;
   static constexpr int kGemvRows = 4;
   static constexpr int kRows = 2;
   static constexpr int kToks = 4;
@@ -111,8 +112,8 @@ struct K4Kernel {
   // -dmin·Σ m·(sub-block sum of a) as 4 int32 lanes (pairs of sub-blocks) folded by FMA into 4
   // float lanes (Q4_K) or, summed as an integer, into one float (Q5_K); added after the lanes.
   template <int R, int T>
-  static void tile(int64_t nb, const uint8_t* const* w, const uint8_t* const* x, size_t ahead,
-                   float (*out)[T]) {
+  static void tile(int64_t nb, const uint8_t* const* w, size_t stride, const uint8_t* const* x,
+                   size_t ahead, float (*out)[T]) {
     __m256 acc[R][T];
     __m128 acc_m[R][T];
     float summs[R][T];
@@ -126,7 +127,7 @@ struct K4Kernel {
       const uint8_t* blk[R];
       typename K::Row row[R];
       for (int i = 0; i < R; ++i) {
-        blk[i] = w[i] + static_cast<size_t>(b) * K::kBytes;
+        blk[i] = w[i] + static_cast<size_t>(b) * stride;
         prefetch_block(blk[i], K::kBytes, ahead);
         row[i] = K::prepare(blk[i]);
       }
@@ -189,8 +190,8 @@ struct K4Kernel {
 // Σ scale·q·a minus 32·(scale·bsum of sub-blocks 2l and 2l+1), and is converted only then.
 struct Q6K {
   template <int R, int T>
-  static void tile(int64_t nb, const uint8_t* const* w, const uint8_t* const* x, size_t ahead,
-                   float (*out)[T]) {
+  static void tile(int64_t nb, const uint8_t* const* w, size_t stride, const uint8_t* const* x,
+                   size_t ahead, float (*out)[T]) {
     __m256 acc[R][T];
     for (int i = 0; i < R; ++i)
       for (int j = 0; j < T; ++j) acc[i][j] = _mm256_setzero_ps();
@@ -200,8 +201,9 @@ struct Q6K {
       const BlockQ6_K* blk[R];
       __m256i scales16[R];
       for (int i = 0; i < R; ++i) {
-        blk[i] = reinterpret_cast<const BlockQ6_K*>(w[i]) + b;
-        prefetch_block(w[i] + static_cast<size_t>(b) * sizeof(BlockQ6_K), sizeof(BlockQ6_K), ahead);
+        const uint8_t* bytes = w[i] + static_cast<size_t>(b) * stride;
+        blk[i] = reinterpret_cast<const BlockQ6_K*>(bytes);
+        prefetch_block(bytes, sizeof(BlockQ6_K), ahead);
         scales16[i] =
             _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk[i]->scales)));
       }
@@ -266,6 +268,7 @@ struct Q6K {
       for (int j = 0; j < T; ++j) out[i][j] = hsum(acc[i][j]);
   }
   static constexpr int kBlock = kQK_K;
+  static constexpr size_t kBlockBytes = sizeof(BlockQ6_K);
   static constexpr int kGemvRows = 4;
   static constexpr int kRows = 2;
   static constexpr int kToks = 4;
@@ -286,6 +289,24 @@ void gemm_q5_k(int64_t n, const uint8_t* w, size_t w_row_bytes, int64_t r0, int6
 void gemm_q6_k(int64_t n, const uint8_t* w, size_t w_row_bytes, int64_t r0, int64_t r1,
                const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y, int64_t y_stride) {
   gemm<Q6K>(n, w, w_row_bytes, r0, r1, x, x_row_bytes, n_tok, y, y_stride);
+}
+
+void packed_gemm_q4_k(int64_t n, const uint8_t* w, int64_t rows, int64_t r0, int64_t r1,
+                      const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y,
+                      int64_t y_stride) {
+  gemm_packed<K4Kernel<Q4K>>(n, w, rows, r0, r1, x, x_row_bytes, n_tok, y, y_stride);
+}
+
+void packed_gemm_q5_k(int64_t n, const uint8_t* w, int64_t rows, int64_t r0, int64_t r1,
+                      const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y,
+                      int64_t y_stride) {
+  gemm_packed<K4Kernel<Q5K>>(n, w, rows, r0, r1, x, x_row_bytes, n_tok, y, y_stride);
+}
+
+void packed_gemm_q6_k(int64_t n, const uint8_t* w, int64_t rows, int64_t r0, int64_t r1,
+                      const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y,
+                      int64_t y_stride) {
+  gemm_packed<Q6K>(n, w, rows, r0, r1, x, x_row_bytes, n_tok, y, y_stride);
 }
 
 float vec_dot_q4_k_q8_k(int64_t n, const void* w, const void* a) {

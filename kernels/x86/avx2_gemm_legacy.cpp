@@ -46,13 +46,14 @@ struct IQ4_NLValues {
 template <class V>
 struct LegacyKernel {
   static constexpr int kBlock = kQK;
+  static constexpr size_t kBlockBytes = V::kBytes;
   static constexpr int kGemvRows = 4;
   static constexpr int kRows = 4;
   static constexpr int kToks = 2;
 
   template <int R, int T>
-  static void tile(int64_t nb, const uint8_t* const* w, const uint8_t* const* x, size_t ahead,
-                   float (*out)[T]) {
+  static void tile(int64_t nb, const uint8_t* const* w, size_t stride, const uint8_t* const* x,
+                   size_t ahead, float (*out)[T]) {
     __m256 acc[R][T];
     for (int i = 0; i < R; ++i)
       for (int j = 0; j < T; ++j) acc[i][j] = _mm256_setzero_ps();
@@ -60,7 +61,7 @@ struct LegacyKernel {
       __m256i w_abs[R], w_signed[R];
       __m256 dw[R];
       for (int i = 0; i < R; ++i) {
-        const uint8_t* blk = w[i] + static_cast<size_t>(b) * V::kBytes;
+        const uint8_t* blk = w[i] + static_cast<size_t>(b) * stride;
         prefetch_block(blk, V::kBytes, ahead);
         w_signed[i] = V::values(blk);
         w_abs[i] = _mm256_sign_epi8(w_signed[i], w_signed[i]);
@@ -127,6 +128,24 @@ void gemm_q5_0(int64_t n, const uint8_t* w, size_t w_row_bytes, int64_t r0, int6
 void gemm_iq4_nl(int64_t n, const uint8_t* w, size_t w_row_bytes, int64_t r0, int64_t r1,
                  const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y, int64_t y_stride) {
   gemm<LegacyKernel<IQ4_NLValues>>(n, w, w_row_bytes, r0, r1, x, x_row_bytes, n_tok, y, y_stride);
+}
+
+void packed_gemm_q4_0(int64_t n, const uint8_t* w, int64_t rows, int64_t r0, int64_t r1,
+                      const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y,
+                      int64_t y_stride) {
+  gemm_packed<LegacyKernel<Q4_0Values>>(n, w, rows, r0, r1, x, x_row_bytes, n_tok, y, y_stride);
+}
+
+void packed_gemm_q8_0(int64_t n, const uint8_t* w, int64_t rows, int64_t r0, int64_t r1,
+                      const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y,
+                      int64_t y_stride) {
+  gemm_packed<LegacyKernel<Q8_0Values>>(n, w, rows, r0, r1, x, x_row_bytes, n_tok, y, y_stride);
+}
+
+void packed_gemm_q5_0(int64_t n, const uint8_t* w, int64_t rows, int64_t r0, int64_t r1,
+                      const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y,
+                      int64_t y_stride) {
+  gemm_packed<LegacyKernel<Q5_0Values>>(n, w, rows, r0, r1, x, x_row_bytes, n_tok, y, y_stride);
 }
 
 float vec_dot_q4_0_q8_0(int64_t n, const void* w, const void* a) {

@@ -18,6 +18,16 @@ void gemm_q5_0(int64_t n, const uint8_t* w, size_t w_row_bytes, int64_t r0, int6
                const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y, int64_t y_stride);
 void gemm_iq4_nl(int64_t n, const uint8_t* w, size_t w_row_bytes, int64_t r0, int64_t r1,
                  const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y, int64_t y_stride);
+// The same over the packed panel layout (kernels/packed_layout.h), bit-identical to vec_dot.
+void packed_gemm_q4_0(int64_t n, const uint8_t* w, int64_t rows, int64_t r0, int64_t r1,
+                      const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y,
+                      int64_t y_stride);
+void packed_gemm_q8_0(int64_t n, const uint8_t* w, int64_t rows, int64_t r0, int64_t r1,
+                      const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y,
+                      int64_t y_stride);
+void packed_gemm_q5_0(int64_t n, const uint8_t* w, int64_t rows, int64_t r0, int64_t r1,
+                      const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y,
+                      int64_t y_stride);
 float vec_dot_q4_0_q8_0(int64_t n, const void* w, const void* a);
 float vec_dot_q8_0_q8_0(int64_t n, const void* w, const void* a);
 float vec_dot_q5_0_q8_0(int64_t n, const void* w, const void* a);
@@ -32,6 +42,15 @@ void gemm_q5_k(int64_t n, const uint8_t* w, size_t w_row_bytes, int64_t r0, int6
                const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y, int64_t y_stride);
 void gemm_q6_k(int64_t n, const uint8_t* w, size_t w_row_bytes, int64_t r0, int64_t r1,
                const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y, int64_t y_stride);
+void packed_gemm_q4_k(int64_t n, const uint8_t* w, int64_t rows, int64_t r0, int64_t r1,
+                      const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y,
+                      int64_t y_stride);
+void packed_gemm_q5_k(int64_t n, const uint8_t* w, int64_t rows, int64_t r0, int64_t r1,
+                      const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y,
+                      int64_t y_stride);
+void packed_gemm_q6_k(int64_t n, const uint8_t* w, int64_t rows, int64_t r0, int64_t r1,
+                      const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y,
+                      int64_t y_stride);
 float vec_dot_q4_k_q8_k(int64_t n, const void* w, const void* a);
 float vec_dot_q5_k_q8_k(int64_t n, const void* w, const void* a);
 float vec_dot_q6_k_q8_k(int64_t n, const void* w, const void* a);

@@ -1,7 +1,9 @@
 // The AVX2 kernel table. Vectorized: every weight type's vec_dot except Q2_K, Q3_K and IQ4_XS
 // (scalar entries), tiled GEMM for Q4_0, Q5_0, Q8_0, IQ4_NL, Q4_K, Q5_K, Q6_K, all activation
 // conversions, the KV-cache row conversions of F16/Q8_0/Q4_0, the float element-wise operations
-// except rope_cache (scalar: a sequential product per position) and attention.
+// except rope_cache (scalar: a sequential product per position) and attention. Packed weights
+// (x86.panel4) for the hot types Q4_0, Q8_0, Q5_0, Q4_K, Q5_K, Q6_K.
+#include "kernels/packed_layout.h"
 #include "kernels/scalar/scalar.h"
 #include "kernels/x86/avx2.h"
 #include "kernels/x86/avx2_kernels.h"
@@ -30,6 +32,14 @@ KernelTable make_avx2_table() {
   set(T::Q4_K, vec_dot_q4_k_q8_k, gemm_q4_k);
   set(T::Q5_K, vec_dot_q5_k_q8_k, gemm_q5_k);
   set(T::Q6_K, vec_dot_q6_k_q8_k, gemm_q6_k);
+
+  t.packed_layout = kX86PanelLayout;
+  t.types[static_cast<int>(T::Q4_0)].packed_gemm = packed_gemm_q4_0;
+  t.types[static_cast<int>(T::Q8_0)].packed_gemm = packed_gemm_q8_0;
+  t.types[static_cast<int>(T::Q5_0)].packed_gemm = packed_gemm_q5_0;
+  t.types[static_cast<int>(T::Q4_K)].packed_gemm = packed_gemm_q4_k;
+  t.types[static_cast<int>(T::Q5_K)].packed_gemm = packed_gemm_q5_k;
+  t.types[static_cast<int>(T::Q6_K)].packed_gemm = packed_gemm_q6_k;
 
   t.types[static_cast<int>(T::F16)].to_float = to_float_f16;
   t.types[static_cast<int>(T::Q8_0)].to_float = to_float_q8_0;

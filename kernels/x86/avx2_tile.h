@@ -1,8 +1,8 @@
 // The tiling driver shared by the AVX2 integer GEMM kernels. A kernel K computes a register tile
-// of R weight rows × T activation rows (K::tile<R, T>, told how far ahead to prefetch); every (row,
-// token) pair runs the same instruction sequence in every tile shape, so a GEMM result equals the
-// 1×1 vec_dot bit for bit. Tokens are walked in blocks whose activations stay in L2 while the rows
-// stream past.
+// of R weight rows × T activation rows (K::tile<R, T>, given where each row's blocks are and how
+// far ahead to prefetch); every (row, token) pair runs the same instruction sequence in every tile
+// shape and weight layout, so a GEMM result equals the 1×1 vec_dot bit for bit. Tokens are walked
+// in blocks whose activations stay in L2 while the rows stream past.
 #pragma once
 
 #include <immintrin.h>
@@ -10,11 +10,15 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/packed_layout.h"
+
 namespace shoptalk::kernels::x86 {
 namespace {
 
 // Bytes of activation rows kept hot in L2 while the weight rows of one thread stream past.
 constexpr size_t kActivationBlockBytes = 192 * 1024;
+// How far ahead of a packed GEMV the prefetches run, in panel block steps.
+constexpr size_t kPanelPrefetchSteps = 4;
 
 // Prefetches the cache lines of one weight block `ahead` bytes further (no-op when ahead is 0).
 inline void prefetch_block(const uint8_t* blk, size_t bytes, size_t ahead) {
@@ -23,58 +27,104 @@ inline void prefetch_block(const uint8_t* blk, size_t bytes, size_t ahead) {
     _mm_prefetch(reinterpret_cast<const char*>(blk + ahead + off), _MM_HINT_T0);
 }
 
+// Where the blocks of a run of weight rows are: block b of row r at
+// base + (r - first_row) * row_step + b * block_step. Row-major rows are row_bytes apart with
+// consecutive blocks; the rows of a packed panel are one block apart, a panel's width of blocks
+// between a row's consecutive blocks.
+struct RowBlocks {
+  const uint8_t* base;
+  int64_t first_row;
+  size_t row_step;
+  size_t block_step;
+  bool packed;
+
+  const uint8_t* row(int64_t r) const {
+    return base + static_cast<size_t>(r - first_row) * row_step;
+  }
+  // Decode streams the weights once: row-major prefetches the next row group's bytes of the same
+  // blocks, packed the panel's stream a few block steps further.
+  size_t gemv_ahead(int rows) const {
+    return packed ? kPanelPrefetchSteps * block_step : static_cast<size_t>(rows) * row_step;
+  }
+};
+
 template <class K, int R, int T>
-void run_tile(int64_t nb, const uint8_t* w, size_t w_row_bytes, int64_t r, const uint8_t* x,
-              size_t x_row_bytes, int64_t t, float* y, int64_t y_stride) {
+void run_tile(int64_t nb, const RowBlocks& w, int64_t r, const uint8_t* x, size_t x_row_bytes,
+              int64_t t, float* y, int64_t y_stride) {
   const uint8_t* w_rows[R];
   const uint8_t* x_rows[T];
-  for (int i = 0; i < R; ++i) w_rows[i] = w + static_cast<size_t>(r + i) * w_row_bytes;
+  for (int i = 0; i < R; ++i) w_rows[i] = w.row(r + i);
   for (int j = 0; j < T; ++j) x_rows[j] = x + static_cast<size_t>(t + j) * x_row_bytes;
   float out[R][T];
-  // Decode streams the weights once: prefetch the next row group's bytes of the same blocks.
-  const size_t ahead = T == 1 ? R * w_row_bytes : 0;
-  K::template tile<R, T>(nb, w_rows, x_rows, ahead, out);
+  const size_t ahead = T == 1 ? w.gemv_ahead(R) : 0;
+  K::template tile<R, T>(nb, w_rows, w.block_step, x_rows, ahead, out);
   for (int i = 0; i < R; ++i)
     for (int j = 0; j < T; ++j) y[(t + j) * y_stride + r + i] = out[i][j];
 }
 
 // Rows [r0, r1) × tokens [t0, t1) with R×T tiles and 1-wide tails.
 template <class K, int R, int T>
-void run_rows(int64_t nb, const uint8_t* w, size_t w_row_bytes, int64_t r0, int64_t r1,
-              const uint8_t* x, size_t x_row_bytes, int64_t t0, int64_t t1, float* y,
-              int64_t y_stride) {
+void run_rows(int64_t nb, const RowBlocks& w, int64_t r0, int64_t r1, const uint8_t* x,
+              size_t x_row_bytes, int64_t t0, int64_t t1, float* y, int64_t y_stride) {
   int64_t r = r0;
   for (; r + R <= r1; r += R) {
     int64_t t = t0;
-    for (; t + T <= t1; t += T)
-      run_tile<K, R, T>(nb, w, w_row_bytes, r, x, x_row_bytes, t, y, y_stride);
-    for (; t < t1; ++t) run_tile<K, R, 1>(nb, w, w_row_bytes, r, x, x_row_bytes, t, y, y_stride);
+    for (; t + T <= t1; t += T) run_tile<K, R, T>(nb, w, r, x, x_row_bytes, t, y, y_stride);
+    for (; t < t1; ++t) run_tile<K, R, 1>(nb, w, r, x, x_row_bytes, t, y, y_stride);
   }
   for (; r < r1; ++r) {
     int64_t t = t0;
-    for (; t + T <= t1; t += T)
-      run_tile<K, 1, T>(nb, w, w_row_bytes, r, x, x_row_bytes, t, y, y_stride);
-    for (; t < t1; ++t) run_tile<K, 1, 1>(nb, w, w_row_bytes, r, x, x_row_bytes, t, y, y_stride);
+    for (; t + T <= t1; t += T) run_tile<K, 1, T>(nb, w, r, x, x_row_bytes, t, y, y_stride);
+    for (; t < t1; ++t) run_tile<K, 1, 1>(nb, w, r, x, x_row_bytes, t, y, y_stride);
   }
 }
 
-// The GemmFn of kernel K: K::kGemvRows rows at a time for fewer than K::kToks tokens (decode),
-// K::kRows × K::kToks tiles otherwise (prefill).
-template <class K>
-void gemm(int64_t n, const uint8_t* w, size_t w_row_bytes, int64_t r0, int64_t r1, const uint8_t* x,
-          size_t x_row_bytes, int64_t n_tok, float* y, int64_t y_stride) {
-  const int64_t nb = n / K::kBlock;
+// Rows [r0, r1) × every token: K::kGemvRows rows at a time for fewer than K::kToks tokens
+// (decode), K::kRows × K::kToks tiles otherwise (prefill). for_each_run(r0, r1, f) calls
+// f(RowBlocks, ra, rb) for consecutive runs of rows sharing one addressing.
+template <class K, class ForEachRun>
+void gemm_runs(int64_t nb, ForEachRun for_each_run, int64_t r0, int64_t r1, const uint8_t* x,
+               size_t x_row_bytes, int64_t n_tok, float* y, int64_t y_stride) {
   if (n_tok < K::kToks) {
-    run_rows<K, K::kGemvRows, 1>(nb, w, w_row_bytes, r0, r1, x, x_row_bytes, 0, n_tok, y, y_stride);
+    for_each_run(r0, r1, [&](const RowBlocks& w, int64_t ra, int64_t rb) {
+      run_rows<K, K::kGemvRows, 1>(nb, w, ra, rb, x, x_row_bytes, 0, n_tok, y, y_stride);
+    });
     return;
   }
   int64_t block = static_cast<int64_t>(kActivationBlockBytes / x_row_bytes);
   block = block < K::kToks ? K::kToks : block - block % K::kToks;
   for (int64_t t0 = 0; t0 < n_tok; t0 += block) {
     const int64_t t1 = t0 + block < n_tok ? t0 + block : n_tok;
-    run_rows<K, K::kRows, K::kToks>(nb, w, w_row_bytes, r0, r1, x, x_row_bytes, t0, t1, y,
-                                    y_stride);
+    for_each_run(r0, r1, [&](const RowBlocks& w, int64_t ra, int64_t rb) {
+      run_rows<K, K::kRows, K::kToks>(nb, w, ra, rb, x, x_row_bytes, t0, t1, y, y_stride);
+    });
   }
+}
+
+// The GemmFn of kernel K over row-major weights.
+template <class K>
+void gemm(int64_t n, const uint8_t* w, size_t w_row_bytes, int64_t r0, int64_t r1, const uint8_t* x,
+          size_t x_row_bytes, int64_t n_tok, float* y, int64_t y_stride) {
+  const RowBlocks rows{w, 0, w_row_bytes, K::kBlockBytes, false};
+  const auto one_run = [&](int64_t ra, int64_t rb, const auto& f) { f(rows, ra, rb); };
+  gemm_runs<K>(n / K::kBlock, one_run, r0, r1, x, x_row_bytes, n_tok, y, y_stride);
+}
+
+// The PackedGemmFn of kernel K: each panel is a run of rows with its own block step.
+template <class K>
+void gemm_packed(int64_t n, const uint8_t* w, int64_t rows, int64_t r0, int64_t r1,
+                 const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y, int64_t y_stride) {
+  const int64_t nb = n / K::kBlock;
+  const size_t row_bytes = static_cast<size_t>(nb) * K::kBlockBytes;
+  const auto panels = [&](int64_t ra, int64_t rb, const auto& f) {
+    for (int64_t p0 = ra - ra % kPanelRows; p0 < rb; p0 += kPanelRows) {
+      const int64_t p1 = p0 + kPanelRows < rows ? p0 + kPanelRows : rows;
+      const RowBlocks panel{w + static_cast<size_t>(p0) * row_bytes, p0, K::kBlockBytes,
+                            static_cast<size_t>(p1 - p0) * K::kBlockBytes, true};
+      f(panel, p0 > ra ? p0 : ra, p1 < rb ? p1 : rb);
+    }
+  };
+  gemm_runs<K>(nb, panels, r0, r1, x, x_row_bytes, n_tok, y, y_stride);
 }
 
 // The VecDotFn of kernel K: its 1×1 tile.
@@ -83,7 +133,7 @@ float vec_dot(int64_t n, const void* w, const void* a) {
   const uint8_t* w_rows[1] = {static_cast<const uint8_t*>(w)};
   const uint8_t* x_rows[1] = {static_cast<const uint8_t*>(a)};
   float out[1][1];
-  K::template tile<1, 1>(n / K::kBlock, w_rows, x_rows, 0, out);
+  K::template tile<1, 1>(n / K::kBlock, w_rows, K::kBlockBytes, x_rows, 0, out);
   return out[0][0];
 }
 

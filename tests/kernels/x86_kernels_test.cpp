@@ -12,6 +12,7 @@
 #include "formats/quant_table.h"
 #include "kernels/kernels.h"
 #include "kernels/matmul.h"
+#include "kernels/packed_layout.h"
 #include "kernels/thread_pool.h"
 #include "test_support.h"
 
@@ -58,6 +59,9 @@ const GgmlType kVectorizedTypes[] = {GgmlType::F32,  GgmlType::F16,  GgmlType::B
                                      GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0,
                                      GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::IQ4_NL,
                                      GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K};
+
+const GgmlType kPackedTypes[] = {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q5_0,
+                                 GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K};
 
 const GgmlType kGemmTypes[] = {GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q8_0, GgmlType::IQ4_NL,
                                GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::F16};
@@ -133,6 +137,44 @@ TEST_CASE("AVX2 GEMM equals its vec_dot for any tiling and 1, 2, 3 threads", "[k
           } else {
             CHECK(y == first);
           }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("AVX2 packed GEMM equals the row-major vec_dot for 1, 2, 3 threads", "[kernels][x86]") {
+  const KernelTable* avx2 = avx2_table();
+  if (!avx2) return;
+  for (GgmlType type : kPackedTypes) {
+    const QuantTypeInfo& info = quant_type_info(type);
+    const TypeKernels& tk = avx2->types[static_cast<int>(type)];
+    INFO("type " << info.name);
+    REQUIRE(tk.packed_gemm);
+    const int64_t cols = info.block_size == 256 ? 768 : 160;
+    // Tail panels of 1-3 rows, panels split between threads, several 8-row thread units.
+    for (int64_t rows : {1, 3, 4, 6, 13, 37}) {
+      const std::vector<float> w = test::random_floats(static_cast<size_t>(rows * cols), 11);
+      const std::vector<uint8_t> wq = quantize_rows(type, w, rows, cols);
+      const size_t row_bytes = wq.size() / static_cast<size_t>(rows);
+      const PanelShape shape = panel_shape(type, rows, cols);
+      std::vector<uint8_t> packed(wq.size());
+      pack_panels(shape, wq.data(), 0, shape.blocks(), packed.data());
+      const Weight rows_weight{type, rows, cols, wq.data(), row_bytes};
+      const Weight packed_weight{type, rows, cols, packed.data(), row_bytes, true};
+      for (int64_t n_tok : {1, 2, 3, 4, 5, 9}) {
+        const std::vector<float> x = test::random_floats(static_cast<size_t>(n_tok * cols), 12);
+        for (int threads : {1, 2, 3}) {
+          ThreadPool pool(threads);
+          ActivationCache cache;
+          cache.reset(x.data(), n_tok, cols);
+          const ActivationRows& xa = cache.get(*avx2, pool, tk.vec_dot_type);
+          std::vector<float> y(static_cast<size_t>(n_tok * rows));
+          matmul(*avx2, pool, packed_weight, xa, y.data(), rows);
+          INFO("rows " << rows << " n_tok " << n_tok << " threads " << threads);
+          for (int64_t t = 0; t < n_tok; ++t)
+            for (int64_t r = 0; r < rows; ++r)
+              CHECK(y[t * rows + r] == tk.vec_dot(cols, rows_weight.row(r), xa.row(t)));
         }
       }
     }
