@@ -48,7 +48,9 @@ TEST_CASE("greedy chat reproduces llama.cpp's Q4_K_M answer token for token", "[
   Session session = new_session(demo_model(), 2, 1024);
   std::string streamed;
   int pieces = 0;
-  auto answer = session.chat(compressor_chat(), greedy(400), [&](std::string_view piece) {
+  GenerateOptions options = greedy(400);
+  options.top_logprobs = 2;  // the runner-up where a level parts from llama.cpp's answer
+  auto answer = session.chat(compressor_chat(), options, [&](std::string_view piece) {
     streamed.append(piece);
     ++pieces;
     return true;
@@ -68,12 +70,21 @@ TEST_CASE("greedy chat reproduces llama.cpp's Q4_K_M answer token for token", "[
     CHECK(ids_of(*answer) == ids);
   } else {
     // llama.cpp's answer comes from its AVX2 build, whose float summation order only the AVX2
-    // kernels follow; other levels (scalar, NEON) agree until a near-tie of two logits (after 106
-    // tokens on the ARM levels) and may then take the other branch.
+    // kernels follow. Other levels (scalar, NEON) round the K-quant sums, rmsnorm, F16 attention
+    // and exp differently, which moves the logits by up to a few hundredths: they must answer the
+    // same tokens up to a near-tie, where the reference's token is their own runner-up within
+    // kNearTie nats. Step 8, "114" or "115 °C", is one (margin 0.038 on AVX2, 0.027 scalar): armv7
+    // NEON, which lacks FMA and fp16 conversion and so rounds a little differently, takes "115".
+    constexpr float kNearTie = 0.1f;
     const std::vector<Token> got = ids_of(*answer);
-    REQUIRE(got.size() >= 100);
-    CHECK(std::vector<Token>(got.begin(), got.begin() + 100) ==
-          std::vector<Token>(ids.begin(), ids.begin() + 100));
+    const auto [g, e] = std::mismatch(got.begin(), got.end(), ids.begin(), ids.end());
+    if (g != got.end() && e != ids.end()) {
+      const GeneratedToken& step = answer->tokens[static_cast<size_t>(g - got.begin())];
+      INFO("first differing step " << g - got.begin());
+      REQUIRE(step.top.size() == 2);
+      CHECK(step.top[1].token == *e);
+      CHECK(step.top[0].logprob - step.top[1].logprob < kNearTie);
+    }
   }
 
   const GenerationStats& st = answer->stats;
@@ -92,13 +103,14 @@ TEST_CASE("greedy chat reproduces llama.cpp's Q4_K_M answer token for token", "[
 }
 
 TEST_CASE("a stop string spanning pieces stops generation and is never emitted", "[generate]") {
-  // Greedy, the answer's think block reads "Discharge 114 °C, normal 80–95 °C, ...": "114 °C"
-  // spans several tokens.
+  // Greedy, the answer's think block reads "Discharge 114 °C, normal 80–95 °C, ...": "°C, normal"
+  // spans several tokens (and follows the near-tie "114"/"115" that some levels break the other
+  // way, see above).
   const std::vector<ChatMessage> chat = compressor_chat();
   Session reference = new_session(demo_model());
   auto full = reference.chat(chat, greedy(40));
   REQUIRE(full);
-  const std::string stop = "114 °C";
+  const std::string stop = "°C, normal";
   const size_t at = full->text.find(stop);
   REQUIRE(at != std::string::npos);
   // It spans pieces: no single generated token's text contains it.
