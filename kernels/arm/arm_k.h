@@ -228,12 +228,8 @@ struct MmlaKTile {
           }
         }
         for (int q = 0; q < Q; ++q) {
-          const int8x16_t t0[2] = {vld1q_s8(a[2 * q]->qs + 32 * c),
-                                   vld1q_s8(a[2 * q]->qs + 32 * c + 16)};
-          const int8x16_t t1[2] = {vld1q_s8(a[2 * q + 1]->qs + 32 * c),
-                                   vld1q_s8(a[2 * q + 1]->qs + 32 * c + 16)};
           int8x16_t av[4];
-          zip_block(t0, t1, av);
+          zip_tokens(a[2 * q]->qs + 32 * c, a[2 * q + 1]->qs + 32 * c, av);
           const int32x4_t zero = vdupq_n_s32(0);
           for (int p = 0; p < P; ++p) {
             const int32x4_t m0 = vmmlaq_s32(vmmlaq_s32(zero, wv[p][0], av[0]), wv[p][1], av[1]);
@@ -264,14 +260,7 @@ struct MmlaKTile {
         }
       }
     }
-    for (int p = 0; p < P; ++p) {
-      for (int q = 0; q < Q; ++q) {
-        out[2 * p][2 * q] = vgetq_lane_f32(sum[p][q], 0);
-        out[2 * p][2 * q + 1] = vgetq_lane_f32(sum[p][q], 1);
-        out[2 * p + 1][2 * q] = vgetq_lane_f32(sum[p][q], 2);
-        out[2 * p + 1][2 * q + 1] = vgetq_lane_f32(sum[p][q], 3);
-      }
-    }
+    store_pair_tiles(sum, out);
   }
 };
 #endif
