@@ -21,10 +21,14 @@ set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 
-# ctest (and try_run) run target programs through qemu-user with the sysroot's dynamic loader.
+# ctest (and try_run) run target programs through qemu-user with the sysroot's dynamic loader and
+# C/C++ runtime. LD_LIBRARY_PATH keeps the loader on the sysroot's libc even where Debian multiarch
+# also installed the target's libc6 under /lib/<triple> (pulled in by libbenchmark-dev:<arch>): a
+# loader and libc from two builds of glibc hang at the first thread.
 find_program(SHOPTALK_QEMU ${SHOPTALK_CROSS_QEMU})
 if(SHOPTALK_QEMU)
-  set(CMAKE_CROSSCOMPILING_EMULATOR ${SHOPTALK_QEMU} -L /usr/${SHOPTALK_CROSS_TRIPLE})
+  set(CMAKE_CROSSCOMPILING_EMULATOR ${SHOPTALK_QEMU} -L /usr/${SHOPTALK_CROSS_TRIPLE} -E
+      LD_LIBRARY_PATH=/usr/${SHOPTALK_CROSS_TRIPLE}/lib)
 endif()
 
 # xsimd is header-only, but Debian installs its CMake package under the host's multiarch folder

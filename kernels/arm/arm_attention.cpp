@@ -38,8 +38,7 @@ float32x4_t round_fp16(float32x4_t v) {
 // acc = fp16(acc · scale).
 void scale_f16_acc(float* acc, int hd, float scale) {
   const float32x4_t s = vdupq_n_f32(scale);
-  for (int d = 0; d < hd; d += 4)
-    vst1q_f32(acc + d, round_fp16(vmulq_f32(vld1q_f32(acc + d), s)));
+  for (int d = 0; d < hd; d += 4) vst1q_f32(acc + d, round_fp16(vmulq_f32(vld1q_f32(acc + d), s)));
 }
 
 // acc = fp16(acc + v · weight) with v an fp16 row.
@@ -53,7 +52,7 @@ void add_f16_value(float* acc, const uint16_t* v, int hd, float weight) {
 #endif
 
 // acc ·= scale, rounded to fp16 per element for an F16 cache.
-void rescale(float* acc, int hd, float scale, bool f16) {
+void rescale(float* acc, int hd, float scale, [[maybe_unused]] bool f16) {
 #if defined(__aarch64__)
   if (f16) {
     scale_f16_acc(acc, hd, scale);
@@ -65,7 +64,7 @@ void rescale(float* acc, int hd, float scale, bool f16) {
 
 // acc += value row · weight (F16 rows straight from the cache, others through to_float).
 void accumulate(float* acc, const uint8_t* v_row, ToFloatFn to_float, float* v_float, int hd,
-                float weight, bool f16) {
+                float weight, [[maybe_unused]] bool f16) {
 #if defined(__aarch64__)
   if (f16) {
     add_f16_value(acc, reinterpret_cast<const uint16_t*>(v_row), hd, weight);

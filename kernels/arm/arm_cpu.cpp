@@ -80,12 +80,11 @@ Isa best_isa() {
 Result<const KernelTable*> table_for(Isa isa) {
   const TableFn table = compiled_table(isa);
   if (!table)
-    return Error(ErrorCode::kUnsupported, std::string("kernel ISA '") + isa_name(isa) +
-                                              "' is not compiled into this build");
+    return Error(ErrorCode::kUnsupported,
+                 std::string("kernel ISA '") + isa_name(isa) + "' is not compiled into this build");
   if (!cpu_has(isa))
-    return Error(ErrorCode::kUnsupported, std::string("kernel ISA '") + isa_name(isa) +
-                                              "' needs " + feature_text(isa) +
-                                              ", which this CPU lacks");
+    return Error(ErrorCode::kUnsupported, std::string("kernel ISA '") + isa_name(isa) + "' needs " +
+                                              feature_text(isa) + ", which this CPU lacks");
   return &table();
 }
 

@@ -39,6 +39,26 @@ inline void zip_block(const int8x16_t v0[2], const int8x16_t v1[2], int8x16_t ou
   for (int k = 0; k < 4; ++k) out[k] = zip_rows(v0[k / 2], v1[k / 2], k % 2 == 1);
 }
 
+// 32 int8 activations of two tokens (one block each) as the four SMMLA operands.
+inline void zip_tokens(const int8_t* qs0, const int8_t* qs1, int8x16_t out[4]) {
+  const int8x16_t t0[2] = {vld1q_s8(qs0), vld1q_s8(qs0 + 16)};
+  const int8x16_t t1[2] = {vld1q_s8(qs1), vld1q_s8(qs1 + 16)};
+  zip_block(t0, t1, out);
+}
+
+// P×Q pair tiles of lanes (r0 t0, r0 t1, r1 t0, r1 t1) into out[2P][2Q].
+template <int P, int Q, int T>
+inline void store_pair_tiles(const float32x4_t (&sum)[P][Q], float (*out)[T]) {
+  for (int p = 0; p < P; ++p) {
+    for (int q = 0; q < Q; ++q) {
+      out[2 * p][2 * q] = vgetq_lane_f32(sum[p][q], 0);
+      out[2 * p][2 * q + 1] = vgetq_lane_f32(sum[p][q], 1);
+      out[2 * p + 1][2 * q] = vgetq_lane_f32(sum[p][q], 2);
+      out[2 * p + 1][2 * q + 1] = vgetq_lane_f32(sum[p][q], 3);
+    }
+  }
+}
+
 #endif
 
 }  // namespace

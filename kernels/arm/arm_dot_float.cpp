@@ -45,8 +45,7 @@ struct F16Load {
 
 template <class L>
 float dot(int64_t n, const void* w, const void* a) {
-  float32x4_t acc[4] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f), vdupq_n_f32(0.0f),
-                        vdupq_n_f32(0.0f)};
+  float32x4_t acc[4] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f), vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
   int64_t i = 0;
   for (; i + 16 <= n; i += 16)
     for (int k = 0; k < 4; ++k)

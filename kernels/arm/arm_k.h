@@ -1,7 +1,7 @@
 // Integer kernels of the K-quants (Q4_K, Q5_K, Q6_K) with Q8_K activations, for any level's dot
 // step (arm_dot.h) and, with i8mm, as SMMLA pair tiles. A super-block is walked in 8 chunks of 32
-// elements; each chunk's integer sum is multiplied by its sub-block scale(s) into int32 lanes, exact
-// per super-block. The float sum then adds float(Σ) · (d_w · d_a) and subtracts the mins term
+// elements; each chunk's integer sum is multiplied by its sub-block scale(s) into int32 lanes,
+// exact per super-block. The float sum then adds float(Σ) · (d_w · d_a) and subtracts the mins term
 // float(Σ bsums · m) · (dmin_w · d_a) super-block by super-block, in every tile shape alike.
 #pragma once
 
@@ -31,9 +31,9 @@ inline K4Row unpack_k4(const uint8_t* blk) {
   uint32_t k[3];
   std::memcpy(k, blk + 4, 12);
   const uint32_t packed[4] = {
-      k[0] & 0x3F3F3F3Fu,                                  // scales 0-3
-      (k[2] & 0x0F0F0F0Fu) | ((k[0] >> 2) & 0x30303030u),  // scales 4-7
-      k[1] & 0x3F3F3F3Fu,                                  // mins 0-3
+      k[0] & 0x3F3F3F3Fu,                                          // scales 0-3
+      (k[2] & 0x0F0F0F0Fu) | ((k[0] >> 2) & 0x30303030u),          // scales 4-7
+      k[1] & 0x3F3F3F3Fu,                                          // mins 0-3
       ((k[2] >> 4) & 0x0F0F0F0Fu) | ((k[1] >> 2) & 0x30303030u)};  // mins 4-7
   uint8_t bytes[16];
   std::memcpy(bytes, packed, sizeof bytes);
@@ -89,7 +89,8 @@ struct Q5K {
     for (int h = 0; h < 2; ++h) {
       const uint8x16_t raw = vld1q_u8(qs + 16 * h);
       const uint8x16_t low = (c & 1) ? vshrq_n_u8(raw, 4) : vandq_u8(raw, vdupq_n_u8(0x0F));
-      const uint8x16_t high = vandq_u8(vtstq_u8(vld1q_u8(blk + 16 + 16 * h), bit), vdupq_n_u8(0x10));
+      const uint8x16_t high =
+          vandq_u8(vtstq_u8(vld1q_u8(blk + 16 + 16 * h), bit), vdupq_n_u8(0x10));
       v[h] = vreinterpretq_s8_u8(vorrq_u8(low, high));
     }
   }
@@ -163,13 +164,13 @@ struct KTile {
           const int32x4_t zero = vdupq_n_s32(0);
           for (int i = 0; i < R; ++i) {
             if constexpr (K::kScalesPer16) {
-              isum[i][j] = vmlaq_n_s32(isum[i][j], Dot::dot(zero, v[i][0], a0),
-                                       row[i].scales[2 * c]);
-              isum[i][j] = vmlaq_n_s32(isum[i][j], Dot::dot(zero, v[i][1], a1),
-                                       row[i].scales[2 * c + 1]);
+              isum[i][j] =
+                  vmlaq_n_s32(isum[i][j], Dot::dot(zero, v[i][0], a0), row[i].scales[2 * c]);
+              isum[i][j] =
+                  vmlaq_n_s32(isum[i][j], Dot::dot(zero, v[i][1], a1), row[i].scales[2 * c + 1]);
             } else {
-              isum[i][j] = vmlaq_n_s32(isum[i][j], Dot::dot(Dot::dot(zero, v[i][0], a0), v[i][1], a1),
-                                       row[i].scales[c]);
+              isum[i][j] = vmlaq_n_s32(
+                  isum[i][j], Dot::dot(Dot::dot(zero, v[i][0], a0), v[i][1], a1), row[i].scales[c]);
             }
           }
         }
@@ -178,8 +179,7 @@ struct KTile {
         for (int i = 0; i < R; ++i) {
           sum[i][j] += static_cast<float>(hsum_s32(isum[i][j])) * (row[i].d * a[j]->d);
           if constexpr (K::kHasMins)
-            sum[i][j] -=
-                static_cast<float>(k4_min_term(row[i], a[j])) * (row[i].dmin * a[j]->d);
+            sum[i][j] -= static_cast<float>(k4_min_term(row[i], a[j])) * (row[i].dmin * a[j]->d);
         }
       }
     }
@@ -228,12 +228,8 @@ struct MmlaKTile {
           }
         }
         for (int q = 0; q < Q; ++q) {
-          const int8x16_t t0[2] = {vld1q_s8(a[2 * q]->qs + 32 * c),
-                                   vld1q_s8(a[2 * q]->qs + 32 * c + 16)};
-          const int8x16_t t1[2] = {vld1q_s8(a[2 * q + 1]->qs + 32 * c),
-                                   vld1q_s8(a[2 * q + 1]->qs + 32 * c + 16)};
           int8x16_t av[4];
-          zip_block(t0, t1, av);
+          zip_tokens(a[2 * q]->qs + 32 * c, a[2 * q + 1]->qs + 32 * c, av);
           const int32x4_t zero = vdupq_n_s32(0);
           for (int p = 0; p < P; ++p) {
             const int32x4_t m0 = vmmlaq_s32(vmmlaq_s32(zero, wv[p][0], av[0]), wv[p][1], av[1]);
@@ -254,26 +250,17 @@ struct MmlaKTile {
           const typename K::Row& r0 = row[2 * p];
           const typename K::Row& r1 = row[2 * p + 1];
           const float32x4_t dw = {r0.d, r0.d, r1.d, r1.d};
-          sum[p][q] =
-              vaddq_f32(sum[p][q], vmulq_f32(vcvtq_f32_s32(isum[p][q]), vmulq_f32(dw, da)));
+          sum[p][q] = vaddq_f32(sum[p][q], vmulq_f32(vcvtq_f32_s32(isum[p][q]), vmulq_f32(dw, da)));
           if constexpr (K::kHasMins) {
             const int32x4_t mins = {k4_min_term(r0, a[2 * q]), k4_min_term(r0, a[2 * q + 1]),
                                     k4_min_term(r1, a[2 * q]), k4_min_term(r1, a[2 * q + 1])};
             const float32x4_t dmin = {r0.dmin, r0.dmin, r1.dmin, r1.dmin};
-            sum[p][q] =
-                vsubq_f32(sum[p][q], vmulq_f32(vcvtq_f32_s32(mins), vmulq_f32(dmin, da)));
+            sum[p][q] = vsubq_f32(sum[p][q], vmulq_f32(vcvtq_f32_s32(mins), vmulq_f32(dmin, da)));
           }
         }
       }
     }
-    for (int p = 0; p < P; ++p) {
-      for (int q = 0; q < Q; ++q) {
-        out[2 * p][2 * q] = vgetq_lane_f32(sum[p][q], 0);
-        out[2 * p][2 * q + 1] = vgetq_lane_f32(sum[p][q], 1);
-        out[2 * p + 1][2 * q] = vgetq_lane_f32(sum[p][q], 2);
-        out[2 * p + 1][2 * q + 1] = vgetq_lane_f32(sum[p][q], 3);
-      }
-    }
+    store_pair_tiles(sum, out);
   }
 };
 #endif

@@ -124,10 +124,8 @@ struct MmlaLegacyTile {
       for (int q = 0; q < Q; ++q) {
         const BlockQ8_0* a0 = reinterpret_cast<const BlockQ8_0*>(x[2 * q]) + b;
         const BlockQ8_0* a1 = reinterpret_cast<const BlockQ8_0*>(x[2 * q + 1]) + b;
-        const int8x16_t t0[2] = {vld1q_s8(a0->qs), vld1q_s8(a0->qs + 16)};
-        const int8x16_t t1[2] = {vld1q_s8(a1->qs), vld1q_s8(a1->qs + 16)};
         int8x16_t av[4];
-        zip_block(t0, t1, av);
+        zip_tokens(a0->qs, a1->qs, av);
         const float da0 = fp16_load(a0->d);
         const float da1 = fp16_load(a1->d);
         const float32x4_t da = {da0, da1, da0, da1};
@@ -138,14 +136,7 @@ struct MmlaLegacyTile {
         }
       }
     }
-    for (int p = 0; p < P; ++p) {
-      for (int q = 0; q < Q; ++q) {
-        out[2 * p][2 * q] = vgetq_lane_f32(sum[p][q], 0);
-        out[2 * p][2 * q + 1] = vgetq_lane_f32(sum[p][q], 1);
-        out[2 * p + 1][2 * q] = vgetq_lane_f32(sum[p][q], 2);
-        out[2 * p + 1][2 * q + 1] = vgetq_lane_f32(sum[p][q], 3);
-      }
-    }
+    store_pair_tiles(sum, out);
   }
 };
 #endif

@@ -1,4 +1,5 @@
-// The neon level's Q4_K, Q5_K and Q6_K kernels: ARMv8.0 NEON (and armv7 NEON): widening multiplies and pairwise adds.
+// The neon level's Q4_K, Q5_K and Q6_K kernels: ARMv8.0 NEON (and armv7 NEON): widening multiplies
+// and pairwise adds.
 #include "kernels/arm/arm_k.h"
 #include "kernels/arm/arm_kernels.h"
 

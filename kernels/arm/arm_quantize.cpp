@@ -18,7 +18,8 @@ namespace {
 // 16 floats times id, rounded half to even, as 16 saturated int8 in element order.
 int8x16_t round_pack16(const float* x, float32x4_t id) {
   int16x4_t h[4];
-  for (int k = 0; k < 4; ++k) h[k] = vqmovn_s32(round_even_s32(vmulq_f32(vld1q_f32(x + 4 * k), id)));
+  for (int k = 0; k < 4; ++k)
+    h[k] = vqmovn_s32(round_even_s32(vmulq_f32(vld1q_f32(x + 4 * k), id)));
   return vcombine_s8(vqmovn_s16(vcombine_s16(h[0], h[1])), vqmovn_s16(vcombine_s16(h[2], h[3])));
 }
 

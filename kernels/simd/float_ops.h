@@ -66,7 +66,15 @@ void rope_apply(float* x, int n_heads, int head_dim, int n_rot, RopeStyle style,
   }
 }
 
-template <class A>
+// xsimd's float division, correctly rounded on x86. A level where it is not passes its own.
+struct XsimdDivide {
+  template <class B>
+  B operator()(const B& a, const B& b) const {
+    return a / b;
+  }
+};
+
+template <class A, class Divide = XsimdDivide>
 void silu_mul(const float* gate, const float* up, float* out, int64_t n) {
   using B = xsimd::batch<float, A>;
   constexpr int64_t N = static_cast<int64_t>(B::size);
@@ -74,7 +82,7 @@ void silu_mul(const float* gate, const float* up, float* out, int64_t n) {
   int64_t i = 0;
   for (; i + N <= n; i += N) {
     const B g = B::load_unaligned(gate + i);
-    ((g / (one + xsimd::exp(-g))) * B::load_unaligned(up + i)).store_unaligned(out + i);
+    (Divide{}(g, one + xsimd::exp(-g)) * B::load_unaligned(up + i)).store_unaligned(out + i);
   }
   for (; i < n; ++i) out[i] = (gate[i] / (1.0f + std::exp(-gate[i]))) * up[i];
 }
