@@ -51,22 +51,19 @@ void matmul(const KernelTable& kernels, ThreadPool& pool, const Weight& w, const
             float* y, int64_t y_stride) {
   const TypeKernels& tk = kernels.types[static_cast<int>(w.type)];
   // Threads get whole groups of rows so the kernel's multi-row tiles are rarely cut short.
-  if (w.packed) {
+  if (w.packed || tk.gemm) {
     pool.parallel_for(
         row_units(w.rows),
         [&](int64_t begin, int64_t end) {
-          tk.packed_gemm(w.cols, w.data, w.rows, unit_row(begin, w.rows), unit_row(end, w.rows),
-                         x.data, x.row_bytes, x.n_rows, y, y_stride);
-        },
-        grain_for(kGemmRowUnit * w.cols * x.n_rows));
-    return;
-  }
-  if (tk.gemm) {
-    pool.parallel_for(
-        row_units(w.rows),
-        [&](int64_t begin, int64_t end) {
-          tk.gemm(w.cols, w.data, w.row_bytes, unit_row(begin, w.rows), unit_row(end, w.rows),
-                  x.data, x.row_bytes, x.n_rows, y, y_stride);
+          const int64_t r0 = unit_row(begin, w.rows);
+          const int64_t r1 = unit_row(end, w.rows);
+          if (w.packed) {
+            tk.packed_gemm(w.cols, w.data, w.rows, r0, r1, x.data, x.row_bytes, x.n_rows, y,
+                           y_stride);
+          } else {
+            tk.gemm(w.cols, w.data, w.row_bytes, r0, r1, x.data, x.row_bytes, x.n_rows, y,
+                    y_stride);
+          }
         },
         grain_for(kGemmRowUnit * w.cols * x.n_rows));
     return;
