@@ -33,11 +33,6 @@ struct Step {
 // Key rows requested ahead of their dot product.
 constexpr int kPrefetchRows = 6;
 
-void prefetch_row(const uint8_t* p, int bytes) {
-  for (int off = 0; off < bytes; off += 64)
-    _mm_prefetch(reinterpret_cast<const char*>(p + off), _MM_HINT_T0);
-}
-
 __m256 round_fp16(__m256 v) {
   return _mm256_cvtph_ps(_mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
 }
@@ -95,8 +90,8 @@ void attention_row(const KernelTable& table, const AttentionRow& args) {
     for (int c = 0; c < count; ++c) {
       // The key row kPrefetchRows ahead and this position's value row, every line of them (at most
       // 2·hd bytes; prefetches never fault, so overshooting the row is harmless).
-      prefetch_row(args.k + (j0 + c + kPrefetchRows) * args.kv_stride, 2 * hd);
-      prefetch_row(args.v + (j0 + c) * args.kv_stride, 2 * hd);
+      prefetch_lines(args.k + (j0 + c + kPrefetchRows) * args.kv_stride, 2 * hd);
+      prefetch_lines(args.v + (j0 + c) * args.kv_stride, 2 * hd);
       const float s =
           k_kernels.vec_dot(hd, args.k + (j0 + c) * args.kv_stride, q_conv) * args.scale;
       steps[c] = {1.0f, 1.0f};

@@ -134,11 +134,6 @@ void accumulate_pair(float* acc0, float* acc1, const float* w0, const float* w1,
   }
 }
 
-void prefetch_lines(const uint8_t* p, int bytes) {
-  for (int off = 0; off < bytes; off += 64)
-    _mm_prefetch(reinterpret_cast<const char*>(p + off), _MM_HINT_T0);
-}
-
 void scale_row(float* x, float s, int n) {
   const __m256 sv = _mm256_set1_ps(s);
   for (int d = 0; d < n; d += 8) _mm256_storeu_ps(x + d, _mm256_mul_ps(_mm256_loadu_ps(x + d), sv));
