@@ -45,6 +45,11 @@ GenerateOptions GenerationFlags::options(int context) const {
   return options;
 }
 
+void print_piece(std::string_view piece) {
+  std::fwrite(piece.data(), 1, piece.size(), stdout);
+  std::fflush(stdout);
+}
+
 std::string stats_line(const Generation& generation) {
   const GenerationStats& s = generation.stats;
   char line[256];

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "shoptalk/shoptalk.hpp"
 
@@ -21,6 +22,9 @@ struct GenerationFlags {
   // The options for one answer in a session whose context holds `context` tokens.
   GenerateOptions options(int context) const;
 };
+
+// Writes a streamed piece to stdout at once (flushed, so a terminal shows it as it comes).
+void print_piece(std::string_view piece);
 
 // "prompt 81 tok (1530.2 tok/s), 212 generated (96.3 tok/s), first token 0.05 s, stop:
 // end_of_generation" on one line.

@@ -108,8 +108,7 @@ int run(const Options& o) {
     text.answer += part.answer;
     if (o.json) return;
     if (o.show_thinking) std::fputs(part.thinking.c_str(), stderr);
-    std::fputs(part.answer.c_str(), stdout);
-    std::fflush(stdout);
+    cli::print_piece(part.answer);
   };
   auto answer =
       session->chat(chat, o.generation.options(session->context()), [&](std::string_view piece) {

@@ -37,9 +37,8 @@ extern "C" void on_interrupt(int) {
   std::raise(SIGINT);
 }
 
-bool print_piece(std::string_view piece) {
-  std::fwrite(piece.data(), 1, piece.size(), stdout);
-  std::fflush(stdout);
+bool show_piece(std::string_view piece) {
+  print_piece(piece);
   return !g_stop_answer.load();
 }
 
@@ -70,7 +69,7 @@ int run_chat(const ChatArgs& a) {
     history.push_back({"user", line});
     g_stop_answer.store(false);
     g_answering.store(true);
-    auto answer = session->chat(history, a.generation.options(session->context()), print_piece);
+    auto answer = session->chat(history, a.generation.options(session->context()), show_piece);
     g_answering.store(false);
     std::printf("\n");
     std::fflush(stdout);

@@ -20,12 +20,6 @@ struct RunArgs {
   bool chat = false;
 };
 
-bool print_piece(std::string_view piece) {
-  std::fwrite(piece.data(), 1, piece.size(), stdout);
-  std::fflush(stdout);
-  return true;
-}
-
 int run_run(const RunArgs& a) {
   std::string text = a.prompt;
   if (!a.prompt_file.empty()) {
@@ -45,9 +39,15 @@ int run_run(const RunArgs& a) {
     std::vector<ChatMessage> messages;
     if (!a.system.empty()) messages.push_back({"system", a.system});
     messages.push_back({"user", text});
-    answer = session->chat(messages, options, print_piece);
+    answer = session->chat(messages, options, [](std::string_view piece) {
+      print_piece(piece);
+      return true;
+    });
   } else {
-    answer = session->generate(text, options, print_piece);
+    answer = session->generate(text, options, [](std::string_view piece) {
+      print_piece(piece);
+      return true;
+    });
   }
   std::printf("\n");
   std::fflush(stdout);
