@@ -88,6 +88,31 @@ double KeyValue::number_at(uint64_t i) const {
 }
 
 // Walks the file once, validating every field before it is used (gguf.md §8).
+// The name of the field being read, for error messages. Rendered only when an error is reported:
+// a vocabulary's string arrays hold hundreds of thousands of elements, and building every
+// element's name up front cost more than the rest of the parse.
+struct FieldName {
+  std::string_view base;
+  int64_t element = -1;  // " element N" follows the base when not negative
+  std::string_view suffix;
+
+  FieldName(const char* name) : base(name) {}         // NOLINT: implicit, like a string
+  FieldName(const std::string& name) : base(name) {}  // NOLINT
+  FieldName(std::string_view name, int64_t index) : base(name), element(index) {}
+
+  FieldName with_suffix(std::string_view s) const {
+    FieldName f = *this;
+    f.suffix = s;
+    return f;
+  }
+  std::string str() const {
+    std::string s(base);
+    if (element >= 0) s += " element " + std::to_string(element);
+    s += suffix;
+    return s;
+  }
+};
+
 class Parser {
  public:
   explicit Parser(GgufFile& out) : out_(out), base_(out.file_.data()), size_(out.file_.size()) {}
@@ -133,12 +158,12 @@ class Parser {
  private:
   uint64_t remaining() const { return size_ - pos_; }
 
-  Error fail(uint64_t offset, const std::string& field, const std::string& what) const {
+  Error fail(uint64_t offset, const FieldName& field, const std::string& what) const {
     return Error(ErrorCode::kMalformedFile,
-                 "GGUF: at offset " + std::to_string(offset) + ", " + field + ": " + what);
+                 "GGUF: at offset " + std::to_string(offset) + ", " + field.str() + ": " + what);
   }
 
-  Status need(uint64_t n, const std::string& field) const {
+  Status need(uint64_t n, const FieldName& field) const {
     if (n > remaining())
       return fail(pos_, field,
                   "needs " + std::to_string(n) + " bytes but the file ends after " +
@@ -147,16 +172,16 @@ class Parser {
   }
 
   template <typename T>
-  Result<T> read(const std::string& field) {
+  Result<T> read(const FieldName& field) {
     ST_TRY(need(sizeof(T), field));
     const T v = load<T>(base_ + pos_);
     pos_ += sizeof(T);
     return v;
   }
 
-  Result<std::string_view> read_string(const std::string& field) {
+  Result<std::string_view> read_string(const FieldName& field) {
     const uint64_t at = pos_;
-    ST_ASSIGN_OR_RETURN(const uint64_t len, read<uint64_t>(field + " length"));
+    ST_ASSIGN_OR_RETURN(const uint64_t len, read<uint64_t>(field.with_suffix(" length")));
     if (len > kMaxStringLength)
       return fail(at, field, "string length " + std::to_string(len) + " exceeds 1 GiB");
     if (len > remaining())
@@ -205,7 +230,7 @@ class Parser {
                         std::to_string(remaining()) + " bytes");
       kv.strings.reserve(static_cast<size_t>(kv.count));
       for (uint64_t i = 0; i < kv.count; ++i) {
-        ST_ASSIGN_OR_RETURN(auto s, read_string(field + " element " + std::to_string(i)));
+        ST_ASSIGN_OR_RETURN(auto s, read_string(FieldName(field, static_cast<int64_t>(i))));
         kv.strings.push_back(s);
       }
     } else {
