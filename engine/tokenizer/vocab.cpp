@@ -156,7 +156,40 @@ void compute_eog(Vocab& v, int32_t eot, int32_t eom) {
   if (has("<|tool_response>") && has("</s>")) drop("</s>");
 }
 
+// FNV-1a, folded: token texts are short, so a byte loop is as fast as anything wider.
+uint64_t text_hash(std::string_view t) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (const char c : t) h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ull;
+  return h ^ (h >> 29);
+}
+
 }  // namespace
+
+void Vocab::build_index() {
+  size_t capacity = 16;
+  while (capacity < 2 * static_cast<size_t>(size())) capacity *= 2;
+  index.assign(capacity, -1);
+  const size_t mask = capacity - 1;
+  for (int32_t id = 0; id < size(); ++id) {
+    const std::string_view t = text(id);
+    for (size_t s = text_hash(t) & mask;; s = (s + 1) & mask) {
+      if (index[s] < 0) {
+        index[s] = id;
+        break;
+      }
+      if (text(index[s]) == t) break;  // a repeated text keeps its first id
+    }
+  }
+}
+
+int32_t Vocab::find(std::string_view t) const {
+  if (index.empty()) return -1;
+  const size_t mask = index.size() - 1;
+  for (size_t s = text_hash(t) & mask;; s = (s + 1) & mask) {
+    const int32_t id = index[s];
+    if (id < 0 || text(id) == t) return id;
+  }
+}
 
 Result<Vocab> load_vocab(const gguf::GgufFile& file) {
   Vocab v;
@@ -215,8 +248,7 @@ Result<Vocab> load_vocab(const gguf::GgufFile& file) {
     v.attrs.push_back(attr_from_type(types[static_cast<size_t>(i)]));
   }
   v.offsets.push_back(static_cast<uint32_t>(v.arena.size()));
-  v.by_text.reserve(static_cast<size_t>(n));
-  for (int32_t i = 0; i < n; ++i) v.by_text.emplace(v.text(i), i);  // duplicates: first id wins
+  v.build_index();
 
   if (v.model == VocabModel::kBpe) {
     ST_TRY(apply_pre(file, v));

@@ -4,7 +4,6 @@
 
 #include <cstdint>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "engine/tokenizer/pretokenizer.h"
@@ -31,8 +30,10 @@ struct Vocab {
   std::vector<char> arena;        // every token text, back to back
   std::vector<uint32_t> offsets;  // token i = arena[offsets[i], offsets[i + 1])
   std::vector<uint16_t> attrs;
-  std::vector<float> scores;                              // SPM only
-  std::unordered_map<std::string_view, int32_t> by_text;  // views into arena
+  std::vector<float> scores;  // SPM only
+  // Ids by text: an open-addressing table (-1 = empty slot) of a power-of-two size. One flat
+  // array instead of a node per token keeps model load fast (vocabularies reach 200k tokens).
+  std::vector<int32_t> index;
 
   // BPE settings chosen by tokenizer.ggml.pre.
   PreTokenizer pre = PreTokenizer::kGpt2;
@@ -49,10 +50,10 @@ struct Vocab {
     return {arena.data() + offsets[static_cast<size_t>(id)],
             offsets[static_cast<size_t>(id) + 1] - offsets[static_cast<size_t>(id)]};
   }
-  int32_t find(std::string_view t) const {
-    auto it = by_text.find(t);
-    return it == by_text.end() ? -1 : it->second;
-  }
+  // The id of a token text, -1 if none; the lowest id when texts repeat.
+  int32_t find(std::string_view t) const;
+  // Fills `index` from the texts.
+  void build_index();
 };
 
 // Reads tokenizer.ggml.* from a GGUF. Errors for a missing or inconsistent vocabulary, an
