@@ -74,7 +74,7 @@ struct Q4K {
     const __m256i q = (c & 1) ? _mm256_srli_epi16(raw, 4) : raw;
     return _mm256_and_si256(q, _mm256_set1_epi8(0x0F));
   }
-  static __m256i chunk_scale(const Row& row, int c) {
+  static __m256i chunk_scale(const uint8_t*, const Row& row, int c) {
     return _mm256_shuffle_epi8(row.scales, load256(kBroadcast16[c]));
   }
 };
@@ -95,8 +95,39 @@ struct Q5K {
         _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, bit), bit), _mm256_set1_epi8(0x10));
     return _mm256_or_si256(low, high);
   }
-  static __m256i chunk_scale(const Row& row, int c) {
+  static __m256i chunk_scale(const uint8_t*, const Row& row, int c) {
     return _mm256_shuffle_epi8(row.scales, load256(kBroadcast16[c]));
+  }
+};
+
+// A Q4_K or Q5_K block unpacked into what the tile's inner loop consumes: the 8 chunks' values as
+// bytes, each chunk's scale in all 16 int16 lanes, and the mins and super-block scales. Prefill
+// unpacks a row once per activation block and runs every token tile over this form.
+struct K4DecodedBlock {
+  uint8_t q[8][32];
+  int16_t scale[8][16];
+  int16_t mins[8];
+  float d, dmin;
+};
+
+template <bool ScalarMins>
+struct K4Decoded {
+  static constexpr size_t kBytes = sizeof(K4DecodedBlock);
+  static constexpr bool kScalarMins = ScalarMins;
+  using Row = K4Scales;
+  static Row prepare(const uint8_t* blk) {
+    const auto* dec = reinterpret_cast<const K4DecodedBlock*>(blk);
+    Row row;
+    row.mins = _mm_loadu_si128(reinterpret_cast<const __m128i*>(dec->mins));
+    row.d = dec->d;
+    row.dmin = dec->dmin;
+    return row;
+  }
+  static __m256i chunk(const uint8_t* blk, int c) {
+    return load256(reinterpret_cast<const K4DecodedBlock*>(blk)->q[c]);
+  }
+  static __m256i chunk_scale(const uint8_t* blk, const Row&, int c) {
+    return load256(reinterpret_cast<const K4DecodedBlock*>(blk)->scale[c]);
   }
 };
 
@@ -105,8 +136,23 @@ struct K4Kernel {
   static constexpr int kBlock = kQK_K;
   static constexpr size_t kBlockBytes = K::kBytes;
   static constexpr int kGemvRows = 4;
-  static constexpr int kRows = 2;
-  static constexpr int kToks = 4;
+  static constexpr int kRows = 1;
+  static constexpr int kToks = 6;
+
+  // The kernel over decoded blocks (K4DecodedBlock), and the decoding of one weight block.
+  using Decoded = K4Kernel<K4Decoded<K::kScalarMins>>;
+  static void decode(const uint8_t* blk, uint8_t* out) {
+    K4DecodedBlock dec;
+    const K4Scales row = K::prepare(blk);
+    for (int c = 0; c < 8; ++c) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dec.q[c]), K::chunk(blk, c));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dec.scale[c]), K::chunk_scale(blk, row, c));
+    }
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dec.mins), row.mins);
+    dec.d = row.d;
+    dec.dmin = row.dmin;
+    std::memcpy(out, &dec, sizeof dec);
+  }
 
   // llama.cpp's AVX2 order: d·Σ (per int32 lane) into 8 float lanes with FMA; the mins term
   // -dmin·Σ m·(sub-block sum of a) as 4 int32 lanes (pairs of sub-blocks) folded by FMA into 4
@@ -141,7 +187,7 @@ struct K4Kernel {
         __m256i q[R], s[R];
         for (int i = 0; i < R; ++i) {
           q[i] = K::chunk(blk[i], c);
-          s[i] = K::chunk_scale(row[i], c);
+          s[i] = K::chunk_scale(blk[i], row[i], c);
         }
         for (int j = 0; j < T; ++j) {
           const __m256i av = load256(a[j]->qs + 32 * c);
@@ -185,81 +231,137 @@ struct K4Kernel {
 };
 
 // Q6_K: 16 sub-blocks of 16 with int8 scales; values q ∈ [0, 63] taken as unsigned and the
-// -32 offset subtracted as 32·Σ scale·bsum. Chunk c = 32 elements starting at 32c. As in
-// llama.cpp's AVX2 ggml_vec_dot_q6_K_q8_K, int32 lane l holds bytes 4l..4l+3 of every chunk's
-// Σ scale·q·a minus 32·(scale·bsum of sub-blocks 2l and 2l+1), and is converted only then.
-struct Q6K {
+// -32 offset subtracted as 32·Σ scale·bsum. Chunk c = 32 elements starting at 32c, whose two
+// sub-blocks' scales fill the low and high halves of its scale vector. As in llama.cpp's AVX2
+// ggml_vec_dot_q6_K_q8_K, int32 lane l holds bytes 4l..4l+3 of every chunk's Σ scale·q·a minus
+// 32·(scale·bsum of sub-blocks 2l and 2l+1), and is converted only then.
+struct Q6Scales {
+  __m256i scales16;  // the 16 sub-block scales as int16
+  float d;
+};
+
+struct Q6Raw {
+  static constexpr size_t kBytes = sizeof(BlockQ6_K);
+  using Row = Q6Scales;
+  static Row prepare(const uint8_t* blk) {
+    const auto* q6 = reinterpret_cast<const BlockQ6_K*>(blk);
+    return {_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q6->scales))),
+            fp16_load(q6->d)};
+  }
+  static __m256i chunk(const uint8_t* blk, int c) {
+    const auto* q6 = reinterpret_cast<const BlockQ6_K*>(blk);
+    const int half = c / 4, k = c % 4;
+    const __m256i ql = load256(q6->ql + 64 * half + 32 * (k & 1));
+    const __m256i qh = load256(q6->qh + 32 * half);
+    const __m256i lo =
+        _mm256_and_si256(k < 2 ? ql : _mm256_srli_epi16(ql, 4), _mm256_set1_epi8(0x0F));
+    __m256i hi;
+    switch (k) {
+      case 0:
+        hi = _mm256_slli_epi16(qh, 4);
+        break;
+      case 1:
+        hi = _mm256_slli_epi16(qh, 2);
+        break;
+      case 2:
+        hi = qh;
+        break;
+      default:
+        hi = _mm256_srli_epi16(qh, 2);
+        break;
+    }
+    return _mm256_or_si256(lo, _mm256_and_si256(hi, _mm256_set1_epi8(0x30)));
+  }
+  static __m256i chunk_scale(const uint8_t*, const Row& row, int c) {
+    // The 8 scales of this half as int16 in both 128-bit halves, then the chunk's pair.
+    const __m256i half = _mm256_permute4x64_epi64(row.scales16, c < 4 ? 0x44 : 0xEE);
+    return _mm256_shuffle_epi8(half, load256(kBroadcastPair16[c % 4]));
+  }
+};
+
+// A Q6_K block unpacked for prefill, like K4DecodedBlock.
+struct Q6DecodedBlock {
+  uint8_t q[8][32];
+  int16_t scale[8][16];
+  int16_t scales16[16];
+  float d;
+};
+
+struct Q6Decoded {
+  static constexpr size_t kBytes = sizeof(Q6DecodedBlock);
+  using Row = Q6Scales;
+  static Row prepare(const uint8_t* blk) {
+    const auto* dec = reinterpret_cast<const Q6DecodedBlock*>(blk);
+    return {load256(dec->scales16), dec->d};
+  }
+  static __m256i chunk(const uint8_t* blk, int c) {
+    return load256(reinterpret_cast<const Q6DecodedBlock*>(blk)->q[c]);
+  }
+  static __m256i chunk_scale(const uint8_t* blk, const Row&, int c) {
+    return load256(reinterpret_cast<const Q6DecodedBlock*>(blk)->scale[c]);
+  }
+};
+
+template <class K>
+struct Q6Kernel {
+  static constexpr int kBlock = kQK_K;
+  static constexpr size_t kBlockBytes = K::kBytes;
+  static constexpr int kGemvRows = 4;
+  static constexpr int kRows = 1;
+  static constexpr int kToks = 6;
+
+  using Decoded = Q6Kernel<Q6Decoded>;
+  static void decode(const uint8_t* blk, uint8_t* out) {
+    Q6DecodedBlock dec;
+    const Q6Scales row = K::prepare(blk);
+    for (int c = 0; c < 8; ++c) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dec.q[c]), K::chunk(blk, c));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dec.scale[c]), K::chunk_scale(blk, row, c));
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dec.scales16), row.scales16);
+    dec.d = row.d;
+    std::memcpy(out, &dec, sizeof dec);
+  }
+
   template <int R, int T>
   static void tile(int64_t nb, const uint8_t* const* w, size_t stride, const uint8_t* const* x,
                    size_t ahead, float (*out)[T]) {
     __m256 acc[R][T];
     for (int i = 0; i < R; ++i)
       for (int j = 0; j < T; ++j) acc[i][j] = _mm256_setzero_ps();
-    const __m256i low4 = _mm256_set1_epi8(0x0F);
-    const __m256i bits45 = _mm256_set1_epi8(0x30);
     for (int64_t b = 0; b < nb; ++b) {
-      const BlockQ6_K* blk[R];
-      __m256i scales16[R];
+      const uint8_t* blk[R];
+      typename K::Row row[R];
       for (int i = 0; i < R; ++i) {
-        const uint8_t* bytes = w[i] + static_cast<size_t>(b) * stride;
-        blk[i] = reinterpret_cast<const BlockQ6_K*>(bytes);
-        prefetch_block(bytes, sizeof(BlockQ6_K), ahead);
-        scales16[i] =
-            _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk[i]->scales)));
+        blk[i] = w[i] + static_cast<size_t>(b) * stride;
+        prefetch_block(blk[i], K::kBytes, ahead);
+        row[i] = K::prepare(blk[i]);
       }
       const BlockQ8_K* a[T];
       for (int j = 0; j < T; ++j) a[j] = reinterpret_cast<const BlockQ8_K*>(x[j]) + b;
       __m256i isum[R][T];
       for (int i = 0; i < R; ++i)
         for (int j = 0; j < T; ++j) isum[i][j] = _mm256_setzero_si256();
-#pragma GCC unroll 2
-      for (int half = 0; half < 2; ++half) {
-        __m256i sc_half[R];
+#pragma GCC unroll 8
+      for (int c = 0; c < 8; ++c) {
+        __m256i q[R], s[R];
         for (int i = 0; i < R; ++i) {
-          // The 8 scales of this half as int16 in both 128-bit halves.
-          const __m128i s8 =
-              _mm_loadl_epi64(reinterpret_cast<const __m128i*>(blk[i]->scales + 8 * half));
-          sc_half[i] = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(s8));
+          q[i] = K::chunk(blk[i], c);
+          s[i] = K::chunk_scale(blk[i], row[i], c);
         }
-#pragma GCC unroll 4
-        for (int k = 0; k < 4; ++k) {
-          __m256i q[R], s[R];
-          for (int i = 0; i < R; ++i) {
-            const __m256i ql = load256(blk[i]->ql + 64 * half + 32 * (k & 1));
-            const __m256i qh = load256(blk[i]->qh + 32 * half);
-            const __m256i lo = _mm256_and_si256(k < 2 ? ql : _mm256_srli_epi16(ql, 4), low4);
-            __m256i hi;
-            switch (k) {
-              case 0:
-                hi = _mm256_slli_epi16(qh, 4);
-                break;
-              case 1:
-                hi = _mm256_slli_epi16(qh, 2);
-                break;
-              case 2:
-                hi = qh;
-                break;
-              default:
-                hi = _mm256_srli_epi16(qh, 2);
-                break;
-            }
-            q[i] = _mm256_or_si256(lo, _mm256_and_si256(hi, bits45));
-            s[i] = _mm256_shuffle_epi8(sc_half[i], load256(kBroadcastPair16[k]));
-          }
-          for (int j = 0; j < T; ++j) {
-            const __m256i av = load256(a[j]->qs + 128 * half + 32 * k);
-            for (int i = 0; i < R; ++i)
-              isum[i][j] = _mm256_add_epi32(
-                  isum[i][j], _mm256_madd_epi16(_mm256_maddubs_epi16(q[i], av), s[i]));
-          }
+        for (int j = 0; j < T; ++j) {
+          const __m256i av = load256(a[j]->qs + 32 * c);
+          for (int i = 0; i < R; ++i)
+            isum[i][j] = _mm256_add_epi32(isum[i][j],
+                                          _mm256_madd_epi16(_mm256_maddubs_epi16(q[i], av), s[i]));
         }
       }
       for (int j = 0; j < T; ++j) {
         const __m256i bsums = load256(a[j]->bsums);
         for (int i = 0; i < R; ++i) {
-          const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(bsums, scales16[i]), 5);
+          const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(bsums, row[i].scales16), 5);
           const __m256i sum = _mm256_sub_epi32(isum[i][j], offset);
-          const __m256 d = _mm256_set1_ps(a[j]->d * fp16_load(blk[i]->d));
+          const __m256 d = _mm256_set1_ps(a[j]->d * row[i].d);
           acc[i][j] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sum), acc[i][j]);
         }
       }
@@ -267,12 +369,9 @@ struct Q6K {
     for (int i = 0; i < R; ++i)
       for (int j = 0; j < T; ++j) out[i][j] = hsum(acc[i][j]);
   }
-  static constexpr int kBlock = kQK_K;
-  static constexpr size_t kBlockBytes = sizeof(BlockQ6_K);
-  static constexpr int kGemvRows = 4;
-  static constexpr int kRows = 2;
-  static constexpr int kToks = 4;
 };
+
+using Q6K = Q6Kernel<Q6Raw>;
 
 }  // namespace
 

@@ -9,6 +9,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
+#include <vector>
 
 #include "kernels/packed_layout.h"
 
@@ -79,6 +81,33 @@ void run_rows(int64_t nb, const RowBlocks& w, int64_t r0, int64_t r1, const uint
   }
 }
 
+// Kernels whose weight blocks are worth unpacking once per activation block name the kernel over
+// the unpacked form (K::Decoded) and provide K::decode(block, out).
+template <class K, class = void>
+struct HasDecoded : std::false_type {};
+template <class K>
+struct HasDecoded<K, std::void_t<typename K::Decoded>> : std::true_type {};
+
+// Prefill over decoded rows: each group of R rows is unpacked into a per-thread scratch once,
+// then every R×T token tile runs over the unpacked blocks (same operations, so same results).
+template <class K, int R, int T>
+void run_rows_decoded(int64_t nb, const RowBlocks& w, int64_t r0, int64_t r1, const uint8_t* x,
+                      size_t x_row_bytes, int64_t t0, int64_t t1, float* y, int64_t y_stride) {
+  using D = typename K::Decoded;
+  thread_local std::vector<uint8_t> scratch;
+  const size_t row_bytes = static_cast<size_t>(nb) * D::kBlockBytes;
+  if (scratch.size() < R * row_bytes) scratch.resize(R * row_bytes);
+  for (int64_t r = r0; r < r1; r += R) {
+    const int64_t rows = r1 - r < R ? r1 - r : R;
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t b = 0; b < nb; ++b)
+        K::decode(w.row(r + i) + static_cast<size_t>(b) * w.block_step,
+                  scratch.data() + static_cast<size_t>(i) * row_bytes + b * D::kBlockBytes);
+    const RowBlocks decoded{scratch.data(), r, row_bytes, D::kBlockBytes, false};
+    run_rows<D, R, T>(nb, decoded, r, r + rows, x, x_row_bytes, t0, t1, y, y_stride);
+  }
+}
+
 // Rows [r0, r1) × every token: K::kGemvRows rows at a time for fewer than K::kToks tokens
 // (decode), K::kRows × K::kToks tiles otherwise (prefill). for_each_run(r0, r1, f) calls
 // f(RowBlocks, ra, rb) for consecutive runs of rows sharing one addressing.
@@ -96,7 +125,11 @@ void gemm_runs(int64_t nb, ForEachRun for_each_run, int64_t r0, int64_t r1, cons
   for (int64_t t0 = 0; t0 < n_tok; t0 += block) {
     const int64_t t1 = t0 + block < n_tok ? t0 + block : n_tok;
     for_each_run(r0, r1, [&](const RowBlocks& w, int64_t ra, int64_t rb) {
-      run_rows<K, K::kRows, K::kToks>(nb, w, ra, rb, x, x_row_bytes, t0, t1, y, y_stride);
+      if constexpr (HasDecoded<K>::value) {
+        run_rows_decoded<K, K::kRows, K::kToks>(nb, w, ra, rb, x, x_row_bytes, t0, t1, y, y_stride);
+      } else {
+        run_rows<K, K::kRows, K::kToks>(nb, w, ra, rb, x, x_row_bytes, t0, t1, y, y_stride);
+      }
     });
   }
 }
