@@ -139,6 +139,40 @@ void scale_row(float* x, float s, int n) {
   for (int d = 0; d < n; d += 8) _mm256_storeu_ps(x + d, _mm256_mul_ps(_mm256_loadu_ps(x + d), sv));
 }
 
+// Scores of an F16 key chunk: four key rows at a time against two queries at a time (float
+// copies of the F16-rounded queries), so each key row is converted once per query pair and eight
+// dot products run side by side instead of one table vec_dot call per (position, query).
+void scores_f16(const float (*q)[kMaxHeadDim], int nq, const uint8_t* k, size_t stride, int count,
+                int hd, float scale, float (*weights)[kChunk]) {
+  constexpr int kRows = 4;
+  for (int c0 = 0; c0 < count; c0 += kRows) {
+    const int rows = std::min(kRows, count - c0);
+    const uint16_t* key[kRows];
+    for (int p = 0; p < kRows; ++p)
+      key[p] = reinterpret_cast<const uint16_t*>(
+          k + static_cast<size_t>(c0 + std::min(p, rows - 1)) * stride);
+    for (int g = 0; g < nq; g += 2) {
+      const float* q1 = q[std::min(g + 1, nq - 1)];
+      __m256 acc[2][kRows];
+      for (int p = 0; p < kRows; ++p) acc[0][p] = acc[1][p] = _mm256_setzero_ps();
+      for (int d = 0; d < hd; d += 8) {
+        const __m256 qa = _mm256_loadu_ps(q[g] + d);
+        const __m256 qb = _mm256_loadu_ps(q1 + d);
+        for (int p = 0; p < kRows; ++p) {
+          const __m256 kv =
+              _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(key[p] + d)));
+          acc[0][p] = _mm256_fmadd_ps(kv, qa, acc[0][p]);
+          acc[1][p] = _mm256_fmadd_ps(kv, qb, acc[1][p]);
+        }
+      }
+      for (int p = 0; p < rows; ++p) {
+        weights[g][c0 + p] = hsum(acc[0][p]) * scale;
+        if (g + 1 < nq) weights[g + 1][c0 + p] = hsum(acc[1][p]) * scale;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void attention_group(const KernelTable& table, const AttentionGroup& group) {
@@ -155,12 +189,15 @@ void attention_group(const KernelTable& table, const AttentionGroup& group) {
   }
   const TypeKernels& kv = table.types[static_cast<int>(args.kv_type)];
   alignas(32) uint8_t q_conv[kMaxAttentionGroup][kMaxQBytes];
+  alignas(32) float q_f16[kMaxAttentionGroup][kMaxHeadDim];  // F16 caches: the queries as floats
+  const bool f16 = args.kv_type == GgmlType::F16;
   alignas(32) float acc[kMaxAttentionGroup][kMaxHeadDim];
   alignas(32) float weights[kMaxAttentionGroup][kChunk];
   float running_max[kMaxAttentionGroup];
   float running_sum[kMaxAttentionGroup];
   for (int g = 0; g < nq; ++g) {
     table.from_float[static_cast<int>(kv.vec_dot_type)](args.q + g * group.q_stride, q_conv[g], hd);
+    if (f16) table.types[static_cast<int>(GgmlType::F16)].to_float(q_conv[g], q_f16[g], hd);
     std::fill(acc[g], acc[g] + hd, 0.0f);
     running_max[g] = -std::numeric_limits<float>::infinity();
     running_sum[g] = 0.0f;
@@ -174,8 +211,17 @@ void attention_group(const KernelTable& table, const AttentionGroup& group) {
       // bytes; prefetches never fault, so overshooting a quantized row is harmless).
       prefetch_lines(k + (c + kChunk) * args.kv_stride, 2 * hd);
       prefetch_lines(v + c * args.kv_stride, 2 * hd);
+      if (!f16 && kv.gemm == nullptr)
+        for (int g = 0; g < nq; ++g)
+          weights[g][c] = kv.vec_dot(hd, k + c * args.kv_stride, q_conv[g]) * args.scale;
+    }
+    if (f16) {
+      scores_f16(q_f16, nq, k, args.kv_stride, count, hd, args.scale, weights);
+    } else if (kv.gemm != nullptr) {
+      // Quantized keys: the register-tiled GEMM of the cache type (bit for bit its vec_dot).
+      kv.gemm(hd, k, args.kv_stride, 0, count, q_conv[0], kMaxQBytes, nq, weights[0], kChunk);
       for (int g = 0; g < nq; ++g)
-        weights[g][c] = kv.vec_dot(hd, k + c * args.kv_stride, q_conv[g]) * args.scale;
+        for (int c = 0; c < count; ++c) weights[g][c] *= args.scale;
     }
     for (int g = 0; g < nq; ++g) {
       const float rescale = softmax_chunk(weights[g], count, running_max[g], running_sum[g]);
