@@ -139,36 +139,36 @@ void scale_row(float* x, float s, int n) {
   for (int d = 0; d < n; d += 8) _mm256_storeu_ps(x + d, _mm256_mul_ps(_mm256_loadu_ps(x + d), sv));
 }
 
-// Scores of an F16 key chunk: four key rows at a time against two queries at a time (float
-// copies of the F16-rounded queries), so each key row is converted once per query pair and eight
-// dot products run side by side instead of one table vec_dot call per (position, query).
-void scores_f16(const float (*q)[kMaxHeadDim], int nq, const uint8_t* k, size_t stride, int count,
-                int hd, float scale, float (*weights)[kChunk]) {
-  constexpr int kRows = 4;
-  for (int c0 = 0; c0 < count; c0 += kRows) {
-    const int rows = std::min(kRows, count - c0);
-    const uint16_t* key[kRows];
-    for (int p = 0; p < kRows; ++p)
-      key[p] = reinterpret_cast<const uint16_t*>(
-          k + static_cast<size_t>(c0 + std::min(p, rows - 1)) * stride);
-    for (int g = 0; g < nq; g += 2) {
-      const float* q1 = q[std::min(g + 1, nq - 1)];
-      __m256 acc[2][kRows];
-      for (int p = 0; p < kRows; ++p) acc[0][p] = acc[1][p] = _mm256_setzero_ps();
-      for (int d = 0; d < hd; d += 8) {
-        const __m256 qa = _mm256_loadu_ps(q[g] + d);
-        const __m256 qb = _mm256_loadu_ps(q1 + d);
-        for (int p = 0; p < kRows; ++p) {
-          const __m256 kv =
-              _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(key[p] + d)));
-          acc[0][p] = _mm256_fmadd_ps(kv, qa, acc[0][p]);
-          acc[1][p] = _mm256_fmadd_ps(kv, qb, acc[1][p]);
-        }
+// Key rows scored together, their cache lines prefetched just before: a whole chunk's prefetches
+// at once would overflow the line-fill buffers.
+constexpr int kScoreRows = 4;
+
+// Scores of F16 key rows [c0, c1) (at most kScoreRows) against two queries at a time (float
+// copies of the F16-rounded queries): each key row is converted once per query pair and eight dot
+// products run side by side instead of one table vec_dot call per (position, query).
+void scores_f16(const float (*q)[kMaxHeadDim], int nq, const uint8_t* k, size_t stride, int c0,
+                int c1, int hd, float (*weights)[kChunk]) {
+  const uint16_t* key[kScoreRows];
+  for (int p = 0; p < kScoreRows; ++p)
+    key[p] = reinterpret_cast<const uint16_t*>(k + static_cast<size_t>(std::min(c0 + p, c1 - 1)) *
+                                                       stride);
+  for (int g = 0; g < nq; g += 2) {
+    const float* q1 = q[std::min(g + 1, nq - 1)];
+    __m256 acc[2][kScoreRows];
+    for (int p = 0; p < kScoreRows; ++p) acc[0][p] = acc[1][p] = _mm256_setzero_ps();
+    for (int d = 0; d < hd; d += 8) {
+      const __m256 qa = _mm256_loadu_ps(q[g] + d);
+      const __m256 qb = _mm256_loadu_ps(q1 + d);
+      for (int p = 0; p < kScoreRows; ++p) {
+        const __m256 kv =
+            _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(key[p] + d)));
+        acc[0][p] = _mm256_fmadd_ps(kv, qa, acc[0][p]);
+        acc[1][p] = _mm256_fmadd_ps(kv, qb, acc[1][p]);
       }
-      for (int p = 0; p < rows; ++p) {
-        weights[g][c0 + p] = hsum(acc[0][p]) * scale;
-        if (g + 1 < nq) weights[g + 1][c0 + p] = hsum(acc[1][p]) * scale;
-      }
+    }
+    for (int p = 0; p < c1 - c0; ++p) {
+      weights[g][c0 + p] = hsum(acc[0][p]);
+      if (g + 1 < nq) weights[g + 1][c0 + p] = hsum(acc[1][p]);
     }
   }
 }
@@ -206,22 +206,26 @@ void attention_group(const KernelTable& table, const AttentionGroup& group) {
     const int count = static_cast<int>(std::min<int64_t>(kChunk, args.n_kv - j0));
     const uint8_t* k = args.k + j0 * args.kv_stride;
     const uint8_t* v = args.v + j0 * args.kv_stride;
-    for (int c = 0; c < count; ++c) {
-      // The next chunk's key row and this chunk's value row, every line of them (at most 2·hd
-      // bytes; prefetches never fault, so overshooting a quantized row is harmless).
-      prefetch_lines(k + (c + kChunk) * args.kv_stride, 2 * hd);
-      prefetch_lines(v + c * args.kv_stride, 2 * hd);
-      if (!f16 && kv.gemm == nullptr)
-        for (int g = 0; g < nq; ++g)
-          weights[g][c] = kv.vec_dot(hd, k + c * args.kv_stride, q_conv[g]) * args.scale;
-    }
-    if (f16) {
-      scores_f16(q_f16, nq, k, args.kv_stride, count, hd, args.scale, weights);
-    } else if (kv.gemm != nullptr) {
-      // Quantized keys: the register-tiled GEMM of the cache type (bit for bit its vec_dot).
-      kv.gemm(hd, k, args.kv_stride, 0, count, q_conv[0], kMaxQBytes, nq, weights[0], kChunk);
+    for (int c0 = 0; c0 < count; c0 += kScoreRows) {
+      const int c1 = std::min(count, c0 + kScoreRows);
+      for (int c = c0; c < c1; ++c) {
+        // The next chunk's key row and this chunk's value row, every line of them (at most 2·hd
+        // bytes; prefetches never fault, so overshooting a quantized row is harmless).
+        prefetch_lines(k + (c + kChunk) * args.kv_stride, 2 * hd);
+        prefetch_lines(v + c * args.kv_stride, 2 * hd);
+      }
+      if (f16) {
+        scores_f16(q_f16, nq, k, args.kv_stride, c0, c1, hd, weights);
+      } else if (kv.gemm != nullptr) {
+        // Quantized keys: the register-tiled GEMM of the cache type (bit for bit its vec_dot).
+        kv.gemm(hd, k, args.kv_stride, c0, c1, q_conv[0], kMaxQBytes, nq, weights[0], kChunk);
+      } else {
+        for (int c = c0; c < c1; ++c)
+          for (int g = 0; g < nq; ++g)
+            weights[g][c] = kv.vec_dot(hd, k + c * args.kv_stride, q_conv[g]);
+      }
       for (int g = 0; g < nq; ++g)
-        for (int c = 0; c < count; ++c) weights[g][c] *= args.scale;
+        for (int c = c0; c < c1; ++c) weights[g][c] *= args.scale;
     }
     for (int g = 0; g < nq; ++g) {
       const float rescale = softmax_chunk(weights[g], count, running_max[g], running_sum[g]);
