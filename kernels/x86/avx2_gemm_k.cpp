@@ -100,19 +100,45 @@ struct Q5K {
   }
 };
 
-// A Q4_K or Q5_K block unpacked into what the tile's inner loop consumes: the 8 chunks' values as
-// bytes, each chunk's scale in all 16 int16 lanes, and the mins and super-block scales. Prefill
-// unpacks a row once per activation block and runs every token tile over this form.
-struct K4DecodedBlock {
+// The 8 chunks of a K-quant block as the tile's inner loop consumes them: the values as bytes and
+// each chunk's scale vector. Prefill unpacks a row once per activation block into this form and
+// runs every token tile over it.
+struct UnpackedChunks {
   uint8_t q[8][32];
   int16_t scale[8][16];
+};
+
+// Unpacks the chunks of a raw block through its policy K.
+template <class K>
+void unpack_chunks(const uint8_t* blk, const typename K::Row& row, UnpackedChunks& out) {
+  for (int c = 0; c < 8; ++c) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.q[c]), K::chunk(blk, c));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.scale[c]), K::chunk_scale(blk, row, c));
+  }
+}
+
+// The chunk accessors of a policy over unpacked blocks (a Block starts with its UnpackedChunks).
+template <class Block>
+struct UnpackedPolicy {
+  static constexpr size_t kBytes = sizeof(Block);
+  static __m256i chunk(const uint8_t* blk, int c) {
+    return load256(reinterpret_cast<const Block*>(blk)->chunks.q[c]);
+  }
+  template <class Row>
+  static __m256i chunk_scale(const uint8_t* blk, const Row&, int c) {
+    return load256(reinterpret_cast<const Block*>(blk)->chunks.scale[c]);
+  }
+};
+
+// A Q4_K or Q5_K block unpacked: its chunks, mins and super-block scales.
+struct K4DecodedBlock {
+  UnpackedChunks chunks;
   int16_t mins[8];
   float d, dmin;
 };
 
 template <bool ScalarMins>
-struct K4Decoded {
-  static constexpr size_t kBytes = sizeof(K4DecodedBlock);
+struct K4Decoded : UnpackedPolicy<K4DecodedBlock> {
   static constexpr bool kScalarMins = ScalarMins;
   using Row = K4Scales;
   static Row prepare(const uint8_t* blk) {
@@ -123,13 +149,32 @@ struct K4Decoded {
     row.dmin = dec->dmin;
     return row;
   }
-  static __m256i chunk(const uint8_t* blk, int c) {
-    return load256(reinterpret_cast<const K4DecodedBlock*>(blk)->q[c]);
-  }
-  static __m256i chunk_scale(const uint8_t* blk, const Row&, int c) {
-    return load256(reinterpret_cast<const K4DecodedBlock*>(blk)->scale[c]);
-  }
 };
+
+// The integer part of every K-quant tile: per int32 lane, Σ over the block's 8 chunks of
+// scale·(q·a) for R rows × T tokens (maddubs pairs, madd with the chunk's scale vector).
+template <class K, int R, int T>
+__attribute__((always_inline)) inline void chunk_sums(const uint8_t* const* blk,
+                                                      const typename K::Row* row,
+                                                      const BlockQ8_K* const* a,
+                                                      __m256i (*isum)[T]) {
+  for (int i = 0; i < R; ++i)
+    for (int j = 0; j < T; ++j) isum[i][j] = _mm256_setzero_si256();
+#pragma GCC unroll 8
+  for (int c = 0; c < 8; ++c) {
+    __m256i q[R], s[R];
+    for (int i = 0; i < R; ++i) {
+      q[i] = K::chunk(blk[i], c);
+      s[i] = K::chunk_scale(blk[i], row[i], c);
+    }
+    for (int j = 0; j < T; ++j) {
+      const __m256i av = load256(a[j]->qs + 32 * c);
+      for (int i = 0; i < R; ++i)
+        isum[i][j] =
+            _mm256_add_epi32(isum[i][j], _mm256_madd_epi16(_mm256_maddubs_epi16(q[i], av), s[i]));
+    }
+  }
+}
 
 template <class K>
 struct K4Kernel {
@@ -144,10 +189,7 @@ struct K4Kernel {
   static void decode(const uint8_t* blk, uint8_t* out) {
     K4DecodedBlock dec;
     const K4Scales row = K::prepare(blk);
-    for (int c = 0; c < 8; ++c) {
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dec.q[c]), K::chunk(blk, c));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dec.scale[c]), K::chunk_scale(blk, row, c));
-    }
+    unpack_chunks<K>(blk, row, dec.chunks);
     _mm_storeu_si128(reinterpret_cast<__m128i*>(dec.mins), row.mins);
     dec.d = row.d;
     dec.dmin = row.dmin;
@@ -180,22 +222,7 @@ struct K4Kernel {
       const BlockQ8_K* a[T];
       for (int j = 0; j < T; ++j) a[j] = reinterpret_cast<const BlockQ8_K*>(x[j]) + b;
       __m256i isum[R][T];
-      for (int i = 0; i < R; ++i)
-        for (int j = 0; j < T; ++j) isum[i][j] = _mm256_setzero_si256();
-#pragma GCC unroll 8
-      for (int c = 0; c < 8; ++c) {
-        __m256i q[R], s[R];
-        for (int i = 0; i < R; ++i) {
-          q[i] = K::chunk(blk[i], c);
-          s[i] = K::chunk_scale(blk[i], row[i], c);
-        }
-        for (int j = 0; j < T; ++j) {
-          const __m256i av = load256(a[j]->qs + 32 * c);
-          for (int i = 0; i < R; ++i)
-            isum[i][j] = _mm256_add_epi32(isum[i][j],
-                                          _mm256_madd_epi16(_mm256_maddubs_epi16(q[i], av), s[i]));
-        }
-      }
+      chunk_sums<K, R, T>(blk, row, a, isum);
       for (int j = 0; j < T; ++j) {
         const __m128i sub_sums =
             _mm_hadd_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a[j]->bsums)),
@@ -274,31 +301,24 @@ struct Q6Raw {
   }
   static __m256i chunk_scale(const uint8_t*, const Row& row, int c) {
     // The 8 scales of this half as int16 in both 128-bit halves, then the chunk's pair.
-    const __m256i half = _mm256_permute4x64_epi64(row.scales16, c < 4 ? 0x44 : 0xEE);
+    const __m256i half = c < 4 ? _mm256_permute4x64_epi64(row.scales16, 0x44)
+                               : _mm256_permute4x64_epi64(row.scales16, 0xEE);
     return _mm256_shuffle_epi8(half, load256(kBroadcastPair16[c % 4]));
   }
 };
 
-// A Q6_K block unpacked for prefill, like K4DecodedBlock.
+// A Q6_K block unpacked: its chunks, the 16 sub-block scales (for the -32 offset) and d.
 struct Q6DecodedBlock {
-  uint8_t q[8][32];
-  int16_t scale[8][16];
+  UnpackedChunks chunks;
   int16_t scales16[16];
   float d;
 };
 
-struct Q6Decoded {
-  static constexpr size_t kBytes = sizeof(Q6DecodedBlock);
+struct Q6Decoded : UnpackedPolicy<Q6DecodedBlock> {
   using Row = Q6Scales;
   static Row prepare(const uint8_t* blk) {
     const auto* dec = reinterpret_cast<const Q6DecodedBlock*>(blk);
     return {load256(dec->scales16), dec->d};
-  }
-  static __m256i chunk(const uint8_t* blk, int c) {
-    return load256(reinterpret_cast<const Q6DecodedBlock*>(blk)->q[c]);
-  }
-  static __m256i chunk_scale(const uint8_t* blk, const Row&, int c) {
-    return load256(reinterpret_cast<const Q6DecodedBlock*>(blk)->scale[c]);
   }
 };
 
@@ -314,10 +334,7 @@ struct Q6Kernel {
   static void decode(const uint8_t* blk, uint8_t* out) {
     Q6DecodedBlock dec;
     const Q6Scales row = K::prepare(blk);
-    for (int c = 0; c < 8; ++c) {
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dec.q[c]), K::chunk(blk, c));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dec.scale[c]), K::chunk_scale(blk, row, c));
-    }
+    unpack_chunks<K>(blk, row, dec.chunks);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(dec.scales16), row.scales16);
     dec.d = row.d;
     std::memcpy(out, &dec, sizeof dec);
@@ -340,22 +357,7 @@ struct Q6Kernel {
       const BlockQ8_K* a[T];
       for (int j = 0; j < T; ++j) a[j] = reinterpret_cast<const BlockQ8_K*>(x[j]) + b;
       __m256i isum[R][T];
-      for (int i = 0; i < R; ++i)
-        for (int j = 0; j < T; ++j) isum[i][j] = _mm256_setzero_si256();
-#pragma GCC unroll 8
-      for (int c = 0; c < 8; ++c) {
-        __m256i q[R], s[R];
-        for (int i = 0; i < R; ++i) {
-          q[i] = K::chunk(blk[i], c);
-          s[i] = K::chunk_scale(blk[i], row[i], c);
-        }
-        for (int j = 0; j < T; ++j) {
-          const __m256i av = load256(a[j]->qs + 32 * c);
-          for (int i = 0; i < R; ++i)
-            isum[i][j] = _mm256_add_epi32(isum[i][j],
-                                          _mm256_madd_epi16(_mm256_maddubs_epi16(q[i], av), s[i]));
-        }
-      }
+      chunk_sums<K, R, T>(blk, row, a, isum);
       for (int j = 0; j < T; ++j) {
         const __m256i bsums = load256(a[j]->bsums);
         for (int i = 0; i < R; ++i) {
