@@ -30,4 +30,7 @@ struct MatShape {
 // The projection shapes of Qwen3-0.6B, Qwen3-1.7B and Phi-4-mini (LM heads included).
 const std::vector<MatShape>& model_shapes();
 
+// Registers the GEMV/GEMM benchmarks of every weight type (matmul_bench.cpp).
+void register_matmul_benchmarks();
+
 }  // namespace shoptalk::bench

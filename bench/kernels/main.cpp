@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   using namespace shoptalk;
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  bench::register_matmul_benchmarks();
   benchmark::AddCustomContext("isa", kernels::isa_name(bench::bench_kernels().isa));
   for (int threads : {1, 2}) {
     kernels::ThreadPool pool(threads);
