@@ -216,7 +216,7 @@ struct K4Kernel {
       typename K::Row row[R];
       for (int i = 0; i < R; ++i) {
         blk[i] = w[i] + static_cast<size_t>(b) * stride;
-        prefetch_block(blk[i], K::kBytes, ahead);
+        if (T == 1) prefetch_block(blk[i], K::kBytes, ahead);
         row[i] = K::prepare(blk[i]);
       }
       const BlockQ8_K* a[T];
@@ -351,7 +351,7 @@ struct Q6Kernel {
       typename K::Row row[R];
       for (int i = 0; i < R; ++i) {
         blk[i] = w[i] + static_cast<size_t>(b) * stride;
-        prefetch_block(blk[i], K::kBytes, ahead);
+        if (T == 1) prefetch_block(blk[i], K::kBytes, ahead);
         row[i] = K::prepare(blk[i]);
       }
       const BlockQ8_K* a[T];

@@ -62,7 +62,7 @@ struct LegacyKernel {
       __m256 dw[R];
       for (int i = 0; i < R; ++i) {
         const uint8_t* blk = w[i] + static_cast<size_t>(b) * stride;
-        prefetch_block(blk, V::kBytes, ahead);
+        if (T == 1) prefetch_block(blk, V::kBytes, ahead);
         w_signed[i] = V::values(blk);
         w_abs[i] = _mm256_sign_epi8(w_signed[i], w_signed[i]);
         uint16_t d;
