@@ -79,6 +79,7 @@ void attention_row(const KernelTable& table, const AttentionRow& args) {
   alignas(32) uint8_t q_conv[kMaxQBytes];
   table.from_float[static_cast<int>(k_kernels.vec_dot_type)](args.q, q_conv, hd);
   const bool f16 = args.kv_type == GgmlType::F16;
+  const size_t row_bytes = args.head_row_bytes();
   alignas(32) float acc[kMaxHeadDim];
   alignas(32) float v_float[kChunk * kMaxHeadDim];
   Step steps[kChunk];
@@ -88,10 +89,9 @@ void attention_row(const KernelTable& table, const AttentionRow& args) {
   for (int64_t j0 = 0; j0 < args.n_kv; j0 += kChunk) {
     const int count = static_cast<int>(args.n_kv - j0 < kChunk ? args.n_kv - j0 : kChunk);
     for (int c = 0; c < count; ++c) {
-      // The key row kPrefetchRows ahead and this position's value row, every line of them (at most
-      // 2·hd bytes; prefetches never fault, so overshooting the row is harmless).
-      prefetch_lines(args.k + (j0 + c + kPrefetchRows) * args.kv_stride, 2 * hd);
-      prefetch_lines(args.v + (j0 + c) * args.kv_stride, 2 * hd);
+      // The key row kPrefetchRows ahead and this position's value row.
+      prefetch_lines(args.k + (j0 + c + kPrefetchRows) * args.kv_stride, row_bytes);
+      prefetch_lines(args.v + (j0 + c) * args.kv_stride, row_bytes);
       const float s =
           k_kernels.vec_dot(hd, args.k + (j0 + c) * args.kv_stride, q_conv) * args.scale;
       steps[c] = {1.0f, 1.0f};

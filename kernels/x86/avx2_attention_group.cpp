@@ -191,6 +191,7 @@ void attention_group(const KernelTable& table, const AttentionGroup& group) {
   alignas(32) uint8_t q_conv[kMaxAttentionGroup][kMaxQBytes];
   alignas(32) float q_f16[kMaxAttentionGroup][kMaxHeadDim];  // F16 caches: the queries as floats
   const bool f16 = args.kv_type == GgmlType::F16;
+  const size_t row_bytes = args.head_row_bytes();
   alignas(32) float acc[kMaxAttentionGroup][kMaxHeadDim];
   alignas(32) float weights[kMaxAttentionGroup][kChunk];
   float running_max[kMaxAttentionGroup];
@@ -209,10 +210,9 @@ void attention_group(const KernelTable& table, const AttentionGroup& group) {
     for (int c0 = 0; c0 < count; c0 += kScoreRows) {
       const int c1 = std::min(count, c0 + kScoreRows);
       for (int c = c0; c < c1; ++c) {
-        // The next chunk's key row and this chunk's value row, every line of them (at most 2·hd
-        // bytes; prefetches never fault, so overshooting a quantized row is harmless).
-        prefetch_lines(k + (c + kChunk) * args.kv_stride, 2 * hd);
-        prefetch_lines(v + c * args.kv_stride, 2 * hd);
+        // The next chunk's key row and this chunk's value row.
+        prefetch_lines(k + (c + kChunk) * args.kv_stride, row_bytes);
+        prefetch_lines(v + c * args.kv_stride, row_bytes);
       }
       if (f16) {
         scores_f16(q_f16, nq, k, args.kv_stride, c0, c1, hd, weights);

@@ -26,11 +26,12 @@ inline float hsum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-// Requests every cache line of [p, p + bytes) (prefetches never fault, so overshooting is
-// harmless).
-inline void prefetch_lines(const uint8_t* p, int bytes) {
-  for (int off = 0; off < bytes; off += 64)
-    _mm_prefetch(reinterpret_cast<const char*>(p + off), _MM_HINT_T0);
+// Requests every cache line that [p, p + bytes) touches, and no other: a line past the end would
+// be a neighbouring head's row, fetched from DRAM and evicted before anyone reads it.
+inline void prefetch_lines(const uint8_t* p, size_t bytes) {
+  const uintptr_t end = reinterpret_cast<uintptr_t>(p) + bytes;
+  for (uintptr_t line = reinterpret_cast<uintptr_t>(p) & ~uintptr_t{63}; line < end; line += 64)
+    _mm_prefetch(reinterpret_cast<const char*>(line), _MM_HINT_T0);
 }
 
 inline __m256i load256(const void* p) {
