@@ -1,7 +1,8 @@
-// One decode step of attention over a KV cache of depth 1024 and 4096 (head_dim 128, 16 query heads
-// on 8 KV heads, the Qwen3 layout) for the F16, Q8_0 and Q4_0 cache types, by the one-row kernel
-// (a task per query head) and the GQA-group kernel (a task per KV head). Counter: GB/s of KV
-// bytes used (each KV head counted once per query head that reads it, for both kernels).
+// One decode step of attention over a KV cache of depth 1024 and 4096 (head_dim 128, 16 query
+// heads on 8 KV heads, the Qwen3 shape; head-major rows as in engine/model/kv_cache.h) for the
+// F16, Q8_0 and Q4_0 cache types, by the one-row kernel (a task per query head) and the GQA-group
+// kernel (a task per KV head). Counter: GB/s of KV bytes used (each KV head counted once per query
+// head that reads it, for both kernels).
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -23,14 +24,18 @@ void run_attention(benchmark::State& state, GgmlType type, int64_t depth, int th
   const kernels::KernelTable& k = bench_kernels();
   const QuantTypeInfo& info = quant_type_info(type);
   const size_t head_bytes = row_size(info, kHeadDim);
-  const size_t row_bytes = head_bytes * kKvHeads;
+  // The engine's head-major cache: each KV head's rows for consecutive positions are adjacent.
+  const size_t head_rows_bytes = head_bytes * static_cast<size_t>(depth);
   const std::vector<float> kv_floats = activations(depth * 2, kHeadDim * kKvHeads);
-  std::vector<uint8_t> kv(row_bytes * static_cast<size_t>(depth) * 2);
+  std::vector<uint8_t> kv(head_rows_bytes * kKvHeads * 2);
   for (int64_t j = 0; j < depth * 2; ++j)
-    info.quantize_row(kv_floats.data() + j * kHeadDim * kKvHeads, kv.data() + j * row_bytes,
-                      kHeadDim * kKvHeads);
+    for (int h = 0; h < kKvHeads; ++h)
+      info.quantize_row(kv_floats.data() + (j * kKvHeads + h) * kHeadDim,
+                        kv.data() + (j / depth * kKvHeads + h) * head_rows_bytes +
+                            static_cast<size_t>(j % depth) * head_bytes,
+                        kHeadDim);
   const uint8_t* keys = kv.data();
-  const uint8_t* values = kv.data() + row_bytes * static_cast<size_t>(depth);
+  const uint8_t* values = kv.data() + head_rows_bytes * kKvHeads;
   const std::vector<float> q = activations(1, kHeadDim * kHeads);
   std::vector<float> out(kHeadDim * kHeads);
   kernels::ThreadPool pool(threads);
@@ -38,9 +43,9 @@ void run_attention(benchmark::State& state, GgmlType type, int64_t depth, int th
   const auto row_of_head = [&](int64_t h) {
     kernels::AttentionRow row;
     row.q = q.data() + h * kHeadDim;
-    row.k = keys + static_cast<size_t>(h / kGroup) * head_bytes;
-    row.v = values + static_cast<size_t>(h / kGroup) * head_bytes;
-    row.kv_stride = row_bytes;
+    row.k = keys + static_cast<size_t>(h / kGroup) * head_rows_bytes;
+    row.v = values + static_cast<size_t>(h / kGroup) * head_rows_bytes;
+    row.kv_stride = head_bytes;
     row.n_kv = depth;
     row.head_dim = kHeadDim;
     row.kv_type = type;

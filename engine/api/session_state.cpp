@@ -2,9 +2,9 @@
 // behind a fingerprint of the model and the session's cache layout and a checksum.
 //
 // Layout (native byte order; the fingerprint includes it):
-//   "SHOPTKV1"  u64 fingerprint  u32 n_tokens  u32 n_logits (0 or n_vocab)
+//   "SHOPTKV2"  u64 fingerprint  u32 n_tokens  u32 n_logits (0 or n_vocab)
 //   i32 tokens[n_tokens]  f32 logits[n_logits]
-//   per layer: K rows [0, n_tokens), V rows [0, n_tokens)  (KvCache::row_bytes() each)
+//   per layer and KV head: its K rows [0, n_tokens), then its V rows  (KvCache::head_bytes() each)
 //   u64 checksum of everything before it
 #include <cstdio>
 #include <cstring>
@@ -16,7 +16,9 @@ namespace shoptalk {
 
 namespace {
 
-constexpr char kMagic[8] = {'S', 'H', 'O', 'P', 'T', 'K', 'V', '1'};
+constexpr char kMagic[8] = {'S', 'H', 'O', 'P', 'T', 'K', 'V', '2'};
+// Version 1 stored each position's row of all heads (the cache layout before it was head-major).
+constexpr char kMagicV1[8] = {'S', 'H', 'O', 'P', 'T', 'K', 'V', '1'};
 constexpr size_t kHeaderBytes = sizeof(kMagic) + 8 + 4 + 4;
 
 // FNV-1a, 64 bit.
@@ -75,6 +77,15 @@ uint64_t checksum(const uint8_t* data, size_t n) {
   Hash h;
   h.bytes(data, n);
   return h.get();
+}
+
+// Calls f(K rows, V rows) for every layer's every KV head, in the state's order.
+template <class SessionT, class F>
+void for_each_head_rows(SessionT& session, F f) {
+  auto& kv = session.kv_cache();
+  const engine::HParams& hp = session.model().hparams();
+  for (uint32_t layer = 0; layer < hp.n_layer; ++layer)
+    for (int64_t h = 0; h < hp.n_head_kv; ++h) f(kv.k_head(layer, h), kv.v_head(layer, h));
 }
 
 size_t state_bytes(const engine::Session& session, size_t n_tokens, size_t n_logits) {
@@ -141,11 +152,10 @@ Result<std::vector<uint8_t>> Session::save_state() const {
   w.value(static_cast<uint32_t>(n_logits));
   w.put(impl_->tokens.data(), n * sizeof(Token));
   w.put(impl_->last_logits.data(), n_logits * sizeof(float));
-  for (uint32_t layer = 0; layer < session.model().hparams().n_layer; ++layer) {
-    if (n == 0) break;
-    w.put(kv.k_row(layer, 0), n * kv.row_bytes());
-    w.put(kv.v_row(layer, 0), n * kv.row_bytes());
-  }
+  for_each_head_rows(session, [&](const uint8_t* k, const uint8_t* v) {
+    w.put(k, n * kv.head_bytes());
+    w.put(v, n * kv.head_bytes());
+  });
   w.value(checksum(out.data(), out.size() - sizeof(uint64_t)));
   return out;
 }
@@ -157,6 +167,8 @@ Status Session::load_state(const void* data, size_t size) {
   Reader r(bytes);
   char magic[sizeof kMagic];
   r.get(magic, sizeof magic);
+  if (std::memcmp(magic, kMagicV1, sizeof kMagicV1) == 0)
+    return mismatch("written by an older shoptalk (version 1 cache layout); save it again");
   if (std::memcmp(magic, kMagic, sizeof kMagic) != 0) return mismatch("not a shoptalk state");
   const auto print = r.value<uint64_t>();
   const size_t n = r.value<uint32_t>();
@@ -178,11 +190,10 @@ Status Session::load_state(const void* data, size_t size) {
   std::vector<float> logits(n_logits);
   r.get(logits.data(), n_logits * sizeof(float));
   engine::KvCache& kv = session.kv_cache();
-  for (uint32_t layer = 0; layer < session.model().hparams().n_layer; ++layer) {
-    if (n == 0) break;
-    r.get(kv.k_row(layer, 0), n * kv.row_bytes());
-    r.get(kv.v_row(layer, 0), n * kv.row_bytes());
-  }
+  for_each_head_rows(session, [&](uint8_t* k, uint8_t* v) {
+    r.get(k, n * kv.head_bytes());
+    r.get(v, n * kv.head_bytes());
+  });
   session.restore_position(static_cast<int64_t>(n));
   impl_->tokens = std::move(tokens);
   impl_->last_logits = std::move(logits);

@@ -159,12 +159,11 @@ void attend(const ForwardContext& ctx, uint32_t layer, int64_t n_tok, int64_t po
         for (int64_t task = begin; task < end; ++task) {
           const int64_t t = task / tasks_per_token;
           const int64_t h = task % tasks_per_token * heads_per_task;  // the first query head
-          const size_t head_offset = static_cast<size_t>(h / n_gqa) * kv.head_bytes();
           kernels::AttentionRow row;
           row.q = b.q.data() + t * hp.n_embd_q() + h * hd;
-          row.k = kv.k_row(layer, 0) + head_offset;
-          row.v = kv.v_row(layer, 0) + head_offset;
-          row.kv_stride = kv.row_bytes();
+          row.k = kv.k_head(layer, h / n_gqa);
+          row.v = kv.v_head(layer, h / n_gqa);
+          row.kv_stride = kv.head_bytes();
           row.n_kv = pos0 + t + 1;
           row.head_dim = hd;
           row.kv_type = kv.type();
@@ -195,10 +194,8 @@ void attention_block(const ForwardContext& ctx, uint32_t layer, int64_t n_tok, i
     rotation.rotate_k(b.k.data(), n_tok * hp.n_embd_kv());
   }
   if (rotation.n_v() > 0) rotation.rotate_v(b.v.data(), n_tok * hp.n_embd_kv());
-  for (int64_t t = 0; t < n_tok; ++t) {
-    ctx.kv.store(b.k.data() + t * hp.n_embd_kv(), ctx.kv.k_row(layer, pos0 + t));
-    ctx.kv.store(b.v.data() + t * hp.n_embd_kv(), ctx.kv.v_row(layer, pos0 + t));
-  }
+  for (int64_t t = 0; t < n_tok; ++t)
+    ctx.kv.store(layer, pos0 + t, b.k.data() + t * hp.n_embd_kv(), b.v.data() + t * hp.n_embd_kv());
   attend(ctx, layer, n_tok, pos0);
   if (rotation.n_v() > 0) rotation.rotate_v(b.attn.data(), n_tok * hp.n_embd_q());
   b.activations.reset(b.attn.data(), n_tok, hp.n_embd_q());

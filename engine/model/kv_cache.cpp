@@ -46,7 +46,8 @@ Result<KvCache> KvCache::create(const kernels::KernelTable& kernels, const HPara
   KvCache cache;
   cache.type_ = type;
   cache.n_ctx_ = n_ctx;
-  cache.row_elements_ = hp.n_embd_kv();
+  cache.n_head_kv_ = hp.n_head_kv;
+  cache.head_dim_ = hp.head_dim;
   cache.row_bytes_ = row_size(quant_type_info(type), hp.n_embd_kv());
   cache.head_bytes_ = row_size(quant_type_info(type), hp.head_dim);
   cache.bytes_ = bytes_for(hp, n_ctx, type);
@@ -59,8 +60,12 @@ Result<KvCache> KvCache::create(const kernels::KernelTable& kernels, const HPara
   return cache;
 }
 
-void KvCache::store(const float* x, uint8_t* dst) const {
-  convert_(x, dst, row_elements_);
+void KvCache::store(uint32_t layer, int64_t pos, const float* k, const float* v) {
+  const size_t offset = static_cast<size_t>(pos) * head_bytes_;
+  for (int64_t h = 0; h < n_head_kv_; ++h) {
+    convert_(k + h * head_dim_, k_head(layer, h) + offset, head_dim_);
+    convert_(v + h * head_dim_, v_head(layer, h) + offset, head_dim_);
+  }
 }
 
 }  // namespace shoptalk::engine

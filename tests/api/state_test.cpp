@@ -108,6 +108,13 @@ TEST_CASE("states of another model, context or cache type, or damaged ones, are 
   corrupt[corrupt.size() / 2] ^= 0x01;
   CHECK(refused(session, corrupt));
   CHECK(refused(session, {}));
+  // Version 1 (position-major cache rows, before the head-major cache) is named as such.
+  std::vector<uint8_t> version1 = *state;
+  version1[7] = '1';
+  const Status old = session.load_state(version1.data(), version1.size());
+  REQUIRE(!old);
+  CHECK(old.error().code() == ErrorCode::kStateMismatch);
+  CHECK(old.error().message().find("older shoptalk") != std::string::npos);
   CHECK(session.tokens() == before);  // a refused state changes nothing
   CHECK(session.load_state_file(temp_path("missing.bin")).error().code() == ErrorCode::kIo);
 }
