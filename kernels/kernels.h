@@ -10,8 +10,6 @@
 #include <cstdint>
 #include <string_view>
 
-#include "formats/blocks.h"
-
 #include "formats/ggml_type.h"
 #include "shoptalk/result.hpp"
 
@@ -68,22 +66,6 @@ struct AttentionRow {
   GgmlType kv_type = GgmlType::F16;
   float scale = 1.0f;
   float* out = nullptr;  // head_dim floats
-
-  // Bytes of one position's key (or value) row of this head in the cache (F16, Q8_0 or Q4_0; 0
-  // for another type), so prefetches request exactly the lines the row occupies.
-  size_t head_row_bytes() const {
-    const size_t blocks = static_cast<size_t>(head_dim) / kQK;
-    switch (kv_type) {
-      case GgmlType::F16:
-        return static_cast<size_t>(head_dim) * sizeof(uint16_t);
-      case GgmlType::Q8_0:
-        return blocks * sizeof(BlockQ8_0);
-      case GgmlType::Q4_0:
-        return blocks * sizeof(BlockQ4_0);
-      default:
-        return 0;
-    }
-  }
 };
 
 // Largest head size the attention kernels accept (their scratch lives on the stack).

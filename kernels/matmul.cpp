@@ -42,6 +42,8 @@ size_t activation_row_bytes(GgmlType type, int64_t n) {
       return count / kQK * sizeof(BlockQ8_1);
     case GgmlType::Q8_K:
       return count / kQK_K * sizeof(BlockQ8_K);
+    case GgmlType::Q4_0:
+      return count / kQK * sizeof(BlockQ4_0);
     default:
       return 0;
   }

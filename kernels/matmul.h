@@ -40,7 +40,8 @@ struct ActivationRows {
   const uint8_t* row(int64_t t) const { return data + static_cast<size_t>(t) * row_bytes; }
 };
 
-// Bytes of one row of n elements of an activation type (F32, F16, BF16, Q8_0, Q8_1, Q8_K).
+// Bytes of one row of n elements of an activation or KV-cache row type (F32, F16, BF16, Q8_0, Q8_1,
+// Q8_K, Q4_0); 0 for another type.
 size_t activation_row_bytes(GgmlType type, int64_t n);
 
 // y[t * y_stride + r] for t < x.n_rows, r < w.rows. x.type must be w's vec_dot_type and

@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "formats/blocks.h"
+#include "kernels/matmul.h"
 #include "kernels/scalar/scalar.h"
 #include "kernels/x86/avx2_kernels.h"
 #include "kernels/x86/avx2_util.h"
@@ -79,7 +80,7 @@ void attention_row(const KernelTable& table, const AttentionRow& args) {
   alignas(32) uint8_t q_conv[kMaxQBytes];
   table.from_float[static_cast<int>(k_kernels.vec_dot_type)](args.q, q_conv, hd);
   const bool f16 = args.kv_type == GgmlType::F16;
-  const size_t row_bytes = args.head_row_bytes();
+  const size_t row_bytes = activation_row_bytes(args.kv_type, hd);
   alignas(32) float acc[kMaxHeadDim];
   alignas(32) float v_float[kChunk * kMaxHeadDim];
   Step steps[kChunk];

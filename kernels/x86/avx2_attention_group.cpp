@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "formats/blocks.h"
+#include "kernels/matmul.h"
 #include "kernels/scalar/scalar.h"
 #include "kernels/x86/avx2_exp.h"
 #include "kernels/x86/avx2_kernels.h"
@@ -191,7 +192,7 @@ void attention_group(const KernelTable& table, const AttentionGroup& group) {
   alignas(32) uint8_t q_conv[kMaxAttentionGroup][kMaxQBytes];
   alignas(32) float q_f16[kMaxAttentionGroup][kMaxHeadDim];  // F16 caches: the queries as floats
   const bool f16 = args.kv_type == GgmlType::F16;
-  const size_t row_bytes = args.head_row_bytes();
+  const size_t row_bytes = activation_row_bytes(args.kv_type, hd);
   alignas(32) float acc[kMaxAttentionGroup][kMaxHeadDim];
   alignas(32) float weights[kMaxAttentionGroup][kChunk];
   float running_max[kMaxAttentionGroup];

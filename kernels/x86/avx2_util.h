@@ -26,8 +26,8 @@ inline float hsum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-// Requests every cache line that [p, p + bytes) touches, and no other: a line past the end would
-// be a neighbouring head's row, fetched from DRAM and evicted before anyone reads it.
+// Requests every cache line that [p, p + bytes) touches, and no other: a line past the end belongs
+// to another row (with a position-major cache, another head's), possibly evicted before it is read.
 inline void prefetch_lines(const uint8_t* p, size_t bytes) {
   const uintptr_t end = reinterpret_cast<uintptr_t>(p) + bytes;
   for (uintptr_t line = reinterpret_cast<uintptr_t>(p) & ~uintptr_t{63}; line < end; line += 64)
