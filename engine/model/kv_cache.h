@@ -3,8 +3,7 @@
 //
 // Head-major: a head's rows for consecutive positions are adjacent, so attention over one head
 // streams two contiguous runs (K and V) instead of picking a few hundred bytes out of every
-// position's row of all heads; on the x86 machine that made one layer's decode attention at depth
-// 4096 about 1.2-1.7x faster (docs/kernels.md).
+// position's row of all heads (one layer's decode attention at depth 4096: docs/kernels.md).
 #pragma once
 
 #include <cstddef>
