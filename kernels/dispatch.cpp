@@ -1,21 +1,17 @@
 // Start-up choice of the kernel table: SHOPTALK_ISA names a level, else the best level that is
-// both compiled in and supported by this CPU (CPUID through __builtin_cpu_supports on x86, HWCAP
-// on ARM: kernels/arm/arm_cpu.cpp). This file is built for the architecture's baseline (x86-64,
+// both compiled in and supported by this CPU (CPUID on x86: kernels/x86/x86_cpu.cpp, HWCAP on ARM:
+// kernels/arm/arm_cpu.cpp). This file is built for the architecture's baseline (x86-64,
 // ARMv8.0, ARMv7-A): it only calls into a SIMD table after the CPU check.
 #include <cstdlib>
 #include <cstring>
 #include <string>
 
 #include "kernels/kernels.h"
-#if defined(SHOPTALK_HAVE_AVX2_KERNELS)
-#include "kernels/x86/avx2.h"
+#if defined(SHOPTALK_HAVE_X86_KERNELS)
+#include "kernels/x86/x86.h"
 #endif
 #if defined(SHOPTALK_HAVE_ARM_KERNELS)
 #include "kernels/arm/arm.h"
-#endif
-
-#if defined(SHOPTALK_HAVE_AVX2_KERNELS)
-#include <cpuid.h>
 #endif
 
 namespace shoptalk::kernels {
@@ -25,27 +21,10 @@ namespace {
 constexpr Isa kAllIsas[] = {Isa::kScalar, Isa::kAvx2,    Isa::kAvxVnni, Isa::kAvx512,
                             Isa::kNeon,   Isa::kDotprod, Isa::kI8mm};
 
-#if defined(SHOPTALK_HAVE_AVX2_KERNELS)
-// CPUID directly (GCC and Clang differ in which __builtin_cpu_supports names they accept): AVX,
-// FMA and F16C in leaf 1, AVX2 and BMI2 in leaf 7, and the OS saving YMM state (XCR0 bits 1-2).
-bool cpu_has_avx2() {
-  unsigned a, b, c, d;
-  if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
-  const bool osxsave = c & (1u << 27), avx = c & (1u << 28), fma = c & (1u << 12),
-             f16c = c & (1u << 29);
-  if (!(osxsave && avx && fma && f16c)) return false;
-  unsigned xcr0_lo, xcr0_hi;
-  __asm__("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
-  if ((xcr0_lo & 6u) != 6u) return false;
-  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
-  return (b & (1u << 5)) && (b & (1u << 8));
-}
-#endif
-
 // The best level compiled in that this CPU runs.
 Isa best_isa() {
-#if defined(SHOPTALK_HAVE_AVX2_KERNELS)
-  if (cpu_has_avx2()) return Isa::kAvx2;
+#if defined(SHOPTALK_HAVE_X86_KERNELS)
+  return x86::best_isa();
 #endif
 #if defined(SHOPTALK_HAVE_ARM_KERNELS)
   return arm::best_isa();
@@ -77,13 +56,8 @@ const char* isa_name(Isa isa) {
 
 Result<const KernelTable*> kernels_for(Isa isa) {
   if (isa == Isa::kScalar) return &scalar_kernels();
-#if defined(SHOPTALK_HAVE_AVX2_KERNELS)
-  if (isa == Isa::kAvx2) {
-    if (!cpu_has_avx2())
-      return Error(ErrorCode::kUnsupported,
-                   "kernel ISA 'avx2' needs AVX2, FMA, F16C and BMI2, which this CPU lacks");
-    return &x86::avx2_kernels();
-  }
+#if defined(SHOPTALK_HAVE_X86_KERNELS)
+  if (isa == Isa::kAvx2 || isa == Isa::kAvxVnni || isa == Isa::kAvx512) return x86::table_for(isa);
 #endif
 #if defined(SHOPTALK_HAVE_ARM_KERNELS)
   if (isa == Isa::kNeon || isa == Isa::kDotprod || isa == Isa::kI8mm) return arm::table_for(isa);

@@ -1,5 +1,7 @@
-// The AVX2 kernels behind avx2_kernels(), declared for the table (avx2_table.cpp). Each has a
-// scalar reference in kernels/scalar/ and a comparison test in tests/kernels/x86_kernels_test.cpp.
+// The x86 kernels behind the tables of x86_table.cpp. The AVX2 ones below are shared by every level
+// (AVX2, AVX-VNNI, AVX-512); the integer dot products and GEMMs exist once per level, each level's
+// translation units filling its entries of a table. Each kernel has a scalar reference in
+// kernels/scalar/ and a comparison test in tests/kernels/x86_kernels_test.cpp.
 #pragma once
 
 #include <cstdint>
@@ -7,53 +9,6 @@
 #include "kernels/kernels.h"
 
 namespace shoptalk::kernels::x86 {
-
-// Quantized weights × Q8_0/Q8_1 activations (avx2_gemm_legacy.cpp): register-tiled GEMM and the
-// single dot product that is its 1×1 case.
-void gemm_q4_0(int64_t n, const uint8_t* w, size_t w_row_bytes, int64_t r0, int64_t r1,
-               const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y, int64_t y_stride);
-void gemm_q8_0(int64_t n, const uint8_t* w, size_t w_row_bytes, int64_t r0, int64_t r1,
-               const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y, int64_t y_stride);
-void gemm_q5_0(int64_t n, const uint8_t* w, size_t w_row_bytes, int64_t r0, int64_t r1,
-               const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y, int64_t y_stride);
-void gemm_iq4_nl(int64_t n, const uint8_t* w, size_t w_row_bytes, int64_t r0, int64_t r1,
-                 const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y, int64_t y_stride);
-// The same over the packed panel layout (kernels/packed_layout.h), bit-identical to vec_dot.
-void packed_gemm_q4_0(int64_t n, const uint8_t* w, int64_t rows, int64_t r0, int64_t r1,
-                      const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y,
-                      int64_t y_stride);
-void packed_gemm_q8_0(int64_t n, const uint8_t* w, int64_t rows, int64_t r0, int64_t r1,
-                      const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y,
-                      int64_t y_stride);
-void packed_gemm_q5_0(int64_t n, const uint8_t* w, int64_t rows, int64_t r0, int64_t r1,
-                      const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y,
-                      int64_t y_stride);
-float vec_dot_q4_0_q8_0(int64_t n, const void* w, const void* a);
-float vec_dot_q8_0_q8_0(int64_t n, const void* w, const void* a);
-float vec_dot_q5_0_q8_0(int64_t n, const void* w, const void* a);
-float vec_dot_iq4_nl_q8_0(int64_t n, const void* w, const void* a);
-float vec_dot_q4_1_q8_1(int64_t n, const void* w, const void* a);
-float vec_dot_q5_1_q8_1(int64_t n, const void* w, const void* a);
-
-// K-quants × Q8_K (avx2_gemm_k.cpp).
-void gemm_q4_k(int64_t n, const uint8_t* w, size_t w_row_bytes, int64_t r0, int64_t r1,
-               const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y, int64_t y_stride);
-void gemm_q5_k(int64_t n, const uint8_t* w, size_t w_row_bytes, int64_t r0, int64_t r1,
-               const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y, int64_t y_stride);
-void gemm_q6_k(int64_t n, const uint8_t* w, size_t w_row_bytes, int64_t r0, int64_t r1,
-               const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y, int64_t y_stride);
-void packed_gemm_q4_k(int64_t n, const uint8_t* w, int64_t rows, int64_t r0, int64_t r1,
-                      const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y,
-                      int64_t y_stride);
-void packed_gemm_q5_k(int64_t n, const uint8_t* w, int64_t rows, int64_t r0, int64_t r1,
-                      const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y,
-                      int64_t y_stride);
-void packed_gemm_q6_k(int64_t n, const uint8_t* w, int64_t rows, int64_t r0, int64_t r1,
-                      const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y,
-                      int64_t y_stride);
-float vec_dot_q4_k_q8_k(int64_t n, const void* w, const void* a);
-float vec_dot_q5_k_q8_k(int64_t n, const void* w, const void* a);
-float vec_dot_q6_k_q8_k(int64_t n, const void* w, const void* a);
 
 // Float weights (avx2_dot_float.cpp): products in float lanes with FMA.
 float vec_dot_f32(int64_t n, const void* w, const void* a);
@@ -82,5 +37,36 @@ void scale(float* x, float s, int64_t n);
 void attention_row(const KernelTable& table, const AttentionRow& args);
 // A GQA group of query rows at once (avx2_attention_group.cpp).
 void attention_group(const KernelTable& table, const AttentionGroup& args);
+
+// Integer vec_dot, GEMM and packed GEMM entries of Q4_0, Q5_0, Q8_0, IQ4_NL, Q4_1, Q5_1
+// (set_legacy_kernels: avx2_gemm_legacy.h) and Q4_K, Q5_K, Q6_K (set_k_kernels: avx2_gemm_k.h),
+// one namespace per level, each in translation units compiled with that level's flags
+// (<level>_gemm_legacy.cpp, <level>_gemm_k.cpp).
+namespace avx2 {
+void set_legacy_kernels(KernelTable& table);
+void set_k_kernels(KernelTable& table);
+}  // namespace avx2
+#if defined(SHOPTALK_HAVE_AVX_VNNI_KERNELS)
+namespace avx_vnni {
+void set_legacy_kernels(KernelTable& table);
+void set_k_kernels(KernelTable& table);
+}  // namespace avx_vnni
+#endif
+#if defined(SHOPTALK_HAVE_AVX512_KERNELS)
+namespace avx512 {
+void set_legacy_kernels(KernelTable& table);
+void set_k_kernels(KernelTable& table);
+}  // namespace avx512
+#endif
+
+// The level tables (x86_table.cpp): the scalar table with the entries above. Callers check the CPU
+// first (x86_cpu.cpp); a table is built on first use.
+const KernelTable& avx2_table();
+#if defined(SHOPTALK_HAVE_AVX_VNNI_KERNELS)
+const KernelTable& avx_vnni_table();
+#endif
+#if defined(SHOPTALK_HAVE_AVX512_KERNELS)
+const KernelTable& avx512_table();
+#endif
 
 }  // namespace shoptalk::kernels::x86

@@ -12,6 +12,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "kernels/kernels.h"
 #include "kernels/packed_layout.h"
 
 namespace shoptalk::kernels::x86 {
@@ -170,6 +171,16 @@ float vec_dot(int64_t n, const void* w, const void* a) {
   float out[1][1];
   K::template tile<1, 1>(n / K::kBlock, w_rows, K::kBlockBytes, x_rows, 0, out);
   return out[0][0];
+}
+
+// Sets the table entries of a weight type to kernel K: vec_dot, GEMM and, for the types the
+// x86.panel4 layout holds, the packed GEMM.
+template <class K>
+void set_type(KernelTable& table, GgmlType type, bool packed) {
+  TypeKernels& entry = table.types[static_cast<int>(type)];
+  entry.vec_dot = vec_dot<K>;
+  entry.gemm = gemm<K>;
+  if (packed) entry.packed_gemm = gemm_packed<K>;
 }
 
 }  // namespace

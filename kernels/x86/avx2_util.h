@@ -58,15 +58,5 @@ inline __m256i expand_bits16(const uint8_t qh[4]) {
   return _mm256_and_si256(set, _mm256_set1_epi8(0x10));
 }
 
-// Σ pairs of u8·s8 products widened to 8 int32 lanes.
-inline __m256i dot_u8s8(__m256i u, __m256i s) {
-  return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
-}
-
-// Σ pairs of s8·s8 products widened to 8 int32 lanes (signs moved onto the second operand).
-inline __m256i dot_s8s8(__m256i a, __m256i b) {
-  return dot_u8s8(_mm256_sign_epi8(a, a), _mm256_sign_epi8(b, a));
-}
-
 }  // namespace
 }  // namespace shoptalk::kernels::x86

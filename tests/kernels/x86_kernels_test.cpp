@@ -1,5 +1,7 @@
-// The AVX2 table against the scalar reference table (table_checks.h). Skipped with a warning where
-// the AVX2 table is not built or the CPU lacks AVX2.
+// The x86 tables (AVX2, AVX-VNNI, AVX-512) against the scalar reference table (table_checks.h),
+// and against each other: the levels differ only in their integer dot step, whose int32 lanes are
+// the same, so their results must be identical bit for bit. Each level the CPU lacks, or that is
+// not built (ARM), is skipped with a warning.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <string>
@@ -13,6 +15,7 @@ namespace shoptalk::kernels {
 
 namespace {
 
+// The AVX2 table, or null with a warning where it is not built or the CPU lacks AVX2.
 const KernelTable* avx2_table() {
   Result<const KernelTable*> table = kernels_for(Isa::kAvx2);
   if (!table) {
@@ -22,24 +25,73 @@ const KernelTable* avx2_table() {
   return *table;
 }
 
+// The x86 tables this build and CPU run.
+std::vector<const KernelTable*> x86_tables() {
+  std::vector<const KernelTable*> tables;
+  for (Isa isa : {Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512}) {
+    Result<const KernelTable*> table = kernels_for(isa);
+    if (table) {
+      tables.push_back(*table);
+    } else {
+      WARN("x86 level skipped: " << table.error().message());
+    }
+  }
+  return tables;
+}
+
 }  // namespace
 
-TEST_CASE("AVX2 vec_dot matches the scalar reference for every vectorized type", "[kernels][x86]") {
-  if (const KernelTable* avx2 = avx2_table())
+TEST_CASE("x86 vec_dot matches the scalar reference for every vectorized type", "[kernels][x86]") {
+  for (const KernelTable* x86 : x86_tables()) {
+    INFO(isa_name(x86->isa));
     table_checks::check_vec_dot(
-        *avx2, {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q4_0, GgmlType::Q4_1,
-                GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::IQ4_NL, GgmlType::Q4_K,
-                GgmlType::Q5_K, GgmlType::Q6_K});
+        *x86, {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q4_0, GgmlType::Q4_1,
+               GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::IQ4_NL, GgmlType::Q4_K,
+               GgmlType::Q5_K, GgmlType::Q6_K});
+  }
 }
 
-TEST_CASE("AVX2 GEMM equals its vec_dot for any tiling and 1, 2, 3 threads", "[kernels][x86]") {
+TEST_CASE("x86 GEMM equals its vec_dot for any tiling and 1, 2, 3 threads", "[kernels][x86]") {
   // F16 has no GEMM: the matmul driver falls back to vec_dot.
-  if (const KernelTable* avx2 = avx2_table())
+  for (const KernelTable* x86 : x86_tables()) {
+    INFO(isa_name(x86->isa));
     table_checks::check_gemm(
-        *avx2, {GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q8_0, GgmlType::IQ4_NL, GgmlType::Q4_K,
-                GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::F16});
+        *x86, {GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q8_0, GgmlType::IQ4_NL, GgmlType::Q4_K,
+               GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::F16});
+  }
 }
 
+TEST_CASE("the VNNI levels' integer kernels equal the AVX2 ones bit for bit", "[kernels][x86]") {
+  const std::vector<const KernelTable*> tables = x86_tables();
+  if (tables.empty() || tables.front()->isa != Isa::kAvx2) return;
+  const KernelTable& avx2 = *tables.front();
+  for (size_t level = 1; level < tables.size(); ++level) {
+    const KernelTable& vnni = *tables[level];
+    INFO(isa_name(vnni.isa));
+    for (GgmlType type :
+         {GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0,
+          GgmlType::IQ4_NL, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
+      const QuantTypeInfo& info = quant_type_info(type);
+      INFO("type " << info.name);
+      const int64_t n = info.block_size * 5;
+      for (uint32_t seed = 1; seed <= 8; ++seed) {
+        // Extreme activations as well: every byte ±127 and the -128 a Q8_K block can hold.
+        std::vector<float> a = test::random_floats(static_cast<size_t>(n), seed + 100);
+        if (seed % 4 == 0)
+          for (float& v : a) v = v < 0 ? -1e3f : 1e3f;
+        const std::vector<float> w = test::random_floats(static_cast<size_t>(n), seed);
+        const std::vector<uint8_t> wq = table_checks::quantize_rows(type, w, 1, n);
+        const TypeKernels& want = avx2.types[static_cast<int>(type)];
+        const std::vector<uint8_t> aq =
+            table_checks::convert(scalar_kernels(), want.vec_dot_type, a);
+        CHECK(vnni.types[static_cast<int>(type)].vec_dot(n, wq.data(), aq.data()) ==
+              want.vec_dot(n, wq.data(), aq.data()));
+      }
+    }
+  }
+}
+
+// The kernels below are the AVX2 ones in every x86 table: checked once, in the AVX2 table.
 TEST_CASE("AVX2 activation conversions are bit-identical to the scalar ones", "[kernels][x86]") {
   if (const KernelTable* avx2 = avx2_table()) table_checks::check_activation_conversions(*avx2);
 }
@@ -94,39 +146,40 @@ TEST_CASE("AVX2 attention_group matches the scalar one (chunk tails, odd groups,
   if (const KernelTable* avx2 = avx2_table()) table_checks::check_attention_group(*avx2);
 }
 
-TEST_CASE("AVX2 packed GEMM equals the row-major vec_dot for 1, 2, 3 threads", "[kernels][x86]") {
-  const KernelTable* avx2 = avx2_table();
-  if (!avx2) return;
-  for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q5_0, GgmlType::Q4_K,
-                        GgmlType::Q5_K, GgmlType::Q6_K}) {
-    const QuantTypeInfo& info = quant_type_info(type);
-    const TypeKernels& tk = avx2->types[static_cast<int>(type)];
-    INFO("type " << info.name);
-    REQUIRE(tk.packed_gemm);
-    const int64_t cols = info.block_size == 256 ? 768 : 160;
-    // Tail panels of 1-3 rows, panels split between threads, several 8-row thread units.
-    for (int64_t rows : {1, 3, 4, 6, 13, 37}) {
-      const std::vector<float> w = test::random_floats(static_cast<size_t>(rows * cols), 11);
-      const std::vector<uint8_t> wq = table_checks::quantize_rows(type, w, rows, cols);
-      const size_t row_bytes = wq.size() / static_cast<size_t>(rows);
-      const PanelShape shape = panel_shape(type, rows, cols);
-      std::vector<uint8_t> packed(wq.size());
-      pack_panels(shape, wq.data(), 0, shape.blocks(), packed.data());
-      const Weight rows_weight{type, rows, cols, wq.data(), row_bytes};
-      const Weight packed_weight{type, rows, cols, packed.data(), row_bytes, true};
-      for (int64_t n_tok : {1, 2, 3, 4, 5, 9}) {
-        const std::vector<float> x = test::random_floats(static_cast<size_t>(n_tok * cols), 12);
-        for (int threads : {1, 2, 3}) {
-          ThreadPool pool(threads);
-          ActivationCache cache;
-          cache.reset(x.data(), n_tok, cols);
-          const ActivationRows& xa = cache.get(*avx2, pool, tk.vec_dot_type);
-          std::vector<float> y(static_cast<size_t>(n_tok * rows));
-          matmul(*avx2, pool, packed_weight, xa, y.data(), rows);
-          INFO("rows " << rows << " n_tok " << n_tok << " threads " << threads);
-          for (int64_t t = 0; t < n_tok; ++t)
-            for (int64_t r = 0; r < rows; ++r)
-              CHECK(y[t * rows + r] == tk.vec_dot(cols, rows_weight.row(r), xa.row(t)));
+TEST_CASE("x86 packed GEMM equals the row-major vec_dot for 1, 2, 3 threads", "[kernels][x86]") {
+  for (const KernelTable* avx2 : x86_tables()) {
+    INFO(isa_name(avx2->isa));
+    for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q5_0, GgmlType::Q4_K,
+                          GgmlType::Q5_K, GgmlType::Q6_K}) {
+      const QuantTypeInfo& info = quant_type_info(type);
+      const TypeKernels& tk = avx2->types[static_cast<int>(type)];
+      INFO("type " << info.name);
+      REQUIRE(tk.packed_gemm);
+      const int64_t cols = info.block_size == 256 ? 768 : 160;
+      // Tail panels of 1-3 rows, panels split between threads, several 8-row thread units.
+      for (int64_t rows : {1, 3, 4, 6, 13, 37}) {
+        const std::vector<float> w = test::random_floats(static_cast<size_t>(rows * cols), 11);
+        const std::vector<uint8_t> wq = table_checks::quantize_rows(type, w, rows, cols);
+        const size_t row_bytes = wq.size() / static_cast<size_t>(rows);
+        const PanelShape shape = panel_shape(type, rows, cols);
+        std::vector<uint8_t> packed(wq.size());
+        pack_panels(shape, wq.data(), 0, shape.blocks(), packed.data());
+        const Weight rows_weight{type, rows, cols, wq.data(), row_bytes};
+        const Weight packed_weight{type, rows, cols, packed.data(), row_bytes, true};
+        for (int64_t n_tok : {1, 2, 3, 4, 5, 9}) {
+          const std::vector<float> x = test::random_floats(static_cast<size_t>(n_tok * cols), 12);
+          for (int threads : {1, 2, 3}) {
+            ThreadPool pool(threads);
+            ActivationCache cache;
+            cache.reset(x.data(), n_tok, cols);
+            const ActivationRows& xa = cache.get(*avx2, pool, tk.vec_dot_type);
+            std::vector<float> y(static_cast<size_t>(n_tok * rows));
+            matmul(*avx2, pool, packed_weight, xa, y.data(), rows);
+            INFO("rows " << rows << " n_tok " << n_tok << " threads " << threads);
+            for (int64_t t = 0; t < n_tok; ++t)
+              for (int64_t r = 0; r < rows; ++r)
+                CHECK(y[t * rows + r] == tk.vec_dot(cols, rows_weight.row(r), xa.row(t)));
+          }
         }
       }
     }
@@ -135,14 +188,15 @@ TEST_CASE("AVX2 packed GEMM equals the row-major vec_dot for 1, 2, 3 threads", "
 
 TEST_CASE("kernel levels that are not built or not supported give a clear error",
           "[kernels][x86]") {
-  // NEON is built (and checked in arm_dispatch_test.cpp) on ARM targets.
-#if defined(__aarch64__) || defined(__arm__)
-  for (Isa isa : {Isa::kAvxVnni, Isa::kAvx512}) {
-#else
-  for (Isa isa : {Isa::kAvxVnni, Isa::kAvx512, Isa::kNeon}) {
-#endif
+  // On x86 the ARM levels are not built; the x86 levels the CPU lacks must say so by name (the
+  // tables the CPU runs are checked above).
+  for (Isa isa : {Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512, Isa::kNeon}) {
     Result<const KernelTable*> table = kernels_for(isa);
-    REQUIRE_FALSE(table);
+    if (table) {
+      CHECK((*table)->isa == isa);
+      continue;
+    }
+    CHECK(table.error().code() == ErrorCode::kUnsupported);
     CHECK(table.error().message().find(isa_name(isa)) != std::string::npos);
   }
   const Result<const KernelTable*> scalar = kernels_for(Isa::kScalar);
