@@ -173,7 +173,12 @@ __attribute__((always_inline)) inline void chunk_sums(const uint8_t* const* blk,
     }
     for (int j = 0; j < T; ++j) {
       const __m256i av = load256(a[j]->qs + 32 * c);
-      for (int i = 0; i < R; ++i) isum[i][j] = Dot::dot_scaled(isum[i][j], q[i], av, s[i]);
+      for (int i = 0; i < R; ++i) {
+        isum[i][j] = Dot::dot_scaled(isum[i][j], q[i], av, s[i]);
+        // Keeps each sum in its register chunk by chunk: GCC otherwise reassociates the AVX2
+        // integer adds across the unrolled chunks and parks every product on the stack.
+        __asm__("" : "+x"(isum[i][j]));
+      }
     }
   }
 }
