@@ -177,7 +177,7 @@ __attribute__((always_inline)) inline void chunk_sums(const uint8_t* const* blk,
         isum[i][j] = Dot::dot_scaled(isum[i][j], q[i], av, s[i]);
         // Keeps each sum in its register chunk by chunk: GCC otherwise reassociates the AVX2
         // integer adds across the unrolled chunks and parks every product on the stack.
-        __asm__("" : "+x"(isum[i][j]));
+        __asm__("" : "+v"(isum[i][j]));
       }
     }
   }
