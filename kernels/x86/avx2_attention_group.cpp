@@ -92,9 +92,16 @@ Values32 from_bytes(__m256i q, uint16_t d) {
   return out;
 }
 
+// Q8_0 widens each 8 bytes straight from memory (vpmovsxbd with a memory operand): no shuffles
+// to split a 32-byte register, which would compete with the widening for the shuffle port.
 Values32 load_q8_0(const uint8_t* row, int d0) {
   const BlockQ8_0* b = reinterpret_cast<const BlockQ8_0*>(row) + d0 / kQK;
-  return from_bytes(load256(b->qs), b->d);
+  Values32 out;
+  for (int k = 0; k < 4; ++k)
+    out.v[k] = _mm256_cvtepi32_ps(
+        _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(b->qs + 8 * k))));
+  out.scale = fp16_load(b->d);
+  return out;
 }
 
 Values32 load_q4_0(const uint8_t* row, int d0) {
