@@ -38,11 +38,14 @@ inline __m256i load256(const void* p) {
   return _mm256_loadu_si256(static_cast<const __m256i*>(p));
 }
 
-// 16 bytes of nibbles as 32 bytes: low nibbles (elements 0-15), then high nibbles (16-31).
+// 16 bytes of nibbles as 32 bytes: low nibbles (elements 0-15), then high nibbles (16-31). The
+// bytes are loaded into both halves (a load-port broadcast), the high half shifted: three vector
+// operations and no lane-crossing insert.
 inline __m256i unpack_nibbles16(const uint8_t* p) {
-  const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  const __m128i mask = _mm_set1_epi8(0x0F);
-  return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), mask), _mm_and_si128(raw, mask));
+  const __m256i both =
+      _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  const __m256i high_shifted = _mm256_blend_epi32(both, _mm256_srli_epi16(both, 4), 0xF0);
+  return _mm256_and_si256(high_shifted, _mm256_set1_epi8(0x0F));
 }
 
 // The 32 bits of Q5_0/Q5_1 qh as 32 bytes holding 0x10 where the bit is set.
