@@ -1,7 +1,8 @@
 // GEMM/GEMV of the 32-element block weights with Q8_0/Q8_1 activations for the AVX2-family levels,
-// over a level's dot step (avx2_int_dot.h). Weight values are widened to signed bytes once per
-// tile row; each (row, token) pair takes |w| × sign-moved a into 8 int32 lanes and adds
-// d_w·d_a·Σ into 8 float lanes (summed once at the end). Each level's avx*_gemm_legacy.cpp
+// over a level's dot step (avx2_int_dot.h). Weight values are widened to bytes once per tile row;
+// each (row, token) pair takes |w| × sign-moved a (signed types) or u × a seeded with the token's
+// offset correction (Q4_0, Q5_0) into 8 int32 lanes and adds d_w·d_a·Σ into 8 float lanes
+// (summed once at the end). Each level's avx*_gemm_legacy.cpp
 // instantiates it with that level's flags.
 #pragma once
 
@@ -18,28 +19,31 @@
 namespace shoptalk::kernels::x86 {
 namespace {
 
+// A block's 32 weight values as bytes: signed (kOffset == 0), or unsigned u with the value
+// u - kOffset (Q4_0, Q5_0), which the tile multiplies as they are and corrects per lane.
 struct Q4_0Values {
   static constexpr size_t kBytes = sizeof(BlockQ4_0);
-  static __m256i values(const uint8_t* b) {
-    return _mm256_sub_epi8(unpack_nibbles16(b + 2), _mm256_set1_epi8(8));
-  }
+  static constexpr int kOffset = 8;
+  static __m256i values(const uint8_t* b) { return unpack_nibbles16(b + 2); }
 };
 
 struct Q8_0Values {
   static constexpr size_t kBytes = sizeof(BlockQ8_0);
+  static constexpr int kOffset = 0;
   static __m256i values(const uint8_t* b) { return load256(b + 2); }
 };
 
 struct Q5_0Values {
   static constexpr size_t kBytes = sizeof(BlockQ5_0);
+  static constexpr int kOffset = 16;
   static __m256i values(const uint8_t* b) {
-    const __m256i q = _mm256_or_si256(unpack_nibbles16(b + 6), expand_bits16(b + 2));
-    return _mm256_sub_epi8(q, _mm256_set1_epi8(16));
+    return _mm256_or_si256(unpack_nibbles16(b + 6), expand_bits16(b + 2));
   }
 };
 
 struct IQ4_NLValues {
   static constexpr size_t kBytes = sizeof(BlockIQ4_NL);
+  static constexpr int kOffset = 0;
   static __m256i values(const uint8_t* b) {
     const __m256i table = _mm256_broadcastsi128_si256(
         _mm_loadu_si128(reinterpret_cast<const __m128i*>(kIQ4NLValues)));
@@ -62,25 +66,32 @@ struct LegacyKernel {
     for (int i = 0; i < R; ++i)
       for (int j = 0; j < T; ++j) acc[i][j] = _mm256_setzero_ps();
     for (int64_t b = 0; b < nb; ++b) {
-      __m256i w_abs[R], w_signed[R];
-      __m256 dw[R];
+      // Each token's block, and for unsigned weights the lane correction -kOffset·Σa (the same
+      // int32 lanes as Σ (u - kOffset)·a), which then seeds every row's dot step.
+      __m256i q[T], base[T];
+      __m256 da[T];
+      for (int j = 0; j < T; ++j) {
+        const BlockQ8_0* a = reinterpret_cast<const BlockQ8_0*>(x[j]) + b;
+        q[j] = load256(a->qs);
+        da[j] = _mm256_set1_ps(fp16_load(a->d));
+        base[j] = _mm256_setzero_si256();
+        if constexpr (V::kOffset != 0)
+          base[j] =
+              _mm256_sub_epi32(base[j], Dot::dot(base[j], _mm256_set1_epi8(V::kOffset), q[j]));
+      }
       for (int i = 0; i < R; ++i) {
         const uint8_t* blk = w[i] + static_cast<size_t>(b) * stride;
         if (T == 1) prefetch_block(blk, V::kBytes, ahead);
-        w_signed[i] = V::values(blk);
-        w_abs[i] = _mm256_sign_epi8(w_signed[i], w_signed[i]);
+        const __m256i values = V::values(blk);
         uint16_t d;
         __builtin_memcpy(&d, blk, sizeof d);
-        dw[i] = _mm256_set1_ps(fp16_load(d));
-      }
-      for (int j = 0; j < T; ++j) {
-        const BlockQ8_0* a = reinterpret_cast<const BlockQ8_0*>(x[j]) + b;
-        const __m256i q = load256(a->qs);
-        const __m256 da = _mm256_set1_ps(fp16_load(a->d));
-        for (int i = 0; i < R; ++i) {
-          const __m256i p =
-              Dot::dot(_mm256_setzero_si256(), w_abs[i], _mm256_sign_epi8(q, w_signed[i]));
-          acc[i][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_mul_ps(dw[i], da), acc[i][j]);
+        const __m256 dw = _mm256_set1_ps(fp16_load(d));
+        for (int j = 0; j < T; ++j) {
+          // Signed weights: |w| against a with w's sign moved onto it.
+          const __m256i p = V::kOffset != 0 ? Dot::dot(base[j], values, q[j])
+                                            : Dot::dot(base[j], _mm256_sign_epi8(values, values),
+                                                       _mm256_sign_epi8(q[j], values));
+          acc[i][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_mul_ps(dw, da[j]), acc[i][j]);
         }
       }
     }
