@@ -33,15 +33,25 @@ float hmax(__m256 v) {
   return _mm_cvtss_f32(m);
 }
 
-// The softmax step of scalar::softmax_chunk with 8 exponentials at a time; scores holds
-// kChunk floats, of which [count, kChunk) are ignored and left finite.
-float softmax_chunk(float* scores, int count, float& running_max, float& running_sum) {
+// The softmax step of scalar::softmax_chunk with 8 exponentials at a time, after multiplying the
+// raw dot products by `scale` (in the max pass: by then the scalar stores of the score kernels
+// have left the store buffer, so the vector loads do not stall on forwarding); scores holds kChunk
+// floats, of which [count, kChunk) are ignored and left finite.
+float softmax_chunk(float* scores, int count, float scale, float& running_max, float& running_sum) {
   const __m256 lowest = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
+  const __m256 scale_v = _mm256_set1_ps(scale);
   __m256 chunk_max = lowest;
   int c = 0;
-  for (; c + 8 <= count; c += 8) chunk_max = _mm256_max_ps(chunk_max, _mm256_loadu_ps(scores + c));
+  for (; c + 8 <= count; c += 8) {
+    const __m256 scaled = _mm256_mul_ps(_mm256_loadu_ps(scores + c), scale_v);
+    _mm256_storeu_ps(scores + c, scaled);
+    chunk_max = _mm256_max_ps(chunk_max, scaled);
+  }
   float new_max = hmax(chunk_max);
-  for (; c < count; ++c) new_max = std::max(new_max, scores[c]);
+  for (; c < count; ++c) {
+    scores[c] *= scale;
+    new_max = std::max(new_max, scores[c]);
+  }
   new_max = std::max(new_max, running_max);
   const __m256 m = _mm256_set1_ps(new_max);
   __m256 sum = _mm256_setzero_ps();
@@ -232,11 +242,10 @@ void attention_group(const KernelTable& table, const AttentionGroup& group) {
           for (int g = 0; g < nq; ++g)
             weights[g][c] = kv.vec_dot(hd, k + c * args.kv_stride, q_conv[g]);
       }
-      for (int g = 0; g < nq; ++g)
-        for (int c = c0; c < c1; ++c) weights[g][c] *= args.scale;
     }
     for (int g = 0; g < nq; ++g) {
-      const float rescale = softmax_chunk(weights[g], count, running_max[g], running_sum[g]);
+      const float rescale =
+          softmax_chunk(weights[g], count, args.scale, running_max[g], running_sum[g]);
       if (rescale != 1.0f) scale_row(acc[g], rescale, hd);
     }
     for (int g = 0; g < nq; g += 2) {
