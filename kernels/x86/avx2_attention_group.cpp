@@ -14,6 +14,7 @@
 #include "kernels/matmul.h"
 #include "kernels/scalar/scalar.h"
 #include "kernels/x86/avx2_exp.h"
+#include "kernels/x86/avx2_int_dot.h"
 #include "kernels/x86/avx2_kernels.h"
 #include "kernels/x86/avx2_util.h"
 
@@ -161,6 +162,15 @@ void scale_row(float* x, float s, int n) {
 // at once would overflow the line-fill buffers.
 constexpr int kScoreRows = 4;
 
+// The lane sums of kScoreRows accumulators stored side by side with one vector store (a
+// transposed reduction: three horizontal adds instead of one reduction per row). The lanes past
+// a chunk's last row hold copies of it, which the softmax ignores.
+void store_sums(const __m256 (&acc)[kScoreRows], float* out) {
+  const __m256 pairs =
+      _mm256_hadd_ps(_mm256_hadd_ps(acc[0], acc[1]), _mm256_hadd_ps(acc[2], acc[3]));
+  _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(pairs), _mm256_extractf128_ps(pairs, 1)));
+}
+
 // Scores of F16 key rows [c0, c1) (at most kScoreRows) against two queries at a time (float
 // copies of the F16-rounded queries): each key row is converted once per query pair and eight dot
 // products run side by side instead of one table vec_dot call per (position, query).
@@ -184,10 +194,40 @@ void scores_f16(const float (*q)[kMaxHeadDim], int nq, const uint8_t* k, size_t 
         acc[1][p] = _mm256_fmadd_ps(kv, qb, acc[1][p]);
       }
     }
-    for (int p = 0; p < c1 - c0; ++p) {
-      weights[g][c0 + p] = hsum(acc[0][p]);
-      if (g + 1 < nq) weights[g + 1][c0 + p] = hsum(acc[1][p]);
+    store_sums(acc[0], weights[g] + c0);
+    if (g + 1 < nq) store_sums(acc[1], weights[g + 1] + c0);
+  }
+}
+
+// Scores of Q8_0 key rows [c0, c1) (at most kScoreRows) against the queries quantized to Q8_0,
+// two at a time: per block, |k| against each query with k's sign moved onto it, the int32 lanes
+// scaled by d_k·d_q into float lanes (no call into the GEMM driver for four rows).
+void scores_q8_0(const uint8_t (*q)[kMaxQBytes], int nq, const uint8_t* k, size_t stride, int c0,
+                 int c1, int hd, float (*weights)[kChunk]) {
+  const BlockQ8_0* key[kScoreRows];
+  for (int p = 0; p < kScoreRows; ++p)
+    key[p] = reinterpret_cast<const BlockQ8_0*>(k + static_cast<size_t>(std::min(c0 + p, c1 - 1)) *
+                                                        stride);
+  for (int g = 0; g < nq; g += 2) {
+    const BlockQ8_0* qa = reinterpret_cast<const BlockQ8_0*>(q[g]);
+    const BlockQ8_0* qb = reinterpret_cast<const BlockQ8_0*>(q[std::min(g + 1, nq - 1)]);
+    __m256 acc[2][kScoreRows];
+    for (int p = 0; p < kScoreRows; ++p) acc[0][p] = acc[1][p] = _mm256_setzero_ps();
+    for (int b = 0; b < hd / kQK; ++b) {
+      const __m256i va = load256(qa[b].qs), vb = load256(qb[b].qs);
+      const float da = fp16_load(qa[b].d), db = fp16_load(qb[b].d);
+      for (int p = 0; p < kScoreRows; ++p) {
+        const __m256i kq = load256(key[p][b].qs);
+        const __m256i k_abs = _mm256_sign_epi8(kq, kq);
+        const float dk = fp16_load(key[p][b].d);
+        const __m256i sa = MaddubsDot::dot(_mm256_setzero_si256(), k_abs, _mm256_sign_epi8(va, kq));
+        const __m256i sb = MaddubsDot::dot(_mm256_setzero_si256(), k_abs, _mm256_sign_epi8(vb, kq));
+        acc[0][p] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sa), _mm256_set1_ps(dk * da), acc[0][p]);
+        acc[1][p] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sb), _mm256_set1_ps(dk * db), acc[1][p]);
+      }
     }
+    store_sums(acc[0], weights[g] + c0);
+    if (g + 1 < nq) store_sums(acc[1], weights[g + 1] + c0);
   }
 }
 
@@ -234,6 +274,8 @@ void attention_group(const KernelTable& table, const AttentionGroup& group) {
       }
       if (f16) {
         scores_f16(q_f16, nq, k, args.kv_stride, c0, c1, hd, weights);
+      } else if (args.kv_type == GgmlType::Q8_0) {
+        scores_q8_0(q_conv, nq, k, args.kv_stride, c0, c1, hd, weights);
       } else if (kv.gemm != nullptr) {
         // Quantized keys: the register-tiled GEMM of the cache type (bit for bit its vec_dot).
         kv.gemm(hd, k, args.kv_stride, c0, c1, q_conv[0], kMaxQBytes, nq, weights[0], kChunk);
