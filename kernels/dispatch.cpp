@@ -7,6 +7,7 @@
 #include <string>
 
 #include "kernels/kernels.h"
+#include "kernels/level_table.h"
 #if defined(SHOPTALK_HAVE_X86_KERNELS)
 #include "kernels/x86/x86.h"
 #endif
@@ -52,6 +53,17 @@ const char* isa_name(Isa isa) {
       return "i8mm";
   }
   return "unknown";
+}
+
+Result<const KernelTable*> checked_level_table(Isa isa, TableFn table, bool cpu_has,
+                                               const char* cpu_needs) {
+  if (!table)
+    return Error(ErrorCode::kUnsupported,
+                 std::string("kernel ISA '") + isa_name(isa) + "' is not compiled into this build");
+  if (!cpu_has)
+    return Error(ErrorCode::kUnsupported, std::string("kernel ISA '") + isa_name(isa) + "' needs " +
+                                              cpu_needs + ", which this CPU lacks");
+  return &table();
 }
 
 Result<const KernelTable*> kernels_for(Isa isa) {

@@ -3,10 +3,9 @@
 // baseline, like dispatch.cpp: a level's table is only touched after its check.
 #include <sys/auxv.h>
 
-#include <string>
-
 #include "kernels/arm/arm.h"
 #include "kernels/arm/arm_kernels.h"
+#include "kernels/level_table.h"
 
 namespace shoptalk::kernels::arm {
 
@@ -50,7 +49,6 @@ const char* feature_text(Isa isa) {
 }
 
 // The table getter of a level compiled into this build, or null.
-using TableFn = const KernelTable& (*)();
 TableFn compiled_table(Isa isa) {
   switch (isa) {
     case Isa::kNeon:
@@ -78,14 +76,7 @@ Isa best_isa() {
 }
 
 Result<const KernelTable*> table_for(Isa isa) {
-  const TableFn table = compiled_table(isa);
-  if (!table)
-    return Error(ErrorCode::kUnsupported,
-                 std::string("kernel ISA '") + isa_name(isa) + "' is not compiled into this build");
-  if (!cpu_has(isa))
-    return Error(ErrorCode::kUnsupported, std::string("kernel ISA '") + isa_name(isa) + "' needs " +
-                                              feature_text(isa) + ", which this CPU lacks");
-  return &table();
+  return checked_level_table(isa, compiled_table(isa), cpu_has(isa), feature_text(isa));
 }
 
 }  // namespace shoptalk::kernels::arm

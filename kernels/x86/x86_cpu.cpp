@@ -3,8 +3,7 @@
 // x86-64 baseline, like dispatch.cpp: a level's table is only touched after its check.
 #include <cpuid.h>
 
-#include <string>
-
+#include "kernels/level_table.h"
 #include "kernels/x86/avx2_kernels.h"
 #include "kernels/x86/x86.h"
 
@@ -64,7 +63,6 @@ const char* feature_text(Isa isa) {
 }
 
 // The table getter of a level compiled into this build, or null.
-using TableFn = const KernelTable& (*)();
 TableFn compiled_table(Isa isa) {
   switch (isa) {
     case Isa::kAvx2:
@@ -92,14 +90,7 @@ Isa best_isa() {
 }
 
 Result<const KernelTable*> table_for(Isa isa) {
-  const TableFn table = compiled_table(isa);
-  if (!table)
-    return Error(ErrorCode::kUnsupported,
-                 std::string("kernel ISA '") + isa_name(isa) + "' is not compiled into this build");
-  if (!cpu_has(isa))
-    return Error(ErrorCode::kUnsupported, std::string("kernel ISA '") + isa_name(isa) + "' needs " +
-                                              feature_text(isa) + ", which this CPU lacks");
-  return &table();
+  return checked_level_table(isa, compiled_table(isa), cpu_has(isa), feature_text(isa));
 }
 
 }  // namespace shoptalk::kernels::x86
