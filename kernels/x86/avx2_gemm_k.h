@@ -5,7 +5,7 @@
 // super-block and distributed over the 8 int32 lanes exactly like llama.cpp's AVX2 kernels (the
 // lanes are converted and accumulated separately, so the distribution matters): the Q6_K -32
 // offset and the Q4_K/Q5_K mins come from the activation bsums in ggml's order. Each level's
-// avx*_gemm_k.cpp instantiates it with that level's flags.
+// <level>_gemm_k.cpp instantiates it with that level's flags.
 #pragma once
 
 #include <immintrin.h>

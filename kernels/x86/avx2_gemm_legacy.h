@@ -2,8 +2,8 @@
 // over a level's dot step (avx2_int_dot.h). Weight values are widened to bytes once per tile row;
 // each (row, token) pair takes |w| × sign-moved a (signed types) or u × a seeded with the token's
 // offset correction (Q4_0, Q5_0) into 8 int32 lanes and adds d_w·d_a·Σ into 8 float lanes
-// (summed once at the end). Each level's avx*_gemm_legacy.cpp
-// instantiates it with that level's flags.
+// (summed once at the end). Each level's <level>_gemm_legacy.cpp instantiates it with that level's
+// flags.
 #pragma once
 
 #include <immintrin.h>
