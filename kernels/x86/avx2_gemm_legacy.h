@@ -74,23 +74,23 @@ struct LegacyKernel {
         const BlockQ8_0* a = reinterpret_cast<const BlockQ8_0*>(x[j]) + b;
         q[j] = load256(a->qs);
         da[j] = _mm256_set1_ps(fp16_load(a->d));
-        base[j] = _mm256_setzero_si256();
-        if constexpr (V::kOffset != 0)
-          base[j] =
-              _mm256_sub_epi32(base[j], Dot::dot(base[j], _mm256_set1_epi8(V::kOffset), q[j]));
+        const __m256i zero = _mm256_setzero_si256();
+        base[j] = V::kOffset == 0
+                      ? zero
+                      : _mm256_sub_epi32(zero, Dot::dot(zero, _mm256_set1_epi8(V::kOffset), q[j]));
       }
       for (int i = 0; i < R; ++i) {
         const uint8_t* blk = w[i] + static_cast<size_t>(b) * stride;
         if (T == 1) prefetch_block(blk, V::kBytes, ahead);
         const __m256i values = V::values(blk);
+        // The unsigned operand: u itself, or |w| for signed weights (w's sign then moves onto a).
+        const __m256i magnitudes = V::kOffset != 0 ? values : _mm256_sign_epi8(values, values);
         uint16_t d;
         __builtin_memcpy(&d, blk, sizeof d);
         const __m256 dw = _mm256_set1_ps(fp16_load(d));
         for (int j = 0; j < T; ++j) {
-          // Signed weights: |w| against a with w's sign moved onto it.
-          const __m256i p = V::kOffset != 0 ? Dot::dot(base[j], values, q[j])
-                                            : Dot::dot(base[j], _mm256_sign_epi8(values, values),
-                                                       _mm256_sign_epi8(q[j], values));
+          const __m256i a = V::kOffset != 0 ? q[j] : _mm256_sign_epi8(q[j], values);
+          const __m256i p = Dot::dot(base[j], magnitudes, a);
           acc[i][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_mul_ps(dw, da[j]), acc[i][j]);
         }
       }
