@@ -69,10 +69,7 @@ TableFn compiled_table(Isa isa) {
 }  // namespace
 
 Isa best_isa() {
-  for (Isa isa : {Isa::kI8mm, Isa::kDotprod, Isa::kNeon}) {
-    if (compiled_table(isa) && cpu_has(isa)) return isa;
-  }
-  return Isa::kScalar;
+  return best_level({Isa::kI8mm, Isa::kDotprod, Isa::kNeon}, compiled_table, cpu_has);
 }
 
 Result<const KernelTable*> table_for(Isa isa) {

@@ -83,10 +83,7 @@ TableFn compiled_table(Isa isa) {
 }  // namespace
 
 Isa best_isa() {
-  for (Isa isa : {Isa::kAvx512, Isa::kAvxVnni, Isa::kAvx2}) {
-    if (compiled_table(isa) && cpu_has(isa)) return isa;
-  }
-  return Isa::kScalar;
+  return best_level({Isa::kAvx512, Isa::kAvxVnni, Isa::kAvx2}, compiled_table, cpu_has);
 }
 
 Result<const KernelTable*> table_for(Isa isa) {
