@@ -147,12 +147,12 @@ TEST_CASE("AVX2 attention_group matches the scalar one (chunk tails, odd groups,
 }
 
 TEST_CASE("x86 packed GEMM equals the row-major vec_dot for 1, 2, 3 threads", "[kernels][x86]") {
-  for (const KernelTable* avx2 : x86_tables()) {
-    INFO(isa_name(avx2->isa));
+  for (const KernelTable* x86 : x86_tables()) {
+    INFO(isa_name(x86->isa));
     for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q5_0, GgmlType::Q4_K,
                           GgmlType::Q5_K, GgmlType::Q6_K}) {
       const QuantTypeInfo& info = quant_type_info(type);
-      const TypeKernels& tk = avx2->types[static_cast<int>(type)];
+      const TypeKernels& tk = x86->types[static_cast<int>(type)];
       INFO("type " << info.name);
       REQUIRE(tk.packed_gemm);
       const int64_t cols = info.block_size == 256 ? 768 : 160;
@@ -172,9 +172,9 @@ TEST_CASE("x86 packed GEMM equals the row-major vec_dot for 1, 2, 3 threads", "[
             ThreadPool pool(threads);
             ActivationCache cache;
             cache.reset(x.data(), n_tok, cols);
-            const ActivationRows& xa = cache.get(*avx2, pool, tk.vec_dot_type);
+            const ActivationRows& xa = cache.get(*x86, pool, tk.vec_dot_type);
             std::vector<float> y(static_cast<size_t>(n_tok * rows));
-            matmul(*avx2, pool, packed_weight, xa, y.data(), rows);
+            matmul(*x86, pool, packed_weight, xa, y.data(), rows);
             INFO("rows " << rows << " n_tok " << n_tok << " threads " << threads);
             for (int64_t t = 0; t < n_tok; ++t)
               for (int64_t r = 0; r < rows; ++r)
