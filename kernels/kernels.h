@@ -111,6 +111,11 @@ struct KernelTable {
   void (*attention_row)(const KernelTable& table, const AttentionRow& args) = nullptr;
   // A GQA group of query rows at once (see AttentionGroup); same cache types.
   void (*attention_group)(const KernelTable& table, const AttentionGroup& args) = nullptr;
+
+  // Runs `rounds` rounds of the level's int8 multiply-add step (the instructions its quantized
+  // kernels multiply with) on register operands in independent chains and returns the
+  // multiply-adds done: the probe behind measure_int8_peak (compute_peak.h).
+  int64_t (*int8_dot_probe)(int64_t rounds) = nullptr;
 };
 
 // The scalar table: portable C++, the reference every SIMD table is tested against.

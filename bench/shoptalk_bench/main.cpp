@@ -1,6 +1,7 @@
 // shoptalk-bench: prefill and decode throughput per deployment tier or for any GGUF, llama-bench
 // style, plus what llama-bench lacks: cold/warm load time, time to first token, peak RSS against
-// the tier's RAM budget, the DRAM read bandwidth measured in the same run and decode efficiency.
+// the tier's RAM budget, the DRAM read bandwidth and the int8 multiply-add peak measured in the
+// same run, and decode and prefill efficiency against them.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -115,6 +116,13 @@ int run(const Options& o) {
   auto bandwidth = measure_read_bandwidth(o.threads, kBandwidthBytes);
   if (!bandwidth) return fail(bandwidth.error());
   report.bandwidth = *bandwidth;
+  if (show_progress) std::fprintf(stderr, "\r\033[K[int8 peak] measuring ...");
+  auto int8_peak = measure_int8_peak(o.threads);
+  if (!int8_peak) return fail(int8_peak.error());
+  report.int8_peak = *int8_peak;
+  auto isa = active_isa();
+  if (!isa) return fail(isa.error());
+  report.isa = *isa;
   if (show_progress) std::fprintf(stderr, "\r\033[K");
 
   if (o.output == "json") {
@@ -137,8 +145,7 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
   shoptalk::bench::Options o;
-  CLI::App app{
-      "shoptalk-bench: prefill/decode throughput per tier, load time, memory, decode efficiency"};
+  CLI::App app{"shoptalk-bench: prefill/decode throughput per tier, load time, memory, efficiency"};
   auto* models = app.add_option("-m,--model", o.models, "GGUF files to benchmark (comma separated)")
                      ->delimiter(',');
   app.add_option("--tier", o.tier,

@@ -13,10 +13,23 @@ uint64_t model_bytes(const ModelInfo& info) {
   return size;
 }
 
-// Decode efficiency of a test, or a negative value for prefill tests.
-double efficiency(const Report& r, const ModelRun& run, const TestResult& t) {
-  if (t.spec.kind != TestKind::kDecode || r.bandwidth <= 0) return -1;
-  return decode_bytes_per_token(run.info, t.spec, r.kv_type) * t.mean_tps() / r.bandwidth;
+// What a test moves per second against its limit measured in the same run: decode reads bytes
+// (limit: DRAM bandwidth), prefill does int8 multiply-adds (limit: the level's int8 peak).
+struct Throughput {
+  double per_second = -1;  // negative: no limit was measured
+  double efficiency = -1;
+};
+
+Throughput throughput(const Report& r, const ModelRun& run, const TestResult& t) {
+  Throughput out;
+  if (t.spec.kind == TestKind::kDecode && r.bandwidth > 0) {
+    out.per_second = decode_bytes_per_token(run.info, t.spec, r.kv_type) * t.mean_tps();
+    out.efficiency = out.per_second / r.bandwidth;
+  } else if (t.spec.kind == TestKind::kPrefill && r.int8_peak > 0) {
+    out.per_second = prefill_macs_per_token(run.info) * t.mean_tps();
+    out.efficiency = out.per_second / r.int8_peak;
+  }
+  return out;
 }
 
 std::string budget_text(const ModelRun& run) {
@@ -50,25 +63,31 @@ std::string xml_escape(const std::string& s) {
 }  // namespace
 
 void write_markdown(const Report& r, std::FILE* out) {
-  std::fprintf(out, "DRAM read bandwidth (%d threads, same run): %.2f GB/s\n\n", r.threads,
+  std::fprintf(out, "DRAM read bandwidth (%d threads, same run): %.2f GB/s\n", r.threads,
                r.bandwidth / 1e9);
+  if (r.int8_peak > 0)
+    std::fprintf(out, "int8 multiply-add peak (%s, %d threads, same run): %.1f GMAC/s\n",
+                 r.isa.c_str(), r.threads, r.int8_peak / 1e9);
+  std::fprintf(out,
+               "\n| tier | model | size | params | isa | threads | type_k | test | t/s | GB/s | "
+               "GMAC/s | eff |\n");
   std::fprintf(
-      out, "| tier | model | size | params | isa | threads | type_k | test | t/s | GB/s | eff |\n");
-  std::fprintf(out, "| --- | --- | ---: | ---: | --- | ---: | --- | --- | ---: | ---: | ---: |\n");
+      out, "| --- | --- | ---: | ---: | --- | ---: | --- | --- | ---: | ---: | ---: | ---: |\n");
   for (const ModelRun& run : r.runs) {
     const std::string tier = run.tier ? std::to_string(run.tier->id) : "-";
     for (const TestResult& t : run.results) {
-      char gbs[32] = "-", eff[32] = "-";
-      const double e = efficiency(r, run, t);
-      if (e >= 0) {
-        std::snprintf(gbs, sizeof gbs, "%.2f", e * r.bandwidth / 1e9);
-        std::snprintf(eff, sizeof eff, "%.0f %%", 100 * e);
+      char gbs[32] = "-", gmacs[32] = "-", eff[32] = "-";
+      const Throughput tp = throughput(r, run, t);
+      if (tp.efficiency >= 0) {
+        std::snprintf(t.spec.kind == TestKind::kDecode ? gbs : gmacs, sizeof gbs, "%.2f",
+                      tp.per_second / 1e9);
+        std::snprintf(eff, sizeof eff, "%.0f %%", 100 * tp.efficiency);
       }
-      std::fprintf(out,
-                   "| %s | %s | %.1f MiB | %.2f M | %s | %d | %s | %s | %.2f ± %.2f | %s | %s |\n",
-                   tier.c_str(), run.label.c_str(), model_bytes(run.info) / 1048576.0,
-                   run.info.n_params / 1e6, run.isa.c_str(), r.threads, kv_type_name(r.kv_type),
-                   t.spec.name().c_str(), t.mean_tps(), t.stddev_tps(), gbs, eff);
+      std::fprintf(
+          out, "| %s | %s | %.1f MiB | %.2f M | %s | %d | %s | %s | %.2f ± %.2f | %s | %s | %s |\n",
+          tier.c_str(), run.label.c_str(), model_bytes(run.info) / 1048576.0,
+          run.info.n_params / 1e6, run.isa.c_str(), r.threads, kv_type_name(r.kv_type),
+          t.spec.name().c_str(), t.mean_tps(), t.stddev_tps(), gbs, gmacs, eff);
     }
   }
   std::fprintf(out,
@@ -87,6 +106,7 @@ void write_json(const Report& r, std::FILE* out) {
   json::JsonWriter j(out);
   j.begin_object()
       .field("dram_read_bandwidth_bytes_per_s", r.bandwidth)
+      .field("int8_peak_macs_per_s", r.int8_peak)
       .field("n_threads", r.threads);
   j.key("results").begin_array();
   for (const ModelRun& run : r.runs) {
@@ -114,10 +134,13 @@ void write_json(const Report& r, std::FILE* out) {
       j.field("load_warm_ms", run.load_warm_ms).field("ttft_ms", run.ttft_ms);
       j.field("peak_rss_bytes", run.peak_rss);
       if (run.tier) j.field("budget_pass", fits_budget(run.peak_rss, *run.tier));
-      const double e = efficiency(r, run, t);
-      if (e >= 0) {
+      const Throughput tp = throughput(r, run, t);
+      if (tp.efficiency >= 0 && t.spec.kind == TestKind::kDecode) {
         j.field("bytes_per_token", decode_bytes_per_token(run.info, t.spec, r.kv_type));
-        j.field("read_bytes_per_s", e * r.bandwidth).field("decode_efficiency", e);
+        j.field("read_bytes_per_s", tp.per_second).field("decode_efficiency", tp.efficiency);
+      } else if (tp.efficiency >= 0) {
+        j.field("macs_per_token", prefill_macs_per_token(run.info));
+        j.field("macs_per_s", tp.per_second).field("prefill_efficiency", tp.efficiency);
       }
       j.end_object();
     }
@@ -129,10 +152,10 @@ void write_csv(const Report& r, std::FILE* out) {
   std::fprintf(
       out,
       "tier,model,model_filename,isa,n_threads,type_k,test,n_prompt,n_gen,n_depth,avg_ts,stddev_ts,"
-      "decode_efficiency,load_cold_ms,load_warm_ms,ttft_ms,peak_rss_bytes,budget_pass\n");
+      "efficiency,load_cold_ms,load_warm_ms,ttft_ms,peak_rss_bytes,budget_pass\n");
   for (const ModelRun& run : r.runs) {
     for (const TestResult& t : run.results) {
-      const double e = efficiency(r, run, t);
+      const double e = throughput(r, run, t).efficiency;
       std::fprintf(
           out, "%s,\"%s\",\"%s\",%s,%d,%s,%s,%d,%d,%d,%.4f,%.4f,%s,%.2f,%.2f,%.2f,%llu,%s\n",
           run.tier ? std::to_string(run.tier->id).c_str() : "", run.label.c_str(), run.path.c_str(),

@@ -13,6 +13,8 @@ namespace shoptalk::bench {
 struct Report {
   std::vector<ModelRun> runs;
   double bandwidth = 0;  // DRAM read bytes/s measured in the same run
+  double int8_peak = 0;  // int8 multiply-adds/s of the kernel level, same run (0: not measured)
+  std::string isa;       // the kernel level int8_peak was measured on
   int threads = 0;
   KvType kv_type = KvType::kF16;
 };

@@ -25,6 +25,14 @@ double decode_bytes_per_token(const ModelInfo& info, const TestSpec& spec, KvTyp
          kv_bytes_per_position(info, kv_type) * (spec.depth + spec.n_tokens / 2.0);
 }
 
+double prefill_macs_per_token(const ModelInfo& info) {
+  const double q_width = static_cast<double>(info.n_head) * info.head_dim;
+  const double kv_width = static_cast<double>(info.n_head_kv) * info.head_dim;
+  const double per_layer =
+      info.n_embd * (2 * q_width + 2 * kv_width) + 3.0 * info.n_embd * info.n_ff;
+  return per_layer * info.n_layer;
+}
+
 Result<ModelRun> run_model(const std::string& path, const std::string& label, const RunPlan& plan,
                            const ProgressFn& progress) {
   ModelRun run;

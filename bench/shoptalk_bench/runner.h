@@ -44,4 +44,9 @@ Result<ModelRun> run_model(const std::string& path, const std::string& label, co
 // depth of the run.
 double decode_bytes_per_token(const ModelInfo& info, const TestSpec& spec, KvType kv_type);
 
+// Int8 multiply-adds a prefill test does per prompt token: one per weight of every layer's
+// projections (attention Q, K, V, O and the gated FFN). The output projection runs for the last
+// token only, and attention is float work that grows with depth; neither is counted.
+double prefill_macs_per_token(const ModelInfo& info);
+
 }  // namespace shoptalk::bench

@@ -336,6 +336,11 @@ Status pack_model(const std::string& in_path, const std::string& out_path);
 // streaming a buffer of `bytes` (best of a few passes): the physical limit of decode speed.
 Result<double> measure_read_bandwidth(int threads, uint64_t bytes = uint64_t{1} << 30);
 
+// Int8 multiply-adds per second of the kernel level in use (SHOPTALK_ISA or the CPU's best): its
+// dot step issued back to back on registers by `threads` threads (0 = every core), best of a few
+// passes. The limit of prefill speed, which multiplies every weight by many tokens at once.
+Result<double> measure_int8_peak(int threads);
+
 // The kernel ISA level this process uses (SHOPTALK_ISA or the best the CPU supports), or the
 // error SHOPTALK_ISA names.
 Result<std::string> active_isa();

@@ -1,4 +1,6 @@
-// The dotprod level's Q4_0, Q5_0, Q8_0 and IQ4_NL kernels: ARMv8.2 dotprod: SDOT.
+// The dotprod level's Q4_0, Q5_0, Q8_0 and IQ4_NL kernels: ARMv8.2 dotprod: SDOT. Also
+// the level's int8 dot probe.
+#include "kernels/arm/arm_dot_probe.h"
 #include "kernels/arm/arm_kernels.h"
 #include "kernels/arm/arm_legacy.h"
 
@@ -11,6 +13,7 @@ using Kernel = LegacyTile<V, SdotDot>;
 
 void set_legacy_kernels(KernelTable& table) {
   set_legacy<Kernel>(table);
+  table.int8_dot_probe = dot_probe<SdotDot, 16>;
 }
 
 }  // namespace shoptalk::kernels::arm::dotprod

@@ -21,6 +21,9 @@ float vec_dot_q5_1_q8_1(int64_t n, const void* w, const void* a);
 float vec_dot_q8_0_q8_0(int64_t n, const void* w, const void* a);
 float vec_dot_iq4_nl_q8_0(int64_t n, const void* w, const void* a);
 
+// The level's int8 multiply-add probe (dot_probe.cpp; KernelTable::int8_dot_probe).
+int64_t int8_dot_probe(int64_t rounds);
+
 // 256-element super-block weights (vec_dot_k.cpp).
 float vec_dot_q2_k_q8_k(int64_t n, const void* w, const void* a);
 float vec_dot_q3_k_q8_k(int64_t n, const void* w, const void* a);

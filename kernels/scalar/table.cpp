@@ -50,6 +50,7 @@ KernelTable make_scalar_table() {
   t.scale = scalar::scale;
   t.attention_row = scalar::attention_row;
   t.attention_group = scalar::attention_group;
+  t.int8_dot_probe = scalar::int8_dot_probe;
   return t;
 }
 

@@ -12,6 +12,7 @@
 
 #include "formats/blocks.h"
 #include "kernels/kernels.h"
+#include "kernels/x86/avx2_dot_probe.h"
 #include "kernels/x86/avx2_int_dot.h"
 #include "kernels/x86/avx2_tile.h"
 #include "kernels/x86/avx2_util.h"
@@ -125,7 +126,7 @@ float dot_q_1(int64_t n, const void* w, const void* a) {
 }
 
 // Fills the Q4_0, Q5_0, Q8_0, IQ4_NL (vec_dot, GEMM, packed GEMM where packed) and Q4_1, Q5_1
-// (vec_dot) entries with the kernels over the level's dot step.
+// (vec_dot) entries with the kernels over the level's dot step, and the probe of that step.
 template <class Dot>
 void set_legacy(KernelTable& table) {
   set_type<LegacyKernel<Q4_0Values, Dot>>(table, GgmlType::Q4_0, true);
@@ -134,6 +135,7 @@ void set_legacy(KernelTable& table) {
   set_type<LegacyKernel<IQ4_NLValues, Dot>>(table, GgmlType::IQ4_NL, false);
   table.types[static_cast<int>(GgmlType::Q4_1)].vec_dot = dot_q_1<false, Dot>;
   table.types[static_cast<int>(GgmlType::Q5_1)].vec_dot = dot_q_1<true, Dot>;
+  table.int8_dot_probe = dot_probe<Dot>;
 }
 
 }  // namespace

@@ -69,6 +69,8 @@ TEST_CASE("the budget passes exactly up to the tier's RAM", "[bench]") {
 Report sample_report() {
   Report r;
   r.bandwidth = 20e9;
+  r.int8_peak = 100e9;
+  r.isa = "avx2";
   r.threads = 2;
   ModelRun run;
   run.tier = default_tiers()[0];
@@ -78,8 +80,11 @@ Report sample_report() {
   run.info.n_params = 596049920;
   run.info.weight_bytes_per_token = 390753280;
   run.info.n_layer = 28;
+  run.info.n_embd = 1024;
+  run.info.n_head = 16;
   run.info.n_head_kv = 8;
   run.info.head_dim = 128;
+  run.info.n_ff = 3072;
   run.info.type_bytes = {{"q4_K", 214761472}, {"q6_K", 175868928}};
   run.isa = "avx2";
   run.peak_rss = uint64_t{2} << 30;  // over the 1 GiB budget
@@ -121,12 +126,28 @@ TEST_CASE("JSON output has llama-bench's keys plus ours", "[bench]") {
   CHECK(v["results"][0]["avg_ts"].number == Approx((512 / 1.0 + 512 / 2.0) / 2));
   CHECK_FALSE(v["results"][0]["budget_pass"].boolean);
   CHECK_FALSE(v["results"][0].has("decode_efficiency"));
+  CHECK(v["int8_peak_macs_per_s"].number == 100e9);
+  // Qwen3-0.6B's projections: 28 · 1024 · (2·2048 + 2·1024 + 3·3072) multiply-adds per token, at
+  // 384 tok/s against the 100 G/s peak.
+  const double macs = 28 * 1024 * (2 * 2048 + 2 * 1024 + 3 * 3072.0);
+  CHECK(v["results"][0]["macs_per_token"].number == Approx(macs));
+  CHECK(v["results"][0]["prefill_efficiency"].number == Approx(macs * 384 / 100e9));
   const json::Value& tg = v["results"][1];
   CHECK(tg["n_gen"].number == 128);
   // 390753280 weight bytes + 28·8·128·2·2 KV bytes/position at an average depth of 64, 32 tok/s.
   const double bytes = 390753280.0 + 28 * 8 * 128 * 2 * 2.0 * 64;
   CHECK(tg["bytes_per_token"].number == Approx(bytes));
   CHECK(tg["decode_efficiency"].number == Approx(bytes * 32 / 20e9));
+}
+
+TEST_CASE("the markdown table gives decode GB/s and prefill GMAC/s against their limits",
+          "[bench]") {
+  const std::string text = capture(write_markdown, sample_report());
+  INFO(text);
+  CHECK(text.find("int8 multiply-add peak (avx2, 2 threads, same run): 100.0 GMAC/s") !=
+        std::string::npos);
+  CHECK(text.find(" | - | 169.11 | 169 % |\n") != std::string::npos);  // pp512
+  CHECK(text.find(" | 12.74 | - | 64 % |\n") != std::string::npos);    // tg128
 }
 
 TEST_CASE("CSV output has one row per test", "[bench]") {

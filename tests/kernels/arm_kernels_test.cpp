@@ -96,6 +96,14 @@ TEST_CASE("ARM attention_row matches the scalar one for F16, Q8_0 and Q4_0 cache
   }
 }
 
+TEST_CASE("ARM int8 peak probes count six chains of 16 (SMMLA: 32) multiply-adds",
+          "[kernels][arm]") {
+  for (const KernelTable* arm : arm_tables()) {
+    INFO(isa_name(arm->isa));
+    table_checks::check_int8_dot_probe(*arm, 6 * (arm->isa == Isa::kI8mm ? 32 : 16));
+  }
+}
+
 TEST_CASE("ARM attention_group matches the scalar one", "[kernels][arm]") {
   for (const KernelTable* arm : arm_tables()) {
     INFO(isa_name(arm->isa));

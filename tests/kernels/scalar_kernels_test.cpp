@@ -15,6 +15,7 @@
 #include "kernels/kernels.h"
 #include "kernels/matmul.h"
 #include "kernels/thread_pool.h"
+#include "table_checks.h"
 #include "test_support.h"
 
 namespace shoptalk::kernels {
@@ -282,6 +283,10 @@ TEST_CASE("an attention group gives each query what its one-row attention gives"
       }
     }
   }
+}
+
+TEST_CASE("the scalar int8 peak probe counts 32 multiply-adds a round", "[kernels]") {
+  table_checks::check_int8_dot_probe(scalar_kernels(), 32);
 }
 
 TEST_CASE("kernel levels are chosen by name and missing levels are errors", "[kernels]") {

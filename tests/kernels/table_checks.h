@@ -10,6 +10,7 @@
 #include "attention_fixture.h"
 #include "formats/blocks.h"
 #include "formats/quant_table.h"
+#include "kernels/compute_peak.h"
 #include "kernels/kernels.h"
 #include "kernels/matmul.h"
 #include "kernels/thread_pool.h"
@@ -243,6 +244,19 @@ inline void check_attention_group(const KernelTable& t) {
         }
       }
     }
+  }
+}
+
+// The int8 peak probe does the multiply-adds it reports (macs_per_round: its chains times each
+// dot step's products), and measure_int8_peak turns it into a rate with 1, 2 and 3 threads.
+inline void check_int8_dot_probe(const KernelTable& t, int64_t macs_per_round) {
+  REQUIRE(t.int8_dot_probe != nullptr);
+  CHECK(t.int8_dot_probe(0) == 0);
+  CHECK(t.int8_dot_probe(1) == macs_per_round);
+  CHECK(t.int8_dot_probe(1000) == 1000 * macs_per_round);
+  for (int threads : {1, 2, 3}) {
+    ThreadPool pool(threads);
+    CHECK(measure_int8_peak(t, pool, 1000, 2) > 0);
   }
 }
 

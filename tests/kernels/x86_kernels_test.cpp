@@ -146,6 +146,13 @@ TEST_CASE("AVX2 attention_group matches the scalar one (chunk tails, odd groups,
   if (const KernelTable* avx2 = avx2_table()) table_checks::check_attention_group(*avx2);
 }
 
+TEST_CASE("x86 int8 peak probes count six chains of 32 multiply-adds", "[kernels][x86]") {
+  for (const KernelTable* x86 : x86_tables()) {
+    INFO(isa_name(x86->isa));
+    table_checks::check_int8_dot_probe(*x86, 6 * 32);
+  }
+}
+
 TEST_CASE("x86 packed GEMM equals the row-major vec_dot for 1, 2, 3 threads", "[kernels][x86]") {
   for (const KernelTable* x86 : x86_tables()) {
     INFO(isa_name(x86->isa));
