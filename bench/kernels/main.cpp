@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
     char text[32];
     std::snprintf(text, sizeof text, "%.2f GB/s", bw / 1e9);
     benchmark::AddCustomContext("dram_read_bandwidth_threads_" + std::to_string(threads), text);
-    const double peak = kernels::measure_int8_peak(bench::bench_kernels(), pool, 1 << 22, 3);
+    const double peak = kernels::measure_int8_peak(bench::bench_kernels(), pool, 1 << 23, 3);
     std::snprintf(text, sizeof text, "%.1f GOP/s", 2 * peak / 1e9);  // GEMM's unit: 2 per MAC
     benchmark::AddCustomContext("int8_peak_threads_" + std::to_string(threads), text);
   }

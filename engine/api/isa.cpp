@@ -39,8 +39,9 @@ Result<double> measure_int8_peak(int threads) {
   ST_ASSIGN_OR_RETURN(const kernels::Isa isa, kernels::isa_from_env());
   ST_ASSIGN_OR_RETURN(const kernels::KernelTable* table, kernels::kernels_for(isa));
   kernels::ThreadPool pool(pool_threads(threads));
-  // About 10 ms a pass at one dot step per cycle; three passes.
-  const double peak = kernels::measure_int8_peak(*table, pool, int64_t{1} << 22, 3);
+  // About 20 ms a pass at one dot step per cycle, long enough to ride out scheduler noise; best
+  // of three passes.
+  const double peak = kernels::measure_int8_peak(*table, pool, int64_t{1} << 23, 3);
   if (peak <= 0)
     return Error(ErrorCode::kUnsupported,
                  std::string("int8 peak: no probe for kernel level ") + kernels::isa_name(isa));
