@@ -1,6 +1,5 @@
-// The int8_dot_probe of the ARM levels: a level's dot step (arm_dot.h; SMMLA for i8mm, whose
-// prefill tiles multiply with it) on 128-bit register operands in six independent chains, each
-// with its own operand pair, made new every round by an empty asm so no step leaves the loop.
+// The int8_dot_probe of the ARM levels (kernels/dot_probe.h): a level's dot step (arm_dot.h; SMMLA
+// for i8mm, whose prefill tiles multiply with it) on 128-bit registers.
 #pragma once
 
 #include <arm_neon.h>
@@ -8,6 +7,7 @@
 #include <cstdint>
 
 #include "kernels/arm/arm_dot.h"
+#include "kernels/dot_probe.h"
 
 namespace shoptalk::kernels::arm {
 namespace {
@@ -19,24 +19,19 @@ struct MmlaDot {
 };
 #endif
 
-// kMacsPerStep: the multiply-adds of one Dot::dot on 16-byte operands (16; 32 for SMMLA).
-template <typename Dot, int kMacsPerStep>
-int64_t dot_probe(int64_t rounds) {
-  constexpr int kChains = 6;  // with their five operands, in registers even on ARMv7's sixteen
-  int8x16_t a[2] = {vdupq_n_s8(3), vdupq_n_s8(7)};
-  int8x16_t b[3] = {vdupq_n_s8(-5), vdupq_n_s8(9), vdupq_n_s8(-11)};
-  int32x4_t acc[kChains];
-  for (int32x4_t& v : acc) v = vdupq_n_s32(0);
-  for (int64_t r = 0; r < rounds; ++r) {
-    __asm__("" : "+w"(a[0]), "+w"(a[1]), "+w"(b[0]), "+w"(b[1]), "+w"(b[2]));
-#pragma GCC unroll 6
-    for (int c = 0; c < kChains; ++c) acc[c] = Dot::dot(acc[c], a[c % 2], b[c / 2]);
-  }
-  int32x4_t total = acc[0];
-  for (int c = 1; c < kChains; ++c) total = vaddq_s32(total, acc[c]);
-  __asm__ volatile("" : : "w"(total));  // the sums are used, so the chains are not elided
-  return rounds * kChains * kMacsPerStep;
-}
+// kMacs: the multiply-adds of one Dot::dot on 16-byte operands (16; 32 for SMMLA).
+template <class Dot, int kMacs>
+struct ArmProbeOps {
+  using Operand = int8x16_t;
+  using Acc = int32x4_t;
+  static constexpr int kMacsPerStep = kMacs;
+  static int8x16_t splat(int8_t v) { return vdupq_n_s8(v); }
+  static int32x4_t zero() { return vdupq_n_s32(0); }
+  static int32x4_t add(int32x4_t a, int32x4_t b) { return vaddq_s32(a, b); }
+  static int32x4_t dot(int32x4_t acc, int8x16_t a, int8x16_t b) { return Dot::dot(acc, a, b); }
+  static void refresh(int8x16_t& v) { __asm__("" : "+w"(v)); }
+  static void keep(int32x4_t v) { __asm__ volatile("" : : "w"(v)); }
+};
 
 }  // namespace
 }  // namespace shoptalk::kernels::arm

@@ -13,7 +13,7 @@ using Kernel = LegacyTile<V, SdotDot>;
 
 void set_legacy_kernels(KernelTable& table) {
   set_legacy<Kernel>(table);
-  table.int8_dot_probe = dot_probe<SdotDot, 16>;
+  table.int8_dot_probe = dot_probe<ArmProbeOps<SdotDot, 16>>;
 }
 
 }  // namespace shoptalk::kernels::arm::dotprod

@@ -13,7 +13,7 @@ using Kernel = PairedKernel<LegacyTile<V, SdotDot>, MmlaLegacyTile<V>>;
 
 void set_legacy_kernels(KernelTable& table) {
   set_legacy<Kernel>(table);
-  table.int8_dot_probe = dot_probe<MmlaDot, 32>;
+  table.int8_dot_probe = dot_probe<ArmProbeOps<MmlaDot, 32>>;
 }
 
 }  // namespace shoptalk::kernels::arm::i8mm

@@ -13,7 +13,7 @@ using Kernel = LegacyTile<V, NeonDot>;
 
 void set_legacy_kernels(KernelTable& table) {
   set_legacy<Kernel>(table);
-  table.int8_dot_probe = dot_probe<NeonDot, 16>;
+  table.int8_dot_probe = dot_probe<ArmProbeOps<NeonDot, 16>>;
 }
 
 }  // namespace shoptalk::kernels::arm::neon

@@ -135,7 +135,7 @@ void set_legacy(KernelTable& table) {
   set_type<LegacyKernel<IQ4_NLValues, Dot>>(table, GgmlType::IQ4_NL, false);
   table.types[static_cast<int>(GgmlType::Q4_1)].vec_dot = dot_q_1<false, Dot>;
   table.types[static_cast<int>(GgmlType::Q5_1)].vec_dot = dot_q_1<true, Dot>;
-  table.int8_dot_probe = dot_probe<Dot>;
+  table.int8_dot_probe = dot_probe<X86ProbeOps<Dot>>;
 }
 
 }  // namespace
