@@ -38,6 +38,14 @@ shoptalk_status status_of(const shoptalk::Result<T>& r) {
   return r ? SHOPTALK_OK : fail(r.error());
 }
 
+// The status of r, with its value in *out on success.
+template <typename T>
+shoptalk_status store(const shoptalk::Result<T>& r, T* out) {
+  if (!r) return fail(r.error());
+  *out = *r;
+  return SHOPTALK_OK;
+}
+
 shoptalk::ModelOptions model_options(const shoptalk_model_options* o) {
   shoptalk::ModelOptions options;
   if (!o) return options;
@@ -295,6 +303,26 @@ shoptalk_status shoptalk_session_save_state_file(const shoptalk_session* session
 shoptalk_status shoptalk_session_load_state_file(shoptalk_session* session, const char* path) {
   if (!path) return fail(SHOPTALK_INVALID_ARGUMENT, "path must not be NULL");
   return status_of(session->session->load_state_file(path));
+}
+
+shoptalk_status shoptalk_active_isa(const char** isa) {
+  if (!isa) return fail(SHOPTALK_INVALID_ARGUMENT, "isa must not be NULL");
+  thread_local std::string name;
+  auto active = shoptalk::active_isa();
+  if (!active) return fail(active.error());
+  name = *active;
+  *isa = name.c_str();
+  return SHOPTALK_OK;
+}
+
+shoptalk_status shoptalk_measure_read_bandwidth(int threads, uint64_t bytes, double* bytes_per_s) {
+  if (!bytes_per_s) return fail(SHOPTALK_INVALID_ARGUMENT, "bytes_per_s must not be NULL");
+  return store(shoptalk::measure_read_bandwidth(threads, bytes), bytes_per_s);
+}
+
+shoptalk_status shoptalk_measure_int8_peak(int threads, double* macs_per_s) {
+  if (!macs_per_s) return fail(SHOPTALK_INVALID_ARGUMENT, "macs_per_s must not be NULL");
+  return store(shoptalk::measure_int8_peak(threads), macs_per_s);
 }
 
 }  // extern "C"

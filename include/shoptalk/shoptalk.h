@@ -193,6 +193,15 @@ shoptalk_status shoptalk_session_load_state(shoptalk_session* session, const voi
 shoptalk_status shoptalk_session_save_state_file(const shoptalk_session* session, const char* path);
 shoptalk_status shoptalk_session_load_state_file(shoptalk_session* session, const char* path);
 
+/* Machine queries (shoptalk.hpp: active_isa, measure_read_bandwidth, measure_int8_peak). *isa: the
+ * kernel level in use ("avx2", "neon", ...), valid until this thread's next call of it. The
+ * measurements use `threads` threads (0 = every core): DRAM read bytes per second over a buffer of
+ * `bytes` (1 GiB is a good size, at least 1 MiB), the limit of decode; int8 multiply-adds per
+ * second of the level's dot step on registers, the limit of prefill. */
+shoptalk_status shoptalk_active_isa(const char** isa);
+shoptalk_status shoptalk_measure_read_bandwidth(int threads, uint64_t bytes, double* bytes_per_s);
+shoptalk_status shoptalk_measure_int8_peak(int threads, double* macs_per_s);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,5 +1,6 @@
 /* The C API from C99: load the demo model, stream a few greedy tokens through a callback, save
- * and restore the state, and check that errors come back as statuses with messages. */
+ * and restore the state, query the machine, and check that errors come back as statuses with
+ * messages. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,8 @@ int main(int argc, char** argv) {
   collected first, second;
   size_t state_size = 0;
   void* state;
+  const char* isa = NULL;
+  double rate = 0;
 
   if (argc < 2) {
     fprintf(stderr, "usage: c_api_test MODEL.gguf\n");
@@ -102,6 +105,18 @@ int main(int argc, char** argv) {
   CHECK(shoptalk_session_prompt(session, "more text") == SHOPTALK_CANCELLED);
   shoptalk_session_set_cancel(session, 0);
   CHECK(shoptalk_session_prompt(session, "more text") == SHOPTALK_OK);
+
+  /* Machine queries: the level in use and positive measurements; bad arguments are statuses. */
+  CHECK(shoptalk_active_isa(&isa) == SHOPTALK_OK);
+  CHECK(isa != NULL && isa[0] != '\0');
+  CHECK(shoptalk_measure_int8_peak(1, &rate) == SHOPTALK_OK);
+  CHECK(rate > 0);
+  CHECK(shoptalk_measure_read_bandwidth(1, (uint64_t)8 << 20, &rate) == SHOPTALK_OK);
+  CHECK(rate > 0);
+  CHECK(shoptalk_measure_int8_peak(-1, &rate) == SHOPTALK_INVALID_ARGUMENT);
+  CHECK(shoptalk_measure_read_bandwidth(1, 4096, &rate) == SHOPTALK_INVALID_ARGUMENT);
+  CHECK(shoptalk_measure_int8_peak(1, NULL) == SHOPTALK_INVALID_ARGUMENT);
+  CHECK(shoptalk_active_isa(NULL) == SHOPTALK_INVALID_ARGUMENT);
 
   shoptalk_session_free(session);
   shoptalk_model_free(model);
