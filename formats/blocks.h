@@ -1,4 +1,4 @@
-// Byte layouts of the quantized block formats (spec: quant-formats.md §3). Packed, no padding;
+// Byte layouts of the quantized block formats (docs/formats.md). Packed, no padding;
 // fp16 fields are raw IEEE binary16 bits. These structs are the one place the layouts are written
 // down: the reference (de)quantizers in formats/ and the kernels in kernels/ both use them.
 #pragma once

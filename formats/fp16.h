@@ -1,4 +1,4 @@
-// Exact IEEE binary16 and bfloat16 conversions (spec: quant-formats.md §1). Scalar, portable:
+// Exact IEEE binary16 and bfloat16 conversions (docs/formats.md). Scalar, portable:
 // these are the ground truth the SIMD conversions in kernels/ are tested against.
 #pragma once
 

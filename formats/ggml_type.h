@@ -1,4 +1,4 @@
-// ggml tensor type ids as stored in GGUF tensor-info records (spec: gguf.md §7).
+// ggml tensor type ids as stored in GGUF tensor-info records (docs/formats.md).
 #pragma once
 
 #include <cstdint>

@@ -87,7 +87,7 @@ double KeyValue::number_at(uint64_t i) const {
   return 0;
 }
 
-// Walks the file once, validating every field before it is used (gguf.md §8).
+// Walks the file once, validating every field before it is used (docs/formats.md).
 // The name of the field being read, for error messages. Rendered only when an error is reported:
 // a vocabulary's string arrays hold hundreds of thousands of elements, and building every
 // element's name up front cost more than the rest of the parse.

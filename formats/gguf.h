@@ -1,4 +1,4 @@
-// GGUF container: metadata value types and the validated, zero-copy reader (spec: gguf.md).
+// GGUF container: metadata value types and the validated, zero-copy reader (docs/formats.md).
 //
 // GgufFile::open checks the whole file before returning (header, every key/value record, every
 // tensor-info record, alignment, sequential offsets, data bounds); a bad file gives an Error that

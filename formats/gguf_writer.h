@@ -1,4 +1,4 @@
-// GGUF writer: metadata and tensors in insertion order, alignment honoured (spec: gguf.md §11).
+// GGUF writer: metadata and tensors in insertion order, alignment honoured (docs/formats.md).
 // Tensor data is streamed: each tensor is produced row chunk by row chunk while writing, so a
 // multi-gigabyte file is written without holding the model in memory.
 #pragma once

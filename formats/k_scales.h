@@ -1,4 +1,4 @@
-// Packing of the 6-bit sub-block scales of the K-quants (spec: quant-formats.md §3.11, §3.12).
+// Packing of the 6-bit sub-block scales of the K-quants (docs/formats.md).
 // Shared by the reference (de)quantizers and the kernels, which unpack the same 12 bytes.
 #pragma once
 

@@ -1,5 +1,5 @@
 // The non-linear 4-bit formats IQ4_NL (32-element blocks) and IQ4_XS (256-element super-blocks
-// with 6-bit sub-block scales), quant-formats.md §3.9 and §3.15. Codes index the sorted codebook
+// with 6-bit sub-block scales), docs/formats.md. Codes index the sorted codebook
 // kIQ4NLValues; the quantizers search for the scale whose nearest-codebook codes fit best.
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,7 @@
 // The K-quants (Q2_K, Q3_K, Q4_K, Q5_K, Q6_K) and the Q8_K activation format.
-// Dequantizers follow quant-formats.md §3.8, §3.10-§3.14 in the same float evaluation order as
+// Dequantizers follow docs/formats.md in the same float evaluation order as
 // ggml (scale product first, then the code, then the min term), so they are bit-exact.
-// Quantizers search per sub-block scales (and mins) by weighted least squares (§6.6), then store
+// Quantizers search per sub-block scales (and mins) by weighted least squares, then store
 // the sub-block scales as small integers under fp16 super-scales and re-round every code against
 // the scale that will actually be used.
 #include <algorithm>

@@ -1,5 +1,5 @@
 // The 32-element block formats: Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 and the Q8_1 activation format.
-// Formulas and evaluation order follow quant-formats.md §3 and §6.6 exactly.
+// Formulas and evaluation order follow docs/formats.md exactly.
 #include <algorithm>
 #include <cmath>
 #include <cstring>

@@ -1,7 +1,7 @@
-// Scalar reference dequantizers and quantizers, one pair per type (spec: quant-formats.md §3,
-// §6.6). Dequantizers reproduce ggml's dequantize_row_* bit for bit. They are reached through the
-// quant-type table (formats/quant_table.h); this header exists so the table and tests can name
-// them.
+// Scalar reference dequantizers and quantizers, one pair per type
+// (docs/formats.md). Dequantizers reproduce ggml's dequantize_row_* bit for bit. They are reached
+// through the quant-type table (formats/quant_table.h); this header exists so the table and tests
+// can name them.
 #pragma once
 
 #include <cstdint>

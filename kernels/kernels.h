@@ -2,7 +2,7 @@
 //
 // Like ggml's CPU type traits, the table is indexed by ggml type id: a weight type is usable when
 // its entry has a vec_dot; the entry names the activation type (vec_dot_type) the weight pairs
-// with (spec: quant-formats.md §2, §4). Activations are converted to that type once per matmul
+// with (docs/formats.md, matrix products). Activations are converted to that type once per matmul
 // input by from_float[vec_dot_type]. Adding a quant type means filling one entry per ISA table.
 #pragma once
 
@@ -54,7 +54,7 @@ struct TypeKernels {
 enum class RopeStyle { kNorm, kNeox };  // pairs (2i, 2i+1) / (i, i + n_rot/2)
 
 // One query row of attention against a KV cache (the flash-attention one-row algorithm of
-// architectures.md §3.7). Keys and values of one KV head are rows of head_dim elements in
+// docs/models.md). Keys and values of one KV head are rows of head_dim elements in
 // kv_type, position j at k + j * kv_stride (bytes); positions 0..n_kv-1 are all visible.
 struct AttentionRow {
   const float* q = nullptr;
@@ -92,9 +92,9 @@ struct KernelTable {
   // Indexed by the target type; set for F32, F16, BF16, Q8_0, Q8_1, Q8_K (the activation types).
   FromFloatFn from_float[kGgmlTypeCount] = {};
 
-  // y = x / sqrt(mean(x^2) + eps) * w, the sum of squares in double (architectures.md §3.2).
+  // y = x / sqrt(mean(x^2) + eps) * w, the sum of squares in double (docs/models.md).
   void (*rmsnorm)(const float* x, const float* w, float* y, int64_t n, float eps) = nullptr;
-  // RoPE cos/sin of one position for n_rot/2 pairs by the iterated theta product (§3.4);
+  // RoPE cos/sin of one position for n_rot/2 pairs by the iterated theta product;
   // factors (n_rot/2 entries) may be null.
   void (*rope_cache)(int64_t pos, int n_rot, float freq_base, float freq_scale, float attn_factor,
                      const float* factors, float* cos_out, float* sin_out) = nullptr;

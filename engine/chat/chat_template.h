@@ -1,6 +1,6 @@
 // Chat templates of the supported model families, rendered in C++ (no Jinja engine). Each
 // family reproduces its model's official template byte for byte for system, user and assistant
-// messages (spec tokenizer-and-chat.md §9); tools are not supported.
+// messages; tools are not supported.
 //
 // Detection (detect_chat_family) looks at tokenizer.chat_template first and recognizes the
 // families by text the templates contain. A template that is present but not recognized is an

@@ -1,5 +1,5 @@
 // An architecture as data: which GGUF keys and tensors a family uses and which features its
-// decoder pass switches on (spec: architectures.md §2, §4). The one forward pass (forward.cpp)
+// decoder pass switches on (docs/models.md). The one forward pass (forward.cpp)
 // reads these flags; a new family that is a variation of these is one more spec, not new code.
 #pragma once
 

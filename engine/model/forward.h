@@ -1,5 +1,5 @@
 // The decoder forward pass shared by every architecture: flags of the ArchSpec choose the
-// variations (spec: architectures.md §4).
+// variations (docs/models.md, forward pass per family).
 #pragma once
 
 #include <atomic>

@@ -1,4 +1,4 @@
-// Hyper-parameters read from GGUF metadata and validated (spec: architectures.md §1).
+// Hyper-parameters read from GGUF metadata and validated (docs/models.md).
 #pragma once
 
 #include <cstdint>

@@ -1,8 +1,8 @@
-// Walsh-Hadamard rotation of a quantized KV cache, as llama.cpp applies it (spec: architectures.md
-// §3.7). With a quantized K/V cache type and a head size that is a multiple of 64, llama.cpp
-// rotates Q and K (after RoPE and any Q pre-scaling, in blocks of the largest power of two >= 64
-// dividing the head size) and V (in blocks of 64) by the orthonormal Hadamard matrix H before K
-// and V are quantized into the cache. Q·K is unchanged, and since H·H = I, multiplying the
+// Walsh-Hadamard rotation of a quantized KV cache, as llama.cpp applies it (docs/models.md,
+// CPU precision). With a quantized K/V cache type and a head size that is a multiple of 64,
+// llama.cpp rotates Q and K (after RoPE and any Q pre-scaling, in blocks of the largest power of
+// two >= 64 dividing the head size) and V (in blocks of 64) by the orthonormal Hadamard matrix H
+// before K and V are quantized into the cache. Q·K is unchanged, and since H·H = I, multiplying the
 // attention output by H (blocks of 64) undoes the V rotation. Spreading a block's outliers over
 // all its elements lowers the cache's quantization error.
 #pragma once

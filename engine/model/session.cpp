@@ -9,7 +9,7 @@ namespace shoptalk::engine {
 
 namespace {
 
-// The LongRoPE rule (architectures.md §5): the configured context, not the current length, picks
+// The LongRoPE rule (docs/models.md): the configured context, not the current length, picks
 // the factor set; a context beyond the original training context uses the long factors.
 const float* choose_rope_factors(const Model& model, uint32_t n_ctx) {
   if (!model.arch().longrope) return nullptr;

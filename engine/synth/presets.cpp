@@ -8,7 +8,7 @@ namespace shoptalk::synth {
 
 namespace {
 
-// Values of the models' HF configs as the converter writes them (architectures.md §6).
+// Values of the models' HF configs as the converter writes them (docs/models.md).
 const std::vector<PresetEntry> kPresets = {
     // name, model, general.name, arch, n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff,
     // n_vocab, context, rope base, rms eps, LongRoPE original context, sliding window

@@ -1,4 +1,4 @@
-// The shapes of the real models shoptalk targets (spec: architectures.md §6), as data, and the
+// The shapes of the real models shoptalk targets (docs/models.md), as data, and the
 // resolution of synth options (a preset plus overrides, or an architecture plus a shape) into one
 // complete ModelShape.
 #pragma once

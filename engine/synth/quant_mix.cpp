@@ -99,7 +99,7 @@ GgmlType attn_output_type(FileType ft, GgmlType base) {
   }
 }
 
-// A type for rows the chosen type's blocks do not fit (§6.4).
+// A type for rows the chosen type's blocks do not fit (docs/formats.md, shape fallback).
 std::optional<GgmlType> fallback_type(GgmlType chosen) {
   switch (chosen) {
     case T::IQ4_XS:

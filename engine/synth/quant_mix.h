@@ -1,4 +1,4 @@
-// llama-quantize's per-tensor type choice (spec: quant-formats.md §6): a file-type preset gives a
+// llama-quantize's per-tensor type choice (docs/formats.md): a file-type preset gives a
 // base type, which each weight matrix then adjusts by its category, its position among the tensors
 // of that category, the model's GQA ratio and its row length. Pure functions of those inputs, so a
 // quantize command can reuse them.
@@ -13,7 +13,7 @@
 
 namespace shoptalk::synth {
 
-// llama_ftype values (gguf.md §10) of the presets shoptalk can produce.
+// llama_ftype values (docs/formats.md) of the presets shoptalk can produce.
 enum class FileType : uint32_t {
   kF32 = 0,
   kF16 = 1,
@@ -45,7 +45,7 @@ struct QuantPreset {
 const std::vector<QuantPreset>& quant_presets();
 const QuantPreset* find_quant_preset(std::string_view name);  // case-insensitive
 
-// What a tensor is, from its name (§6.3).
+// What a tensor is, from its name.
 enum class TensorCategory {
   kTokenEmbd,
   kOutput,
@@ -62,7 +62,7 @@ enum class TensorCategory {
 
 TensorCategory tensor_category(std::string_view name);
 
-// Whether llama-quantize changes a tensor's type at all (§6.1): weights of two or more dimensions
+// Whether llama-quantize changes a tensor's type at all: weights of two or more dimensions
 // that are not norms. Everything else keeps its converted type (F32 for these models).
 bool is_quantizable(std::string_view name, int n_dims);
 
@@ -80,8 +80,8 @@ struct TensorSite {
 // between.
 bool use_more_bits(int index, int count);
 
-// The type llama-quantize gives a quantizable tensor under `preset`, shape fallbacks included
-// (§6.4). An Error when the row length fits neither the chosen type nor any fallback.
+// The type llama-quantize gives a quantizable tensor under `preset`, shape fallbacks included. An
+// Error when the row length fits neither the chosen type nor any fallback.
 Result<GgmlType> quantized_tensor_type(FileType preset, const TensorSite& site);
 
 }  // namespace shoptalk::synth

@@ -1,5 +1,5 @@
 // The GGUF metadata of a synthetic model, with the keys, types and order converted files of its
-// family have (spec: gguf.md §9, architectures.md §5 for phi3's LongRoPE keys).
+// family have (docs/models.md, with phi3's LongRoPE keys).
 #pragma once
 
 #include "engine/synth/model_plan.h"

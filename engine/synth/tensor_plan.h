@@ -1,5 +1,5 @@
-// The tensor list of a model as a converted and llama-quantize'd GGUF holds it (spec:
-// architectures.md §2): names from the architecture's ArchSpec, shapes from the hyper-parameters,
+// The tensor list of a model as a converted and llama-quantize'd GGUF holds it
+// (docs/models.md): names from the architecture's ArchSpec, shapes from the hyper-parameters,
 // the order llama-quantize writes (global tensors by name, then each layer's tensors by name), and
 // every tensor's type under a quantization preset.
 #pragma once

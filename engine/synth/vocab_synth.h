@@ -1,6 +1,6 @@
-// A byte-level BPE vocabulary in the layout of a family's real one (spec: tokenizer-and-chat.md
-// §1, §7): the 256 single-byte tokens in GPT-2 order, distinct filler words (the first few
-// reachable through valid merges), and the family's special tokens at their real ids, with
+// A byte-level BPE vocabulary in the layout of a family's real one
+// (docs/tokenizer.md): the 256 single-byte tokens in GPT-2 order, distinct filler words (the first
+// few reachable through valid merges), and the family's special tokens at their real ids, with
 // [PAD<id>] or reserved entries where the real vocabulary pads.
 #pragma once
 

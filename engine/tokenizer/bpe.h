@@ -1,4 +1,4 @@
-// Byte-level BPE merging (spec tokenizer-and-chat.md §5): merge ranks from
+// Byte-level BPE merging (docs/tokenizer.md): merge ranks from
 // tokenizer.ggml.merges, applied lowest rank first (ties: leftmost) to one pre-tokenized piece.
 #pragma once
 

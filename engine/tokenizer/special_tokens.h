@@ -1,4 +1,4 @@
-// Splitting text at special-token occurrences (spec tokenizer-and-chat.md §2.1), before
+// Splitting text at special-token occurrences (docs/tokenizer.md), before
 // normalization and pre-tokenization. Matching is leftmost-longest over the raw bytes, as the HF
 // tokenizers do: at the first position where any eligible token text occurs, the longest such
 // text wins. CONTROL and UNKNOWN tokens are eligible only with parse_special; USER_DEFINED

@@ -1,4 +1,4 @@
-// SentencePiece-style tokenization of "llama" vocabularies (spec tokenizer-and-chat.md §8):
+// SentencePiece-style tokenization of "llama" vocabularies (docs/tokenizer.md):
 // greedy merging of adjacent symbols by the score of their concatenation, with <0xXX> byte
 // fallback for anything the vocabulary cannot spell.
 #pragma once

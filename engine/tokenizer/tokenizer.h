@@ -41,7 +41,8 @@ class Tokenizer {
   int32_t eos_id() const;  // -1 when the vocabulary has none
   bool add_bos() const;
   bool add_eos() const;
-  // End of generation: the EOS/EOT/EOM ids and every token whose text ends a turn (spec §1.6).
+  // End of generation: the EOS/EOT/EOM ids and every token whose text ends a turn
+  // (docs/tokenizer.md).
   bool is_eog(int32_t id) const;
   const std::vector<int32_t>& eog_ids() const;
   std::optional<int32_t> find_token(std::string_view text) const;

@@ -41,7 +41,7 @@ constexpr std::string_view kQwenNonSpecial[] = {"<|fim_prefix|>", "<|fim_middle|
                                                 "<|fim_suffix|>", "<|fim_pad|>",
                                                 "<|repo_name|>",  "<|file_sep|>"};
 
-// Token texts that end generation (spec §1, item 6), and the FIM pad/repo/separator texts,
+// Token texts that end generation (docs/tokenizer.md), and the FIM pad/repo/separator texts,
 // whose tokens also end generation.
 constexpr std::string_view kEogTexts[] = {
     "<|eot_id|>",

@@ -1,4 +1,4 @@
-// Vocabulary loaded from GGUF metadata (spec tokenizer-and-chat.md §1): token texts, attributes,
+// Vocabulary loaded from GGUF metadata (docs/tokenizer.md): token texts, attributes,
 // scores, special ids, add_bos/add_eos, the pre-tokenizer settings and the end-of-generation set.
 #pragma once
 

@@ -1,4 +1,4 @@
-// NEON one-row attention with the numerics of the scalar kernel (architectures.md §3.7): the
+// NEON one-row attention with the numerics of the scalar kernel (docs/models.md): the
 // scores of a chunk of positions first (the table's K·Q dot products), then the online softmax
 // walks the chunk position by position. For an F16 cache the value accumulator is rounded to fp16
 // after every step (FCVTN/FCVTL on aarch64; armv7 NEON has no fp16 conversion and runs the scalar

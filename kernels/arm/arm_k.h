@@ -20,7 +20,7 @@
 namespace shoptalk::kernels::arm {
 namespace {
 
-// Q4_K / Q5_K: 8 sub-blocks of 32 with 6-bit scales and mins (quant-formats.md §3.12).
+// Q4_K / Q5_K: 8 sub-blocks of 32 with 6-bit scales and mins (docs/formats.md).
 struct K4Row {
   int32_t scales[8];
   int16x8_t mins;

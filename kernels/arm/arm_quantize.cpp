@@ -1,6 +1,7 @@
 // NEON activation conversion, bit-identical to the scalar table: Q8_0 with id = 127/amax and
-// round-half-even (the x86 variant of quant-formats.md §4.2, so every ISA quantizes alike), Q8_K
-// per §4.4, rne fp16 (aarch64 FCVTN) and bf16 (integer rounding, NaN kept quiet).
+// round-half-even (the x86 variant of docs/formats.md, so every ISA quantizes alike), Q8_K
+// as docs/formats.md gives it, rne fp16 (aarch64 FCVTN) and bf16 (integer rounding, NaN kept
+// quiet).
 #include <arm_neon.h>
 
 #include <cmath>

@@ -1,5 +1,5 @@
 // One query row of attention with llama.cpp's flash-attention one-row numerics
-// (architectures.md §3.7): Q converted to the K type's dot-product type (F16 for an F16 cache,
+// (docs/models.md): Q converted to the K type's dot-product type (F16 for an F16 cache,
 // Q8_0 for a Q8_0/Q4_0 cache), scores scaled after the dot, online softmax in float; values
 // accumulated in an F16 buffer (each step rounded to fp16) for an F16 cache, in float otherwise.
 #include <cmath>

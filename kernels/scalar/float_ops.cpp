@@ -1,4 +1,4 @@
-// Float element-wise operations with llama.cpp's CPU numerics (architectures.md §3.2, §3.4, §3.6).
+// Float element-wise operations with llama.cpp's CPU numerics (docs/models.md).
 #include <cmath>
 
 #include "kernels/scalar/scalar.h"

@@ -1,4 +1,4 @@
-// Activation conversion before a matmul (quant-formats.md §4.2–§4.4). Q8_0/Q8_1 follow llama.cpp's
+// Activation conversion before a matmul (docs/formats.md). Q8_0/Q8_1 follow llama.cpp's
 // x86 AVX2 variant on every ISA (id = 127/amax, round half to even) so that results agree with the
 // reference logits wherever they run.
 #include <cmath>

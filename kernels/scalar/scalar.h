@@ -1,5 +1,5 @@
 // The scalar kernels, declared for the scalar table (table.cpp) and the tests. Portable C++ in the
-// generic reference order of quant-formats.md §4.5; no SIMD intrinsics.
+// generic reference order of docs/formats.md; no SIMD intrinsics.
 #pragma once
 
 #include <cstdint>
@@ -33,7 +33,7 @@ float vec_dot_q6_k_q8_k(int64_t n, const void* w, const void* a);
 float vec_dot_iq4_xs_q8_k(int64_t n, const void* w, const void* a);
 
 // Activation conversion (quantize_act.cpp): the x86 AVX2 variants of Q8_0/Q8_1 (id = 127/amax,
-// round half to even), Q8_K per §4.4, rne fp16/bf16.
+// round half to even), Q8_K as docs/formats.md gives it, rne fp16/bf16.
 void from_float_f32(const float* x, void* dst, int64_t n);
 void from_float_f16(const float* x, void* dst, int64_t n);
 void from_float_bf16(const float* x, void* dst, int64_t n);

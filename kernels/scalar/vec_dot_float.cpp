@@ -1,5 +1,5 @@
 // Dot products of F32/F16/BF16 weight rows with activations already converted to the weight's
-// type (quant-formats.md §4.6). Products in float, summed in double like ggml's generic path.
+// type (docs/formats.md). Products in float, summed in double like ggml's generic path.
 #include "formats/fp16.h"
 #include "kernels/scalar/scalar.h"
 

@@ -1,5 +1,5 @@
 // Dot products of the K-quants and IQ4_XS with Q8_K activations, in the generic order of
-// quant-formats.md §4.5: each super-block is unpacked to int8 values, the scaled integer products
+// docs/formats.md: each super-block is unpacked to int8 values, the scaled integer products
 // are summed into 8 int32 lanes, the lanes scaled by d into 8 float lanes that are added at the
 // end; min terms are subtracted from the running sum per super-block.
 #include "formats/blocks.h"

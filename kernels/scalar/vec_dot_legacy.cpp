@@ -1,5 +1,5 @@
 // Dot products of the 32-element block weights with Q8_0/Q8_1 activations, in the generic order
-// of quant-formats.md §4.5: exact int32 sums per block, one float accumulator over blocks.
+// of docs/formats.md: exact int32 sums per block, one float accumulator over blocks.
 #include <cstring>
 
 #include "formats/blocks.h"

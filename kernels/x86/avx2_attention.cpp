@@ -1,4 +1,4 @@
-// AVX2 one-row attention with llama.cpp's flash-attention numerics (architectures.md §3.7). Per
+// AVX2 one-row attention with llama.cpp's flash-attention numerics (docs/models.md). Per
 // chunk of positions: the scores (the table's K·Q dot products) and the online-softmax steps
 // first, then the values accumulated with a block of the accumulator held in registers. Like
 // ggml's vec_mad, each value step is one FMA (acc + v·w); for an F16 cache the accumulator is

@@ -38,7 +38,7 @@ alignas(32) constexpr uint8_t kBroadcastPair16[4][32] = {{ST_LANE(0), ST_LANE(1)
 #undef ST_LANE
 #undef ST_PAIR
 
-// Q4_K / Q5_K: 8 sub-blocks of 32 with 6-bit scales and mins (quant-formats.md §3.12).
+// Q4_K / Q5_K: 8 sub-blocks of 32 with 6-bit scales and mins (docs/formats.md).
 struct K4Scales {
   __m256i scales;  // scale s as int16, both halves: s0..s7
   __m128i mins;    // 8 int16: m0..m7 (one per sub-block of 32)

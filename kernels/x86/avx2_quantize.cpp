@@ -1,5 +1,5 @@
 // AVX2 activation conversion, bit-identical to the scalar table: Q8_0/Q8_1 with id = 127/amax and
-// round-half-even (_mm256_round_ps), Q8_K per quant-formats.md §4.4, rne fp16 (F16C) and bf16;
+// round-half-even (_mm256_round_ps), Q8_K per docs/formats.md, rne fp16 (F16C) and bf16;
 // and the KV-cache rows back to float.
 #include <immintrin.h>
 

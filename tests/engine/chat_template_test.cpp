@@ -1,4 +1,4 @@
-// Chat templates: every rendering of spec tokenizer-and-chat.md §9 byte for byte, family
+// Chat templates: each family's official template rendered byte for byte, family
 // detection, stop tokens and errors.
 #include <catch2/catch.hpp>
 #include <string>
@@ -26,7 +26,7 @@ std::string render(ChatFamily family, const std::vector<ChatMessage>& messages,
   return *text;
 }
 
-TEST_CASE("chat: Qwen3 renders the spec examples", "[chat]") {
+TEST_CASE("chat: Qwen3 renders the official template examples", "[chat]") {
   const auto f = ChatFamily::kQwen3;
   CHECK(render(f, {kSystem, kUser}) ==
         "<|im_start|>system\nYou are a helpful "
@@ -57,7 +57,7 @@ TEST_CASE("chat: Qwen3 renders the spec examples", "[chat]") {
         "</think>\n\nHi! How can I help?<|im_end|>\n");
 }
 
-TEST_CASE("chat: Phi-4-mini renders the spec examples", "[chat]") {
+TEST_CASE("chat: Phi-4-mini renders the official template examples", "[chat]") {
   const auto f = ChatFamily::kPhi4;
   CHECK(render(f, {kSystem, kUser}) ==
         "<|system|>You are a helpful assistant.<|end|><|user|>Hello!<|end|><|assistant|>");
@@ -72,7 +72,7 @@ TEST_CASE("chat: Phi-4-mini renders the spec examples", "[chat]") {
   CHECK(render(f, {kUser}) == "<|user|>Hello!<|end|><|assistant|>");
 }
 
-TEST_CASE("chat: SmolLM2 renders the spec examples", "[chat]") {
+TEST_CASE("chat: SmolLM2 renders the official template examples", "[chat]") {
   const auto f = ChatFamily::kSmolLM2;
   CHECK(render(f, {kSystem, kUser}) ==
         "<|im_start|>system\nYou are a helpful "
@@ -93,7 +93,7 @@ TEST_CASE("chat: SmolLM2 renders the spec examples", "[chat]") {
         "Face<|im_end|>\n<|im_start|>user\nHello!<|im_end|>\n<|im_start|>assistant\n");
 }
 
-TEST_CASE("chat: SmolLM3 renders the spec examples", "[chat]") {
+TEST_CASE("chat: SmolLM3 renders the official template examples", "[chat]") {
   const auto f = ChatFamily::kSmolLM3;
   const std::string header =
       "<|im_start|>system\n## Metadata\n\nKnowledge Cutoff Date: June 2025\nToday Date: 21 "

@@ -1,5 +1,5 @@
-// shoptalk synth: tensor plans and quant mixes of the real models (architectures.md §7,
-// quant-formats.md §6), agreement with llama-quantize on the reference models, and small files
+// shoptalk synth: tensor plans and quant mixes of the real models (docs/models.md,
+// docs/formats.md), agreement with llama-quantize on the reference models, and small files
 // written, parsed and loaded.
 #include <catch2/catch.hpp>
 
@@ -43,7 +43,7 @@ const PlannedTensor* find(const ModelPlan& plan, const std::string& name) {
   return nullptr;
 }
 
-// Bytes in tenths of a MiB, rounded half to even as architectures.md §7 rounds them (0.25 MiB of
+// Bytes in tenths of a MiB, rounded half to even as docs/models.md rounds them (0.25 MiB of
 // norms is "0.2").
 long tenth_mib(uint64_t bytes) {
   return static_cast<long>(std::nearbyint(static_cast<double>(bytes) / (1 << 20) * 10));
@@ -111,7 +111,7 @@ TEST_CASE("synth: Qwen3-0.6B Q4_K_M has the real tensor list, shapes and bytes",
   CHECK(plan.tensors.back().name == "blk.27.ffn_up.weight");
 }
 
-TEST_CASE("synth: tensor bytes of every preset match architectures.md §7 exactly", "[synth]") {
+TEST_CASE("synth: tensor bytes of every preset match docs/models.md exactly", "[synth]") {
   struct Row {
     const char* preset;
     size_t tensors;
@@ -142,7 +142,7 @@ TEST_CASE("synth: tensor bytes of every preset match architectures.md §7 exactl
   }
 }
 
-TEST_CASE("synth: per-type byte breakdown matches architectures.md §7", "[synth]") {
+TEST_CASE("synth: per-type byte breakdown matches docs/models.md", "[synth]") {
   using Mix = std::map<std::string, long>;
   struct Row {
     const char* preset;
@@ -180,7 +180,7 @@ TEST_CASE("synth: per-type byte breakdown matches architectures.md §7", "[synth
   }
 }
 
-TEST_CASE("synth: use_more_bits layer sets (quant-formats.md §6.5)", "[synth]") {
+TEST_CASE("synth: use_more_bits layer sets (docs/formats.md)", "[synth]") {
   const std::map<int, std::vector<int>> expected = {
       {24, {0, 1, 2, 5, 8, 11, 14, 17, 20, 21, 22, 23}},
       {28, {0, 1, 2, 5, 8, 11, 14, 17, 20, 23, 24, 25, 26, 27}},

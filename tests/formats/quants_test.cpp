@@ -1,5 +1,5 @@
 // Reference (de)quantizers: fp16/bf16 conversions, hand-built blocks of every type (including the
-// worked examples of quant-formats.md §3.16), every quantized tensor of the reference models
+// worked examples of docs/formats.md), every quantized tensor of the reference models
 // against its F32 source, and our quantizers against llama.cpp's on the same tensors.
 #include <catch2/catch.hpp>
 
@@ -185,7 +185,7 @@ TEST_CASE("bf16: conversions round to nearest even and round-trip", "[quants][fp
 // Hand-built blocks
 
 TEST_CASE("legacy blocks dequantize to known values", "[quants][blocks]") {
-  SECTION("Q4_0 worked example (spec 3.16)") {
+  SECTION("Q4_0 worked example (docs/formats.md)") {
     BlockQ4_0 b{};
     b.d = 0x3C00;
     b.qs[0] = 0x9F;
@@ -262,7 +262,7 @@ TEST_CASE("legacy blocks dequantize to known values", "[quants][blocks]") {
 TEST_CASE("K-quant scale packing", "[quants][blocks]") {
   const uint8_t packed[12] = {0x81, 0x42, 0xC3, 0x04, 0x45, 0x86,
                               0x07, 0xC8, 0x9A, 0xBC, 0xDE, 0xF1};
-  SECTION("Q4_K 6-bit scales and mins (spec 3.16)") {
+  SECTION("Q4_K 6-bit scales and mins (docs/formats.md)") {
     const int expected[8][2] = {{1, 5},   {2, 6},   {3, 7},   {4, 8},
                                 {42, 25}, {28, 43}, {62, 13}, {1, 63}};
     uint8_t scales[8], mins[8];
@@ -275,7 +275,7 @@ TEST_CASE("K-quant scale packing", "[quants][blocks]") {
     pack_scales_mins_k4(scales, mins, repacked);
     CHECK(std::memcmp(repacked, packed, 12) == 0);
   }
-  SECTION("Q3_K signed 6-bit scales (spec 3.16)") {
+  SECTION("Q3_K signed 6-bit scales (docs/formats.md)") {
     const int expected[16] = {1, -30, 3, -12, 5, 22, 23, -24, -8, 20, -4, 16, 4, 8, 16, 28};
     int8_t scales[16];
     unpack_scales_q3_k(packed, scales);
@@ -305,7 +305,7 @@ TEST_CASE("K-quant scale packing", "[quants][blocks]") {
 TEST_CASE("K-quant blocks dequantize to known values", "[quants][blocks]") {
   const uint8_t packed_scales[12] = {0x81, 0x42, 0xC3, 0x04, 0x45, 0x86,
                                      0x07, 0xC8, 0x9A, 0xBC, 0xDE, 0xF1};
-  SECTION("Q4_K worked example (spec 3.16)") {
+  SECTION("Q4_K worked example (docs/formats.md)") {
     BlockQ4_K b{};
     b.d = 0x3C00;
     b.dmin = 0x3800;
@@ -315,7 +315,7 @@ TEST_CASE("K-quant blocks dequantize to known values", "[quants][blocks]") {
     const float expected[8] = {-1.5f, 1.0f, -0.5f, 4.0f, 29.5f, 34.5f, 55.5f, -29.5f};
     for (int e = 0; e < kQK_K; ++e) REQUIRE(x[e] == expected[e / 32]);
   }
-  SECTION("Q3_K worked example (spec 3.16)") {
+  SECTION("Q3_K worked example (docs/formats.md)") {
     BlockQ3_K b{};
     b.d = 0x3C00;
     std::memcpy(b.scales, packed_scales, 12);
@@ -606,8 +606,8 @@ TEST_CASE("quantizers match llama.cpp's quality on reference tensors",
         cmp.identical_blocks, cmp.blocks);
     INFO(name << " ratio " << ratio);
     CHECK(ratio <= 1.02);
-    // The 32-element formats are closed-form (spec 6.6), and our K-quant searches evaluate the same
-    // candidates in the same float order as llama.cpp's: every block must be identical.
+    // The 32-element formats are closed-form (docs/formats.md), and our K-quant searches evaluate
+    // the same candidates in the same float order as llama.cpp's: every block must be identical.
     CHECK(cmp.identical_blocks == cmp.blocks);
   }
 }

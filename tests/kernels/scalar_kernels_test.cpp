@@ -70,7 +70,7 @@ TEST_CASE("scalar vec_dot of every weight type equals the dequantized float dot 
           expected += static_cast<double>(wd[i]) * ad[i];
           magnitude += std::fabs(static_cast<double>(wd[i]) * ad[i]);
         }
-        // Q4_1/Q5_1 apply their min through the activation sum rounded to fp16 (§4.5).
+        // Q4_1/Q5_1 apply their min through the activation sum rounded to fp16 (docs/formats.md).
         const bool fp16_sum = type == GgmlType::Q4_1 || type == GgmlType::Q5_1;
         const double tolerance = (fp16_sum ? 2e-3 : 1e-5) * magnitude + 1e-5;
         const float got = tk.vec_dot(n, wq.data(), aq.data());
