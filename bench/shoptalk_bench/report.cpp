@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "json_writer.h"
+#include "json.h"
 
 namespace shoptalk::bench {
 
@@ -103,49 +103,60 @@ void write_markdown(const Report& r, std::FILE* out) {
 }
 
 void write_json(const Report& r, std::FILE* out) {
-  json::JsonWriter j(out);
-  j.begin_object()
-      .field("dram_read_bandwidth_bytes_per_s", r.bandwidth)
-      .field("int8_peak_macs_per_s", r.int8_peak)
-      .field("n_threads", r.threads);
-  j.key("results").begin_array();
+  json::Json results = json::Json::array();
   for (const ModelRun& run : r.runs) {
     for (const TestResult& t : run.results) {
-      j.begin_object();
-      if (run.tier)
-        j.field("tier", run.tier->id).field("ram_budget_bytes", run.tier->ram_budget_bytes);
-      j.field("model", run.label)
-          .field("model_filename", run.path)
-          .field("model_type", run.info.architecture);
-      j.field("model_size", model_bytes(run.info)).field("model_n_params", run.info.n_params);
-      j.field("isa", run.isa).field("n_threads", r.threads);
-      j.field("type_k", kv_type_name(r.kv_type)).field("type_v", kv_type_name(r.kv_type));
-      j.field("n_prompt", t.spec.kind == TestKind::kPrefill ? t.spec.n_tokens : 0);
-      j.field("n_gen", t.spec.kind == TestKind::kDecode ? t.spec.n_tokens : 0);
-      j.field("n_depth", t.spec.depth).field("test", t.spec.name());
-      j.field("avg_ns", static_cast<uint64_t>(t.mean_seconds() * 1e9));
-      j.field("avg_ts", t.mean_tps()).field("stddev_ts", t.stddev_tps());
-      j.key("samples_ns").begin_array();
-      for (double s : t.seconds) j.value(static_cast<uint64_t>(s * 1e9));
-      j.end_array().key("samples_ts").begin_array();
-      for (double s : t.seconds) j.value(t.spec.n_tokens / s);
-      j.end_array();
-      j.field("load_cold_ms", run.load_cold_ms).field("cold_start_ms", run.cold_start_ms);
-      j.field("load_warm_ms", run.load_warm_ms).field("ttft_ms", run.ttft_ms);
-      j.field("peak_rss_bytes", run.peak_rss);
-      if (run.tier) j.field("budget_pass", fits_budget(run.peak_rss, *run.tier));
+      json::Json j = json::Json::object();
+      if (run.tier) {
+        j["tier"] = run.tier->id;
+        j["ram_budget_bytes"] = run.tier->ram_budget_bytes;
+      }
+      j["model"] = run.label;
+      j["model_filename"] = run.path;
+      j["model_type"] = run.info.architecture;
+      j["model_size"] = model_bytes(run.info);
+      j["model_n_params"] = run.info.n_params;
+      j["isa"] = run.isa;
+      j["n_threads"] = r.threads;
+      j["type_k"] = kv_type_name(r.kv_type);
+      j["type_v"] = kv_type_name(r.kv_type);
+      j["n_prompt"] = t.spec.kind == TestKind::kPrefill ? t.spec.n_tokens : 0;
+      j["n_gen"] = t.spec.kind == TestKind::kDecode ? t.spec.n_tokens : 0;
+      j["n_depth"] = t.spec.depth;
+      j["test"] = t.spec.name();
+      j["avg_ns"] = static_cast<uint64_t>(t.mean_seconds() * 1e9);
+      j["avg_ts"] = t.mean_tps();
+      j["stddev_ts"] = t.stddev_tps();
+      json::Json& samples_ns = j["samples_ns"] = json::Json::array();
+      json::Json& samples_ts = j["samples_ts"] = json::Json::array();
+      for (double s : t.seconds) {
+        samples_ns.push_back(static_cast<uint64_t>(s * 1e9));
+        samples_ts.push_back(t.spec.n_tokens / s);
+      }
+      j["load_cold_ms"] = run.load_cold_ms;
+      j["cold_start_ms"] = run.cold_start_ms;
+      j["load_warm_ms"] = run.load_warm_ms;
+      j["ttft_ms"] = run.ttft_ms;
+      j["peak_rss_bytes"] = run.peak_rss;
+      if (run.tier) j["budget_pass"] = fits_budget(run.peak_rss, *run.tier);
       const Throughput tp = throughput(r, run, t);
       if (tp.efficiency >= 0 && t.spec.kind == TestKind::kDecode) {
-        j.field("bytes_per_token", decode_bytes_per_token(run.info, t.spec, r.kv_type));
-        j.field("read_bytes_per_s", tp.per_second).field("decode_efficiency", tp.efficiency);
+        j["bytes_per_token"] = decode_bytes_per_token(run.info, t.spec, r.kv_type);
+        j["read_bytes_per_s"] = tp.per_second;
+        j["decode_efficiency"] = tp.efficiency;
       } else if (tp.efficiency >= 0) {
-        j.field("macs_per_token", prefill_macs_per_token(run.info));
-        j.field("macs_per_s", tp.per_second).field("prefill_efficiency", tp.efficiency);
+        j["macs_per_token"] = prefill_macs_per_token(run.info);
+        j["macs_per_s"] = tp.per_second;
+        j["prefill_efficiency"] = tp.efficiency;
       }
-      j.end_object();
+      results.push_back(std::move(j));
     }
   }
-  j.end_array().end_object().finish();
+  const json::Json report = {{"dram_read_bandwidth_bytes_per_s", r.bandwidth},
+                             {"int8_peak_macs_per_s", r.int8_peak},
+                             {"n_threads", r.threads},
+                             {"results", std::move(results)}};
+  std::fprintf(out, "%s\n", json::dump(report).c_str());
 }
 
 void write_csv(const Report& r, std::FILE* out) {

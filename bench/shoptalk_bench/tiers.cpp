@@ -30,45 +30,50 @@ Error bad(const std::string& what) {
   return Error(ErrorCode::kInvalidArgument, "tier table: " + what);
 }
 
-Result<std::string> text_field(const json::Value& v, const std::string& key,
+Result<std::string> text_field(const json::Json& v, const std::string& key,
                                const std::string& where) {
-  if (!v[key].is_string() || v[key].string.empty())
+  const json::Json& field = json::member(v, key);
+  if (!field.is_string() || field.get_ref<const std::string&>().empty())
     return bad(where + ": \"" + key + "\" must be a non-empty string");
-  return v[key].string;
+  return field.get<std::string>();
 }
 }  // namespace
 
 Result<std::vector<Tier>> parse_tiers(std::string_view json_text) {
-  const json::ParseResult parsed = json::parse(json_text);
-  if (!parsed.value) return bad("not JSON (" + parsed.error + ")");
-  const json::Value& list = (*parsed.value)["tiers"];
-  if (!list.is_array() || list.array.empty()) return bad("needs a non-empty \"tiers\" array");
+  auto parsed = json::parse(json_text);
+  if (!parsed) return bad("not JSON (" + parsed.error().message() + ")");
+  const json::Json& list = json::member(*parsed, "tiers");
+  if (!list.is_array() || list.empty()) return bad("needs a non-empty \"tiers\" array");
   std::vector<Tier> tiers;
   for (size_t i = 0; i < list.size(); ++i) {
-    const json::Value& t = list[i];
+    const json::Json& t = list[i];
     const std::string where = "tiers[" + std::to_string(i) + "]";
     Tier tier;
-    if (!t["id"].is_number() || t["id"].number < 1 || t["id"].number > 99 ||
-        t["id"].number != static_cast<int>(t["id"].number))
+    const json::Json& id = json::member(t, "id");
+    const double id_number = id.is_number() ? id.get<double>() : 0;
+    if (id_number < 1 || id_number > 99 || id_number != static_cast<int>(id_number))
       return bad(where + ": \"id\" must be an integer 1..99");
-    tier.id = static_cast<int>(t["id"].number);
+    tier.id = static_cast<int>(id_number);
     for (const Tier& other : tiers)
       if (other.id == tier.id) return bad(where + ": duplicate id " + std::to_string(tier.id));
     auto name = text_field(t, "name", where);
     if (!name) return name.error();
     tier.name = *name;
-    tier.devices = t["devices"].is_string() ? t["devices"].string : "";
-    const double mib = t["ram_budget_mib"].number;
-    if (!t["ram_budget_mib"].is_number() || mib < 1 || mib > 1048576)
+    const json::Json& devices = json::member(t, "devices");
+    tier.devices = devices.is_string() ? devices.get<std::string>() : "";
+    const json::Json& budget = json::member(t, "ram_budget_mib");
+    const double mib = budget.is_number() ? budget.get<double>() : 0;
+    if (mib < 1 || mib > 1048576)
       return bad(where + ": \"ram_budget_mib\" must be a number of MiB between 1 and 1048576");
     tier.ram_budget_bytes = static_cast<uint64_t>(mib * 1048576.0);
-    if (!t["models"].is_array() || t["models"].array.empty())
+    const json::Json& models = json::member(t, "models");
+    if (!models.is_array() || models.empty())
       return bad(where + ": needs a non-empty \"models\" array");
-    for (size_t m = 0; m < t["models"].size(); ++m) {
+    for (size_t m = 0; m < models.size(); ++m) {
       const std::string mwhere = where + ".models[" + std::to_string(m) + "]";
-      auto preset = text_field(t["models"][m], "preset", mwhere);
+      auto preset = text_field(models[m], "preset", mwhere);
       if (!preset) return preset.error();
-      auto quant = text_field(t["models"][m], "quant", mwhere);
+      auto quant = text_field(models[m], "quant", mwhere);
       if (!quant) return quant.error();
       tier.models.push_back({*preset, *quant});
     }

@@ -16,34 +16,31 @@
 
 namespace shoptalk::test {
 
-inline const json::Value& reference_manifest() {
-  static const json::Value manifest = [] {
+// The reference manifest, or null when the reference data is absent.
+inline const json::Json& reference_manifest() {
+  static const json::Json manifest = [] {
     const auto path = find_reference("reference/models/manifest.json");
-    if (!path) return json::Value{};
+    if (!path) return json::Json{};
     std::ifstream in(*path);
     std::stringstream text;
     text << in.rdbuf();
-    json::ParseResult parsed = json::parse(text.str());
-    return parsed.value ? std::move(*parsed.value) : json::Value{};
+    auto parsed = json::parse(text.str());
+    return parsed ? std::move(*parsed) : json::Json{};
   }();
   return manifest;
 }
 
-inline std::vector<int32_t> int_list(const json::Value& v) {
-  std::vector<int32_t> out;
-  for (const json::Value& x : v.array) out.push_back(static_cast<int32_t>(x.number));
-  return out;
+inline std::vector<int32_t> int_list(const json::Json& v) {
+  return v.get<std::vector<int32_t>>();
 }
 
-inline std::vector<double> number_list(const json::Value& v) {
-  std::vector<double> out;
-  for (const json::Value& x : v.array) out.push_back(x.number);
-  return out;
+inline std::vector<double> number_list(const json::Json& v) {
+  return v.get<std::vector<double>>();
 }
 
-inline const json::Value* find_run(const json::Value& file, const std::string& name) {
-  for (const json::Value& run : file["runs"].array)
-    if (run["name"].string == name) return &run;
+inline const json::Json* find_run(const json::Json& file, const std::string& name) {
+  for (const json::Json& run : file.at("runs"))
+    if (run.at("name") == name) return &run;
   return nullptr;
 }
 

@@ -100,10 +100,10 @@ void check_logits_identical(const std::string& what, const std::string& quant,
 // must be identical. Elsewhere (scalar, ARM) they must agree at least up to the first step whose
 // reference margin is below the tolerance (after that llama.cpp's own choice is within rounding
 // noise of another order).
-void check_greedy(const std::string& file, const std::vector<int32_t>& ours, const json::Value& run,
+void check_greedy(const std::string& file, const std::vector<int32_t>& ours, const json::Json& run,
                   const Tolerance& tol) {
-  const std::vector<int32_t> expected = int_list(run["greedy_tokens"]);
-  const std::vector<double> margins = number_list(run["greedy_margins"]);
+  const std::vector<int32_t> expected = int_list(run.at("greedy_tokens"));
+  const std::vector<double> margins = number_list(run.at("greedy_margins"));
   size_t same = 0;
   while (same < expected.size() && same < ours.size() && ours[same] == expected[same]) ++same;
   size_t required = 0;
@@ -117,15 +117,15 @@ void check_greedy(const std::string& file, const std::vector<int32_t>& ours, con
 
 template <typename Fn>
 void for_each_reference_file(Fn fn) {
-  const json::Value& manifest = reference_manifest();
-  if (manifest.kind != json::Value::Kind::kObject) {
+  const json::Json& manifest = reference_manifest();
+  if (!manifest.is_object()) {
     WARN("reference manifest not found: skipping");
     return;
   }
   int files = 0;
-  for (const json::Value& model : manifest["models"].array) {
-    for (const json::Value& file : model["files"].array) {
-      auto loaded = load_reference_model(file["file"].string);
+  for (const json::Json& model : manifest.at("models")) {
+    for (const json::Json& file : model.at("files")) {
+      auto loaded = load_reference_model(file.at("file").get<std::string>());
       if (!loaded) continue;
       ++files;
       fn(model, file, loaded);
@@ -137,66 +137,65 @@ void for_each_reference_file(Fn fn) {
 }  // namespace
 
 TEST_CASE("default run: prefill, decode and greedy tokens match llama.cpp", "[reference]") {
-  for_each_reference_file([](const json::Value& model, const json::Value& file,
+  for_each_reference_file([](const json::Json& model, const json::Json& file,
                              std::shared_ptr<const engine::Model> loaded) {
-    const json::Value* run = find_run(file, "default");
+    const json::Json* run = find_run(file, "default");
     REQUIRE(run);
-    const std::vector<int32_t> prompt = int_list(model["prompt_token_ids"]);
-    const int64_t n_vocab = static_cast<int64_t>(model["n_vocab"].number);
-    const Tolerance tol = tolerance_for(file["quant"].string);
-    const uint32_t n_ctx = static_cast<uint32_t>((*run)["n_ctx"].number);
+    const std::vector<int32_t> prompt = int_list(model.at("prompt_token_ids"));
+    const int64_t n_vocab = model.at("n_vocab").get<int64_t>();
+    const Tolerance tol = tolerance_for(file.at("quant").get<std::string>());
+    const uint32_t n_ctx = run->at("n_ctx").get<uint32_t>();
 
-    const std::string quant = file["quant"].string;
+    const std::string quant = file.at("quant").get<std::string>();
     auto session = open_session(loaded, n_ctx, GgmlType::F16);
     const std::vector<float> prefill = prefill_logits(*session, prompt);
-    check_logits("prefill", prefill, (*run)["prefill_logits"].string, n_vocab, tol);
-    check_logits_identical("prefill", quant, prefill, (*run)["prefill_logits"].string);
+    check_logits("prefill", prefill, run->at("prefill_logits").get<std::string>(), n_vocab, tol);
+    check_logits_identical("prefill", quant, prefill, run->at("prefill_logits").get<std::string>());
     session->reset();
     const std::vector<float> decode = decode_logits(*session, prompt);
-    check_logits("decode", decode, (*run)["decode_logits"].string, n_vocab, tol);
-    check_logits_identical("decode", quant, decode, (*run)["decode_logits"].string);
+    check_logits("decode", decode, run->at("decode_logits").get<std::string>(), n_vocab, tol);
+    check_logits_identical("decode", quant, decode, run->at("decode_logits").get<std::string>());
     session->reset();
-    const size_t count = (*run)["greedy_tokens"].size();
-    check_greedy(file["file"].string, greedy_tokens(*session, prompt, count), *run, tol);
+    const size_t count = run->at("greedy_tokens").size();
+    check_greedy(file.at("file").get<std::string>(), greedy_tokens(*session, prompt, count), *run,
+                 tol);
   });
 }
 
 TEST_CASE("Q8_0 KV cache run matches llama.cpp", "[reference]") {
-  for_each_reference_file([](const json::Value& model, const json::Value& file,
+  for_each_reference_file([](const json::Json& model, const json::Json& file,
                              std::shared_ptr<const engine::Model> loaded) {
-    const json::Value* run = find_run(file, "kv_q8_0");
+    const json::Json* run = find_run(file, "kv_q8_0");
     if (!run) return;
-    const std::vector<int32_t> prompt = int_list(model["prompt_token_ids"]);
-    const int64_t n_vocab = static_cast<int64_t>(model["n_vocab"].number);
-    auto session =
-        open_session(loaded, static_cast<uint32_t>((*run)["n_ctx"].number), GgmlType::Q8_0);
+    const std::vector<int32_t> prompt = int_list(model.at("prompt_token_ids"));
+    const int64_t n_vocab = model.at("n_vocab").get<int64_t>();
+    auto session = open_session(loaded, run->at("n_ctx").get<uint32_t>(), GgmlType::Q8_0);
     const std::vector<float> prefill = prefill_logits(*session, prompt);
-    check_logits("kv_q8_0", prefill, (*run)["prefill_logits"].string, n_vocab,
-                 tolerance_for(file["quant"].string));
-    check_logits_identical("kv_q8_0", file["quant"].string, prefill,
-                           (*run)["prefill_logits"].string);
+    check_logits("kv_q8_0", prefill, run->at("prefill_logits").get<std::string>(), n_vocab,
+                 tolerance_for(file.at("quant").get<std::string>()));
+    check_logits_identical("kv_q8_0", file.at("quant").get<std::string>(), prefill,
+                           run->at("prefill_logits").get<std::string>());
   });
 }
 
 TEST_CASE("phi3 at n_ctx 8192 uses the long RoPE factors like llama.cpp", "[reference]") {
-  for_each_reference_file([](const json::Value& model, const json::Value& file,
+  for_each_reference_file([](const json::Json& model, const json::Json& file,
                              std::shared_ptr<const engine::Model> loaded) {
-    const json::Value* run = find_run(file, "long_context_rope_factors");
+    const json::Json* run = find_run(file, "long_context_rope_factors");
     if (!run) return;
-    const std::vector<int32_t> prompt = int_list(model["prompt_token_ids"]);
-    const int64_t n_vocab = static_cast<int64_t>(model["n_vocab"].number);
-    const Tolerance tol = tolerance_for(file["quant"].string);
-    auto session =
-        open_session(loaded, static_cast<uint32_t>((*run)["n_ctx"].number), GgmlType::F16);
-    check_logits("nctx8192", prefill_logits(*session, prompt), (*run)["prefill_logits"].string,
-                 n_vocab, tol);
+    const std::vector<int32_t> prompt = int_list(model.at("prompt_token_ids"));
+    const int64_t n_vocab = model.at("n_vocab").get<int64_t>();
+    const Tolerance tol = tolerance_for(file.at("quant").get<std::string>());
+    auto session = open_session(loaded, run->at("n_ctx").get<uint32_t>(), GgmlType::F16);
+    check_logits("nctx8192", prefill_logits(*session, prompt),
+                 run->at("prefill_logits").get<std::string>(), n_vocab, tol);
     session->reset();
-    check_logits("nctx8192", decode_logits(*session, prompt), (*run)["decode_logits"].string,
-                 n_vocab, tol);
+    check_logits("nctx8192", decode_logits(*session, prompt),
+                 run->at("decode_logits").get<std::string>(), n_vocab, tol);
     session->reset();
-    const size_t count = (*run)["greedy_tokens"].size();
-    check_greedy(file["file"].string + " nctx8192", greedy_tokens(*session, prompt, count), *run,
-                 tol);
+    const size_t count = run->at("greedy_tokens").size();
+    check_greedy(file.at("file").get<std::string>() + " nctx8192",
+                 greedy_tokens(*session, prompt, count), *run, tol);
   });
 }
 

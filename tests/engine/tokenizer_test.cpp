@@ -33,15 +33,15 @@ std::vector<Record> read_jsonl(const std::string& path) {
   std::string line;
   while (std::getline(in, line)) {
     if (line.empty()) continue;
-    const json::ParseResult parsed = json::parse(line);
-    INFO(path << ": " << parsed.error);
-    REQUIRE(parsed.value);
-    const json::Value& v = *parsed.value;
+    auto parsed = json::parse(line);
+    INFO(path << ": " << (parsed ? "" : parsed.error().message()));
+    REQUIRE(parsed);
+    const json::Json& v = *parsed;
     Record r;
-    r.text = v["text"].string;
-    for (const json::Value& id : v["ids"].array) r.ids.push_back(static_cast<int32_t>(id.number));
-    r.add_special = v["add_special"].boolean;
-    r.parse_special = v["parse_special"].boolean;
+    r.text = v.at("text").get<std::string>();
+    r.ids = v.at("ids").get<std::vector<int32_t>>();
+    r.add_special = v.at("add_special").get<bool>();
+    r.parse_special = v.at("parse_special").get<bool>();
     out.push_back(std::move(r));
   }
   return out;

@@ -1,45 +1,34 @@
-// JSON values and a strict reader, for the command-line programs (tokenizer check files, sensor
-// readings, tier tables) and for tests reading reference expectations. Malformed input gives an
-// error message, never a crash: it may come from users.
+// JSON for the command-line programs, shoptalk-bench and the tests (tokenizer check files, sensor
+// readings, tier tables, reference manifests, machine-readable output): nlohmann/json from
+// Debian's nlohmann-json3-dev. The library itself never uses it. Objects keep their members in
+// document (or insertion) order, so output lists fields in the order they are written.
 #pragma once
 
-#include <cstdint>
-#include <map>
-#include <optional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-#include <vector>
+
+#include "shoptalk/result.hpp"
 
 namespace shoptalk::json {
 
-struct Value {
-  enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
-  Kind kind = Kind::kNull;
-  bool boolean = false;
-  double number = 0.0;
-  std::string string;
-  std::vector<Value> array;
-  std::map<std::string, Value> object;
-  std::vector<std::string> keys;  // the object's member names in document order (no duplicates)
+using Json = nlohmann::ordered_json;
 
-  bool is_object() const { return kind == Kind::kObject; }
-  bool is_array() const { return kind == Kind::kArray; }
-  bool is_string() const { return kind == Kind::kString; }
-  bool is_number() const { return kind == Kind::kNumber; }
-  bool is_bool() const { return kind == Kind::kBool; }
-  bool has(const std::string& key) const { return object.count(key) != 0; }
-  // The member, or a null value when absent (so lookups chain without checks).
-  const Value& operator[](const std::string& key) const;
-  const Value& operator[](size_t i) const { return array[i]; }
-  size_t size() const { return is_array() ? array.size() : object.size(); }
-};
+// Parses one JSON text (surrounding whitespace allowed). Malformed input may come from users: it
+// is a kInvalidArgument Error whose message says where and why, never an exception.
+Result<Json> parse(std::string_view text);
 
-struct ParseResult {
-  std::optional<Value> value;
-  std::string error;  // "offset N: ..." when value is empty
-};
+// The member `key` of an object, or a null value when `value` is not an object or lacks it (so
+// lookups into untrusted documents chain without checks; nlohmann's const operator[] requires
+// the key to exist).
+const Json& member(const Json& value, const std::string& key);
 
-// Parses one JSON text (surrounding whitespace allowed). Nesting is limited to 256 levels.
-ParseResult parse(std::string_view text);
+// A float as the double nearest its 9-digit decimal, so that it prints as the float it is
+// (1e-06 as 9.99999997e-07, not 9.999999974752427e-07).
+double float_number(float value);
+
+// Compact text of a value, without a trailing newline. Invalid UTF-8 in strings (GGUF metadata
+// holds raw bytes) becomes U+FFFD instead of throwing.
+std::string dump(const Json& value);
 
 }  // namespace shoptalk::json

@@ -35,19 +35,21 @@ std::string number_text(double v) {
 
 // A reading as text. A structured reading's reference value is written with its English word
 // ("8.5 A (rated 6.0 A)"); the prompt builder translates these words for Spanish.
-Result<std::string> reading_text(const std::string& name, const json::Value& v) {
-  if (v.is_string()) return v.string;
-  if (v.is_number()) return number_text(v.number);
-  if (!v.is_object() || !v["value"].is_number())
+Result<std::string> reading_text(const std::string& name, const json::Json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number()) return number_text(v.get<double>());
+  const json::Json& value = json::member(v, "value");
+  if (!value.is_number())
     return bad_input("reading '" + name + "': expected a number, a string or {\"value\": ...}");
-  const std::string unit = v["unit"].is_string() ? " " + v["unit"].string : std::string();
-  std::string text = number_text(v["value"].number) + unit;
+  const json::Json& unit_value = json::member(v, "unit");
+  const std::string unit = unit_value.is_string() ? " " + unit_value.get<std::string>() : "";
+  std::string text = number_text(value.get<double>()) + unit;
   for (const char* reference : {"rated", "setpoint", "design"}) {
-    const json::Value& r = v[reference];
-    if (r.kind == json::Value::Kind::kNull) continue;
+    const json::Json& r = json::member(v, reference);
+    if (r.is_null()) continue;
     if (!r.is_number())
       return bad_input("reading '" + name + "': \"" + reference + "\" must be a number");
-    text += std::string(" (") + reference + " " + number_text(r.number) + unit + ")";
+    text += std::string(" (") + reference + " " + number_text(r.get<double>()) + unit + ")";
   }
   return text;
 }
@@ -77,24 +79,23 @@ Result<EquipmentReport> parse_key_values(const std::vector<std::string>& items) 
 }
 
 Result<EquipmentReport> parse_json_report(std::string_view text) {
-  const json::ParseResult parsed = json::parse(text);
-  if (!parsed.value) return bad_input("readings: not JSON (" + parsed.error + ")");
-  const json::Value& root = *parsed.value;
+  auto parsed = json::parse(text);
+  if (!parsed) return bad_input("readings: not JSON (" + parsed.error().message() + ")");
+  const json::Json& root = *parsed;
   if (!root.is_object()) return bad_input("readings: expected a JSON object");
   EquipmentReport report;
-  for (const std::string& key : root.keys) {
-    const json::Value& v = root[key];
+  for (const auto& [key, v] : root.items()) {
     if (key == "readings") {
       if (!v.is_object()) return bad_input("readings: \"readings\" must be an object");
-      for (const std::string& name : v.keys) {
-        auto value = reading_text(name, v[name]);
+      for (const auto& [name, reading] : v.items()) {
+        auto value = reading_text(name, reading);
         if (!value) return value.error();
         report.readings.push_back({name, *value});
       }
       continue;
     }
     if (!v.is_string()) return bad_input("readings: \"" + key + "\" must be a string");
-    if (!set_field(report, key, v.string))
+    if (!set_field(report, key, v.get<std::string>()))
       return bad_input("readings: unknown key \"" + key + "\"");
   }
   if (Status st = check_complete(report); !st) return st.error();

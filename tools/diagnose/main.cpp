@@ -12,7 +12,7 @@
 #include "diagnosis_prompt.h"
 #include "equipment_report.h"
 #include "generation_flags.h"
-#include "json_writer.h"
+#include "json.h"
 #include "text_file.h"
 #include "think_filter.h"
 
@@ -62,26 +62,23 @@ Result<EquipmentReport> read_report(const Options& o) {
 
 void write_json(const Options& o, const std::string& question, const ThinkFilter::Split& text,
                 const Generation& g, bool escalate) {
-  json::JsonWriter w(stdout);
-  w.begin_object();
-  w.field("model", o.model).field("question", question);
-  w.field("thinking", text.thinking).field("answer", text.answer);
-  w.field("stop_reason", stop_reason_name(g.stop_reason));
-  w.key("confidence").begin_object();
-  w.field("mean_logprob", double{g.confidence.mean_logprob});
-  w.field("min_logprob", double{g.confidence.min_logprob});
-  w.field("mean_entropy", double{g.confidence.mean_entropy});
-  w.end_object();
-  w.field("escalate", escalate);
-  w.key("stats").begin_object();
-  w.field("prompt_tokens", g.stats.prompt_tokens)
-      .field("generated_tokens", g.stats.generated_tokens);
-  w.field("time_to_first_token", g.stats.time_to_first_token);
-  w.field("prefill_tokens_per_second", g.stats.prefill_tokens_per_second());
-  w.field("decode_tokens_per_second", g.stats.decode_tokens_per_second());
-  w.end_object();
-  w.end_object();
-  w.finish();
+  const json::Json j = {{"model", o.model},
+                        {"question", question},
+                        {"thinking", text.thinking},
+                        {"answer", text.answer},
+                        {"stop_reason", stop_reason_name(g.stop_reason)},
+                        {"confidence",
+                         {{"mean_logprob", json::float_number(g.confidence.mean_logprob)},
+                          {"min_logprob", json::float_number(g.confidence.min_logprob)},
+                          {"mean_entropy", json::float_number(g.confidence.mean_entropy)}}},
+                        {"escalate", escalate},
+                        {"stats",
+                         {{"prompt_tokens", g.stats.prompt_tokens},
+                          {"generated_tokens", g.stats.generated_tokens},
+                          {"time_to_first_token", g.stats.time_to_first_token},
+                          {"prefill_tokens_per_second", g.stats.prefill_tokens_per_second()},
+                          {"decode_tokens_per_second", g.stats.decode_tokens_per_second()}}}};
+  std::printf("%s\n", json::dump(j).c_str());
 }
 
 int run(const Options& o) {

@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "commands.h"
-#include "json_writer.h"
+#include "json.h"
 #include "shoptalk/shoptalk.hpp"
 
 namespace shoptalk::cli {
@@ -48,32 +48,39 @@ void print_text(const std::string& path, const FileSummary& s, const std::string
 }
 
 void print_json(const std::string& path, const FileSummary& s, const std::string& isa) {
-  json::JsonWriter j(stdout);
-  j.begin_object().field("file", path).field("version", s.version).field("file_size", s.file_size);
-  j.field("alignment", s.alignment).field("isa", isa).field("architecture", s.architecture);
-  j.field("supported", s.model_supported);
-  if (!s.model_supported) j.field("unsupported_reason", s.model_error);
+  json::Json j = {{"file", path},
+                  {"version", s.version},
+                  {"file_size", s.file_size},
+                  {"alignment", s.alignment},
+                  {"isa", isa},
+                  {"architecture", s.architecture},
+                  {"supported", s.model_supported}};
+  if (!s.model_supported) j["unsupported_reason"] = s.model_error;
   if (s.model_supported) {
     const ModelInfo& m = s.model;
-    j.key("hparams").begin_object().field("n_vocab", m.n_vocab).field("n_embd", m.n_embd);
-    j.field("n_layer", m.n_layer).field("n_head", m.n_head).field("n_head_kv", m.n_head_kv);
-    j.field("head_dim", m.head_dim).field("n_ff", m.n_ff).field("n_rot", m.n_rot);
-    j.field("context_length", m.context_train)
-        .field("rope_freq_base", static_cast<double>(m.rope_base));
-    j.field("rms_eps", static_cast<double>(m.rms_eps)).field("n_params", m.n_params).end_object();
+    j["hparams"] = {{"n_vocab", m.n_vocab},
+                    {"n_embd", m.n_embd},
+                    {"n_layer", m.n_layer},
+                    {"n_head", m.n_head},
+                    {"n_head_kv", m.n_head_kv},
+                    {"head_dim", m.head_dim},
+                    {"n_ff", m.n_ff},
+                    {"n_rot", m.n_rot},
+                    {"context_length", m.context_train},
+                    {"rope_freq_base", json::float_number(m.rope_base)},
+                    {"rms_eps", json::float_number(m.rms_eps)},
+                    {"n_params", m.n_params}};
   }
-  j.key("metadata").begin_array();
+  json::Json& metadata = j["metadata"] = json::Json::array();
   for (const MetadataSummary& m : s.metadata)
-    j.begin_object().field("key", m.key).field("type", m.type).field("value", m.value).end_object();
-  j.end_array().key("tensors").begin_array();
-  for (const TensorSummary& t : s.tensors) {
-    j.begin_object().field("name", t.name).field("type", t.type).key("shape").begin_array();
-    for (int64_t d : t.shape) j.value(d);
-    j.end_array().field("bytes", t.bytes).end_object();
-  }
-  j.end_array().key("bytes_per_type").begin_object();
-  for (const auto& [type, bytes] : s.type_bytes) j.field(type, bytes);
-  j.end_object().field("tensor_bytes", s.tensor_bytes).end_object().finish();
+    metadata.push_back({{"key", m.key}, {"type", m.type}, {"value", m.value}});
+  json::Json& tensors = j["tensors"] = json::Json::array();
+  for (const TensorSummary& t : s.tensors)
+    tensors.push_back({{"name", t.name}, {"type", t.type}, {"shape", t.shape}, {"bytes", t.bytes}});
+  json::Json& per_type = j["bytes_per_type"] = json::Json::object();
+  for (const auto& [type, bytes] : s.type_bytes) per_type[type] = bytes;
+  j["tensor_bytes"] = s.tensor_bytes;
+  std::printf("%s\n", json::dump(j).c_str());
 }
 }  // namespace
 

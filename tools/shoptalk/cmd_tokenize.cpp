@@ -28,6 +28,12 @@ std::string ids_text(const std::vector<Token>& ids) {
   return s;
 }
 
+// A record's boolean member; absent or not a boolean reads as false.
+bool flag(const json::Json& record, const char* key) {
+  const json::Json& value = json::member(record, key);
+  return value.is_boolean() && value.get<bool>();
+}
+
 int run_check(const Model& model, const std::string& path) {
   std::ifstream in(path);
   if (!in) return report(Error(ErrorCode::kIo, "cannot open '" + path + "'"));
@@ -36,20 +42,23 @@ int run_check(const Model& model, const std::string& path) {
   while (std::getline(in, line)) {
     ++line_no;
     if (line.empty()) continue;
-    const json::ParseResult parsed = json::parse(line);
-    const json::Value& rec = parsed.value ? *parsed.value : json::Value{};
-    if (!parsed.value || !rec["text"].is_string() || !rec["ids"].is_array()) {
+    auto parsed = json::parse(line);
+    const bool is_record = parsed && json::member(*parsed, "text").is_string() &&
+                           json::member(*parsed, "ids").is_array();
+    if (!is_record) {
       std::printf("line %d: not a tokenizer record (%s)\n", line_no,
-                  parsed.value ? "needs \"text\" and \"ids\"" : parsed.error.c_str());
+                  parsed ? "needs \"text\" and \"ids\"" : parsed.error().message().c_str());
       ++failed;
       continue;
     }
+    const json::Json& rec = *parsed;
     std::vector<Token> expected;
-    for (const json::Value& id : rec["ids"].array)
-      expected.push_back(static_cast<Token>(id.number));
-    const bool add_special = rec["add_special"].boolean;
-    const bool parse_special = rec["parse_special"].boolean;
-    auto got = model.tokenize(rec["text"].string, add_special, parse_special);
+    for (const json::Json& id : rec["ids"])
+      expected.push_back(id.is_number() ? id.get<Token>() : Token{-1});
+    const bool add_special = flag(rec, "add_special");
+    const bool parse_special = flag(rec, "parse_special");
+    const std::string text = rec["text"].get<std::string>();
+    auto got = model.tokenize(text, add_special, parse_special);
     if (got && *got == expected) {
       ++passed;
       continue;
