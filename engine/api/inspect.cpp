@@ -90,11 +90,13 @@ Result<FileSummary> inspect_file(const std::string& path) {
   s.architecture = std::string(file.get_string_or("general.architecture", "").value_or(""));
   // The model as the loader sees it: supported with these hyper-parameters, or why not.
   auto header = engine::read_model_header(file);
-  s.model_supported = header.ok();
-  if (header) {
+  const Status supported = header ? engine::check_tensor_names(file, *header->first, header->second)
+                                  : Status(header.error());
+  s.model_supported = supported.ok();
+  if (supported) {
     s.model = api::describe_model(file, *header->first, header->second);
   } else {
-    s.model_error = header.error().message();
+    s.model_error = supported.error().message();
   }
   return s;
 }

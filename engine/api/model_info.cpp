@@ -34,10 +34,12 @@ ModelInfo describe_model(const gguf::GgufFile& file, const engine::ArchSpec& spe
   };
   info.bos = token_id("tokenizer.ggml.bos_token_id");
   info.eos = token_id("tokenizer.ggml.eos_token_id");
-  const bool tied = file.find_tensor(spec.tensors.output) == nullptr;
+  const engine::TensorSpec* output = spec.find(engine::TensorRole::kOutput);
+  const bool tied = !output || file.find_tensor(output->name) == nullptr;
+  const std::string_view embd_name = spec.find(engine::TensorRole::kTokenEmbd)->name;
   for (const gguf::TensorInfo& t : file.tensors()) {
     info.n_params += static_cast<uint64_t>(t.n_elements());
-    if (tied || t.name != spec.tensors.token_embd) info.weight_bytes_per_token += t.nbytes;
+    if (tied || t.name != embd_name) info.weight_bytes_per_token += t.nbytes;
   }
   info.type_bytes = bytes_per_type(file);
   return info;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "engine/model/arch_spec.h"
 #include "formats/try.h"
 
 namespace shoptalk::engine {
@@ -227,11 +228,15 @@ Result<ChatFamily> detect_chat_family(std::string_view architecture, std::string
                      "'; supported: Qwen3, Phi-4-mini, SmolLM2, SmolLM3); choose a ChatFamily "
                      "explicitly to render it anyway");
   }
-  if (architecture == "qwen3" || architecture == "qwen3moe") return ChatFamily::kQwen3;
-  if (architecture == "smollm3") return ChatFamily::kSmolLM3;
-  if (architecture == "phi3" && tokenizer.find_token("<|assistant|>") &&
-      tokenizer.find_token("<|end|>"))
-    return ChatFamily::kPhi4;
+  if (const ArchSpec* spec = find_arch_spec(architecture)) {
+    for (const FamilySpec& family : spec->families) {
+      const auto in_vocab = [&](const char* token) {
+        return tokenizer.find_token(token).has_value();
+      };
+      if (std::all_of(family.vocab_markers.begin(), family.vocab_markers.end(), in_vocab))
+        return family.chat;
+    }
+  }
   if (tokenizer.find_token(kImStart) && tokenizer.find_token(kImEnd)) return ChatFamily::kChatML;
   return Error(ErrorCode::kUnsupported, "the GGUF has no chat template and architecture '" +
                                             std::string(architecture) + "' has no built-in one");

@@ -5,10 +5,11 @@
 // Detection (detect_chat_family) looks at tokenizer.chat_template first and recognizes the
 // families by text the templates contain. A template that is present but not recognized is an
 // error (never a silently wrong prompt); the caller may still choose a family explicitly, e.g.
-// kChatML. Without a template, the architecture decides (qwen3 -> Qwen3, smollm3 -> SmolLM3,
-// phi3 with <|assistant|>/<|end|> tokens -> Phi-4-mini); failing that, a vocabulary with
-// <|im_start|>/<|im_end|> gets plain ChatML, llama.cpp's documented default; anything else is an
-// error. See docs/tokenizer.md.
+// kChatML. Without a template, the architecture's spec decides: the chat family of its first model
+// family whose marker tokens the vocabulary has (qwen3 -> Qwen3, smollm3 -> SmolLM3, phi3 with
+// <|assistant|>/<|end|> tokens -> Phi-4-mini; engine/model/arch_spec.h); failing that, a
+// vocabulary with <|im_start|>/<|im_end|> gets plain ChatML, llama.cpp's documented default;
+// anything else is an error. See docs/tokenizer.md.
 #pragma once
 
 #include <cstdint>
@@ -16,21 +17,12 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/chat/chat_family.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "formats/gguf.h"
 #include "shoptalk/result.hpp"
 
 namespace shoptalk::engine {
-
-enum class ChatFamily {
-  kQwen3,    // ChatML with <think> handling (Qwen3)
-  kPhi4,     // <|role|>content<|end|> (Phi-4-mini-instruct)
-  kSmolLM2,  // ChatML with a default system prompt (SmolLM2-Instruct)
-  kSmolLM3,  // ChatML with a metadata system header and /think, /no_think (SmolLM3)
-  kChatML,   // plain <|im_start|>role\ncontent<|im_end|>\n
-};
-
-const char* chat_family_name(ChatFamily family);
 
 struct ChatMessage {
   std::string role;  // "system", "user" or "assistant"

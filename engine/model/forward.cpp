@@ -35,7 +35,7 @@ size_t as_size(int64_t n) {
 ForwardBuffers::ForwardBuffers(const Model& model, int64_t batch) : n_batch(batch) {
   const bool fused_qkv = std::any_of(model.layers().begin(), model.layers().end(),
                                      [](const LayerWeights& w) { return w.fused_qkv; });
-  const BufferSizes s = sizes_for(model.hparams(), fused_qkv, model.arch().fused_gate_up, batch);
+  const BufferSizes s = sizes_for(model.hparams(), fused_qkv, model.arch().fused_gate_up(), batch);
   x.resize(as_size(s.x));
   normed.resize(as_size(s.x));
   q.resize(as_size(s.q));
@@ -211,7 +211,7 @@ void ffn_block(const ForwardContext& ctx, uint32_t layer, int64_t n_tok) {
   const int64_t n_ff = hp.n_ff;
   rmsnorm_rows(ctx, b.x.data(), w.ffn_norm, b.normed.data(), n_tok, hp.n_embd);
   b.activations.reset(b.normed.data(), n_tok, hp.n_embd);
-  if (ctx.model.arch().fused_gate_up) {
+  if (ctx.model.arch().fused_gate_up()) {
     project(ctx, w.up, b.gate.data(), 2 * n_ff);
     for (int64_t t = 0; t < n_tok; ++t) {
       const float* row = b.gate.data() + t * 2 * n_ff;

@@ -9,6 +9,8 @@ namespace shoptalk::engine {
 
 namespace {
 
+namespace key = hparam_key;
+
 Error bad_value(const std::string& key, const std::string& why) {
   return Error(ErrorCode::kMalformedFile, "model hyper-parameter '" + key + "' " + why);
 }
@@ -51,14 +53,14 @@ Status check_positive_finite(const std::string& key, float value) {
   return {};
 }
 
-Result<uint32_t> read_vocab_size(const gguf::GgufFile& file, const std::string& prefix) {
+Result<uint32_t> read_vocab_size(const gguf::GgufFile& file, const ArchSpec& spec) {
   if (file.find("tokenizer.ggml.tokens")) {
     ST_ASSIGN_OR_RETURN(const std::vector<std::string_view>* tokens,
                         file.get_string_array("tokenizer.ggml.tokens"));
     return static_cast<uint32_t>(tokens->size() < kMaxVocab + 1 ? tokens->size() : kMaxVocab + 1);
   }
-  if (file.find(prefix + "vocab_size")) return file.get_uint(prefix + "vocab_size");
-  const gguf::TensorInfo* embd = file.find_tensor("token_embd.weight");
+  if (file.find(spec.key(key::kVocabSize))) return file.get_uint(spec.key(key::kVocabSize));
+  const gguf::TensorInfo* embd = file.find_tensor(spec.find(TensorRole::kTokenEmbd)->name);
   if (!embd) return bad_value("tokenizer.ggml.tokens", "is missing (and so is token_embd.weight)");
   return static_cast<uint32_t>(embd->ne[1] < kMaxVocab + 1 ? embd->ne[1] : kMaxVocab + 1);
 }
@@ -66,92 +68,97 @@ Result<uint32_t> read_vocab_size(const gguf::GgufFile& file, const std::string& 
 }  // namespace
 
 Result<HParams> load_hparams(const gguf::GgufFile& file, const ArchSpec& spec) {
-  const std::string p = std::string(spec.name) + ".";
   HParams hp;
-  ST_ASSIGN_OR_RETURN(hp.n_ctx_train, file.get_uint(p + "context_length"));
-  ST_TRY(check_range(p + "context_length", hp.n_ctx_train, 1, kMaxContext));
-  ST_ASSIGN_OR_RETURN(hp.n_embd, file.get_uint(p + "embedding_length"));
-  ST_TRY(check_range(p + "embedding_length", hp.n_embd, 1, kMaxEmbd));
-  ST_ASSIGN_OR_RETURN(hp.n_layer, file.get_uint(p + "block_count"));
-  ST_TRY(check_range(p + "block_count", hp.n_layer, 1, kMaxLayers));
+  ST_ASSIGN_OR_RETURN(hp.n_ctx_train, file.get_uint(spec.key(key::kContextLength)));
+  ST_TRY(check_range(spec.key(key::kContextLength), hp.n_ctx_train, 1, kMaxContext));
+  ST_ASSIGN_OR_RETURN(hp.n_embd, file.get_uint(spec.key(key::kEmbeddingLength)));
+  ST_TRY(check_range(spec.key(key::kEmbeddingLength), hp.n_embd, 1, kMaxEmbd));
+  ST_ASSIGN_OR_RETURN(hp.n_layer, file.get_uint(spec.key(key::kBlockCount)));
+  ST_TRY(check_range(spec.key(key::kBlockCount), hp.n_layer, 1, kMaxLayers));
 
-  ST_ASSIGN_OR_RETURN(hp.n_ff,
-                      read_layer_uint(file, p + "feed_forward_length", hp.n_layer, 0, true));
-  ST_TRY(check_range(p + "feed_forward_length", hp.n_ff, 1, kMaxFeedForward));
+  ST_ASSIGN_OR_RETURN(
+      hp.n_ff, read_layer_uint(file, spec.key(key::kFeedForwardLength), hp.n_layer, 0, true));
+  ST_TRY(check_range(spec.key(key::kFeedForwardLength), hp.n_ff, 1, kMaxFeedForward));
   ST_ASSIGN_OR_RETURN(hp.n_head,
-                      read_layer_uint(file, p + "attention.head_count", hp.n_layer, 0, true));
-  ST_TRY(check_range(p + "attention.head_count", hp.n_head, 1, hp.n_embd));
-  ST_ASSIGN_OR_RETURN(hp.n_head_kv, read_layer_uint(file, p + "attention.head_count_kv", hp.n_layer,
+                      read_layer_uint(file, spec.key(key::kHeadCount), hp.n_layer, 0, true));
+  ST_TRY(check_range(spec.key(key::kHeadCount), hp.n_head, 1, hp.n_embd));
+  ST_ASSIGN_OR_RETURN(hp.n_head_kv, read_layer_uint(file, spec.key(key::kHeadCountKv), hp.n_layer,
                                                     hp.n_head, false));
-  ST_TRY(check_range(p + "attention.head_count_kv", hp.n_head_kv, 1, hp.n_head));
+  ST_TRY(check_range(spec.key(key::kHeadCountKv), hp.n_head_kv, 1, hp.n_head));
   if (hp.n_head % hp.n_head_kv != 0)
-    return bad_value(p + "attention.head_count_kv", "(" + std::to_string(hp.n_head_kv) +
-                                                        ") does not divide the head count (" +
-                                                        std::to_string(hp.n_head) + ")");
+    return bad_value(spec.key(key::kHeadCountKv), "(" + std::to_string(hp.n_head_kv) +
+                                                      ") does not divide the head count (" +
+                                                      std::to_string(hp.n_head) + ")");
 
-  if (file.find(p + "attention.key_length")) {
-    ST_ASSIGN_OR_RETURN(hp.head_dim, file.get_uint(p + "attention.key_length"));
+  if (file.find(spec.key(key::kKeyLength))) {
+    ST_ASSIGN_OR_RETURN(hp.head_dim, file.get_uint(spec.key(key::kKeyLength)));
   } else {
     if (hp.n_embd % hp.n_head != 0)
-      return bad_value(p + "attention.head_count",
+      return bad_value(spec.key(key::kHeadCount),
                        "(" + std::to_string(hp.n_head) + ") does not divide embedding_length (" +
                            std::to_string(hp.n_embd) + ") and attention.key_length is absent");
     hp.head_dim = hp.n_embd / hp.n_head;
   }
-  ST_TRY(check_range(p + "attention.key_length", hp.head_dim, 2, kernels::kMaxHeadDim));
-  if (hp.head_dim % 2 != 0) return bad_value(p + "attention.key_length", "is odd");
+  ST_TRY(check_range(spec.key(key::kKeyLength), hp.head_dim, 2, kernels::kMaxHeadDim));
+  if (hp.head_dim % 2 != 0) return bad_value(spec.key(key::kKeyLength), "is odd");
   ST_ASSIGN_OR_RETURN(const uint32_t value_length,
-                      file.get_u32_or(p + "attention.value_length", hp.head_dim));
+                      file.get_u32_or(spec.key(key::kValueLength), hp.head_dim));
   if (value_length != hp.head_dim)
     return Error(ErrorCode::kUnsupported, "attention.value_length " + std::to_string(value_length) +
                                               " differs from attention.key_length " +
                                               std::to_string(hp.head_dim));
   if (spec.q_width_is_n_embd && hp.n_embd_q() != hp.n_embd)
-    return bad_value(p + "attention.head_count",
+    return bad_value(spec.key(key::kHeadCount),
                      "times the head size (" + std::to_string(hp.n_embd_q()) +
                          ") must equal embedding_length for " + std::string(spec.name));
 
-  ST_ASSIGN_OR_RETURN(hp.n_rot, file.get_u32_or(p + "rope.dimension_count", hp.head_dim));
-  ST_TRY(check_range(p + "rope.dimension_count", hp.n_rot, 2, hp.head_dim));
-  if (hp.n_rot % 2 != 0) return bad_value(p + "rope.dimension_count", "is odd");
+  ST_ASSIGN_OR_RETURN(hp.n_rot, file.get_u32_or(spec.key(key::kRopeDimensionCount), hp.head_dim));
+  ST_TRY(check_range(spec.key(key::kRopeDimensionCount), hp.n_rot, 2, hp.head_dim));
+  if (hp.n_rot % 2 != 0) return bad_value(spec.key(key::kRopeDimensionCount), "is odd");
   if (!spec.partial_rotary && hp.n_rot != hp.head_dim)
-    return bad_value(p + "rope.dimension_count",
+    return bad_value(spec.key(key::kRopeDimensionCount),
                      "(" + std::to_string(hp.n_rot) + ") must equal the head size (" +
                          std::to_string(hp.head_dim) + ") for " + std::string(spec.name));
 
-  ST_ASSIGN_OR_RETURN(hp.rms_eps, file.get_f32(p + "attention.layer_norm_rms_epsilon"));
+  ST_ASSIGN_OR_RETURN(hp.rms_eps, file.get_f32(spec.key(key::kRmsEps)));
   if (!std::isfinite(hp.rms_eps) || hp.rms_eps <= 0.0f || hp.rms_eps >= 1.0f)
-    return bad_value(p + "attention.layer_norm_rms_epsilon", "is not in (0, 1)");
+    return bad_value(spec.key(key::kRmsEps), "is not in (0, 1)");
 
-  ST_ASSIGN_OR_RETURN(hp.rope_freq_base, file.get_f32_or(p + "rope.freq_base", 10000.0f));
-  ST_TRY(check_positive_finite(p + "rope.freq_base", hp.rope_freq_base));
+  ST_ASSIGN_OR_RETURN(hp.rope_freq_base, file.get_f32_or(spec.key(key::kRopeFreqBase), 10000.0f));
+  ST_TRY(check_positive_finite(spec.key(key::kRopeFreqBase), hp.rope_freq_base));
 
   ST_ASSIGN_OR_RETURN(const std::string_view scaling,
-                      file.get_string_or(p + "rope.scaling.type", "linear"));
+                      file.get_string_or(spec.key(key::kRopeScalingType), "linear"));
   if (scaling != "linear" && scaling != "none" && scaling != "longrope")
     return Error(ErrorCode::kUnsupported,
                  "rope scaling type '" + std::string(scaling) + "' is not supported");
   float factor = 0.0f;
-  if (file.find(p + "rope.scaling.factor")) {
-    ST_ASSIGN_OR_RETURN(factor, file.get_f32(p + "rope.scaling.factor"));
-  } else if (file.find(p + "rope.scale_linear")) {
-    ST_ASSIGN_OR_RETURN(factor, file.get_f32(p + "rope.scale_linear"));
+  if (file.find(spec.key(key::kRopeScalingFactor))) {
+    ST_ASSIGN_OR_RETURN(factor, file.get_f32(spec.key(key::kRopeScalingFactor)));
+  } else if (file.find(spec.key(key::kRopeScaleLinear))) {
+    ST_ASSIGN_OR_RETURN(factor, file.get_f32(spec.key(key::kRopeScaleLinear)));
   }
   if (!std::isfinite(factor) || factor < 0.0f)
-    return bad_value(p + "rope.scaling.factor", "is not a finite non-negative number");
+    return bad_value(spec.key(key::kRopeScalingFactor), "is not a finite non-negative number");
   hp.rope_freq_scale = (factor == 0.0f || scaling == "none") ? 1.0f : 1.0f / factor;
-  ST_ASSIGN_OR_RETURN(hp.rope_attn_factor, file.get_f32_or(p + "rope.scaling.attn_factor", 1.0f));
-  ST_TRY(check_positive_finite(p + "rope.scaling.attn_factor", hp.rope_attn_factor));
+  ST_ASSIGN_OR_RETURN(hp.rope_attn_factor, file.get_f32_or(spec.key(key::kRopeAttnFactor), 1.0f));
+  ST_TRY(check_positive_finite(spec.key(key::kRopeAttnFactor), hp.rope_attn_factor));
   ST_ASSIGN_OR_RETURN(hp.n_ctx_orig,
-                      file.get_u32_or(p + "rope.scaling.original_context_length", hp.n_ctx_train));
+                      file.get_u32_or(spec.key(key::kRopeOriginalContext), hp.n_ctx_train));
 
-  ST_ASSIGN_OR_RETURN(const uint32_t n_expert, file.get_u32_or(p + "expert_count", 0));
+  ST_ASSIGN_OR_RETURN(const uint32_t n_expert, file.get_u32_or(spec.key(key::kExpertCount), 0));
   if (n_expert != 0)
     return Error(ErrorCode::kUnsupported, "mixture-of-experts models are not supported");
-  ST_ASSIGN_OR_RETURN(const bool causal, file.get_bool_or(p + "attention.causal", true));
+  ST_ASSIGN_OR_RETURN(const bool causal, file.get_bool_or(spec.key(key::kCausal), true));
   if (!causal) return Error(ErrorCode::kUnsupported, "non-causal attention is not supported");
 
-  ST_ASSIGN_OR_RETURN(hp.n_vocab, read_vocab_size(file, p));
+  ST_ASSIGN_OR_RETURN(const uint32_t pooling, file.get_u32_or(spec.key(key::kPoolingType), 0));
+  if (pooling > static_cast<uint32_t>(Pooling::kLast))
+    return Error(ErrorCode::kUnsupported,
+                 spec.key(key::kPoolingType) + " " + std::to_string(pooling) + " is not supported");
+  hp.pooling = static_cast<Pooling>(pooling);
+
+  ST_ASSIGN_OR_RETURN(hp.n_vocab, read_vocab_size(file, spec));
   ST_TRY(check_range("tokenizer.ggml.tokens (vocabulary size)", hp.n_vocab, 1, kMaxVocab));
   return hp;
 }

@@ -30,7 +30,8 @@ struct HParams {
   float rope_freq_base = 10000.0f;
   float rope_freq_scale = 1.0f;
   float rope_attn_factor = 1.0f;
-  uint32_t n_ctx_orig = 0;  // the context the RoPE factors were trained for (LongRoPE)
+  uint32_t n_ctx_orig = 0;           // the context the RoPE factors were trained for (LongRoPE)
+  Pooling pooling = Pooling::kNone;  // how an embedding model pools its output-normed states
 
   int64_t n_embd_q() const { return int64_t{n_head} * head_dim; }
   int64_t n_embd_kv() const { return int64_t{n_head_kv} * head_dim; }

@@ -27,9 +27,11 @@ Result<MemoryReport> plan_memory(const gguf::GgufFile& file, uint32_t n_ctx, Ggm
     if (std::find(activation_types.begin(), activation_types.end(), act) == activation_types.end())
       activation_types.push_back(act);
   }
-  const bool fused_qkv = file.find_tensor("blk.0.attn_qkv.weight") != nullptr;
+  // Layer 0's Q/K/V layout stands for every layer's.
+  const TensorSpec* qkv = spec.find(TensorRole::kAttnQkv);
+  const bool fused_qkv = qkv && loads_tensor(file, spec, *qkv, 0);
   report.kv_cache = KvCache::bytes_for(hp, n_ctx, kv_type);
-  report.scratch = ForwardBuffers::bytes_for(hp, fused_qkv, spec.fused_gate_up, activation_types,
+  report.scratch = ForwardBuffers::bytes_for(hp, fused_qkv, spec.fused_gate_up(), activation_types,
                                              std::min(n_batch, n_ctx));
   return report;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "engine/model/weight_layout.h"
 #include "formats/quant_table.h"
@@ -12,12 +13,6 @@
 namespace shoptalk::engine {
 
 namespace {
-
-std::string layer_name(const char* pattern, int layer) {
-  char buf[128];
-  std::snprintf(buf, sizeof buf, pattern, layer);
-  return buf;
-}
 
 std::string shape_string(const gguf::TensorInfo& t) {
   std::string s = "[";
@@ -54,14 +49,15 @@ class ModelLoader {
 
   Status load() {
     const HParams& hp = m_.hparams_;
-    const TensorNames& names = m_.arch_->tensors;
-    ST_TRY(reject_unsupported_tensors());
-    const gguf::TensorInfo* embd = file_.find_tensor(names.token_embd);
-    if (!embd) return missing(names.token_embd);
+    const ArchSpec& spec = *m_.arch_;
+    ST_TRY(check_tensor_names(file_, spec, hp));
+    const char* embd_name = spec.find(TensorRole::kTokenEmbd)->name;
+    const gguf::TensorInfo* embd = file_.find_tensor(embd_name);
+    if (!embd) return missing(embd_name);
     ST_TRY(check_shape(*embd, 2, hp.n_embd, hp.n_vocab));
     const QuantTypeInfo* embd_info = quant_type_info(static_cast<int32_t>(embd->type));
     if (!embd_info || !embd_info->dequantize_row)
-      return Error(ErrorCode::kUnsupported, "model tensor '" + std::string(names.token_embd) +
+      return Error(ErrorCode::kUnsupported, "model tensor '" + std::string(embd_name) +
                                                 "' has type " + type_name(embd->type) +
                                                 ", which shoptalk cannot read");
     m_.token_embd_ = embd;
@@ -69,24 +65,15 @@ class ModelLoader {
                                     row_size(*embd_info, hp.n_embd)};
     m_.weight_bytes_ += embd->nbytes;
 
-    ST_ASSIGN_OR_RETURN(m_.output_norm_, vector(names.output_norm, hp.n_embd));
-    if (file_.find_tensor(names.output) || !m_.arch_->tied_embeddings) {
-      ST_ASSIGN_OR_RETURN(m_.output_, matrix(names.output, hp.n_embd, hp.n_vocab));
-    } else {
+    for (const TensorSpec& t : spec.tensors)
+      if (!t.per_layer() && t.role != TensorRole::kTokenEmbd) ST_TRY(load_tensor(t, 0, nullptr));
+    // Without an output projection the embeddings are the output (tied).
+    if (m_.output_.rows == 0) {
       ST_ASSIGN_OR_RETURN(m_.output_, matrix_from(*embd, hp.n_embd, hp.n_vocab, false));
     }
 
-    if (m_.arch_->longrope) {
-      if (file_.find_tensor(names.rope_factors_long)) {
-        ST_ASSIGN_OR_RETURN(m_.rope_factors_long_, vector(names.rope_factors_long, hp.n_rot / 2));
-      }
-      if (file_.find_tensor(names.rope_factors_short)) {
-        ST_ASSIGN_OR_RETURN(m_.rope_factors_short_, vector(names.rope_factors_short, hp.n_rot / 2));
-      }
-    }
-
     m_.layers_.resize(hp.n_layer);
-    for (uint32_t l = 0; l < hp.n_layer; ++l) ST_TRY(load_layer(static_cast<int>(l)));
+    for (uint32_t l = 0; l < hp.n_layer; ++l) ST_TRY(load_layer(l));
     return {};
   }
 
@@ -137,57 +124,76 @@ class ModelLoader {
   }
 
  private:
-  // Tensors the forward pass would otherwise ignore silently: biases, per-tensor scales and
-  // Llama-3.1-style frequency factors are not implemented.
-  Status reject_unsupported_tensors() const {
-    for (const gguf::TensorInfo& t : file_.tensors()) {
-      const std::string_view name = t.name;
-      const auto ends_with = [&](std::string_view suffix) {
-        return name.size() >= suffix.size() &&
-               name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
-      };
-      if (ends_with(".bias") || ends_with(".scale") || name == "rope_freqs.weight")
-        return Error(ErrorCode::kUnsupported,
-                     "model tensor '" + std::string(name) + "' is not supported by shoptalk");
+  // Where the tensor of a role goes: a weight matrix or a float vector of the model or of `layer`.
+  struct Slot {
+    kernels::Weight* matrix = nullptr;
+    const float** vector = nullptr;
+  };
+
+  // `w` is the layer of a per-layer tensor (nullptr for the others).
+  Slot slot(TensorRole role, LayerWeights* w) {
+    switch (role) {
+      case TensorRole::kTokenEmbd:
+        return {};  // read by Model::embed, checked in load()
+      case TensorRole::kOutputNorm:
+        return {nullptr, &m_.output_norm_};
+      case TensorRole::kOutput:
+        return {&m_.output_, nullptr};
+      case TensorRole::kRopeFactorsLong:
+        return {nullptr, &m_.rope_factors_long_};
+      case TensorRole::kRopeFactorsShort:
+        return {nullptr, &m_.rope_factors_short_};
+      case TensorRole::kAttnNorm:
+        return {nullptr, &w->attn_norm};
+      case TensorRole::kAttnQ:
+        return {&w->wq, nullptr};
+      case TensorRole::kAttnK:
+        return {&w->wk, nullptr};
+      case TensorRole::kAttnV:
+        return {&w->wv, nullptr};
+      case TensorRole::kAttnQkv:
+        return {&w->wqkv, nullptr};
+      case TensorRole::kAttnQNorm:
+        return {nullptr, &w->q_norm};
+      case TensorRole::kAttnKNorm:
+        return {nullptr, &w->k_norm};
+      case TensorRole::kAttnOutput:
+        return {&w->wo, nullptr};
+      case TensorRole::kFfnNorm:
+        return {nullptr, &w->ffn_norm};
+      case TensorRole::kFfnGate:
+        return {&w->gate, nullptr};
+      case TensorRole::kFfnUp:
+        return {&w->up, nullptr};
+      case TensorRole::kFfnDown:
+        return {&w->down, nullptr};
     }
     return {};
   }
 
-  Status load_layer(int l) {
+  // Loads `t` (named `name` in this layer) into its slot when the file's layout has it.
+  Status load_tensor(const TensorSpec& t, int64_t l, LayerWeights* layer) {
+    if (!loads_tensor(file_, *m_.arch_, t, l)) return {};
+    const std::string name = t.name_in(l);
     const HParams& hp = m_.hparams_;
-    const ArchSpec& spec = *m_.arch_;
-    const TensorNames& n = spec.tensors;
-    LayerWeights& w = m_.layers_[static_cast<size_t>(l)];
-    const int64_t q_rows = hp.n_embd_q();
-    const int64_t kv_rows = hp.n_embd_kv();
+    const Slot s = slot(t.role, layer);
+    if (s.matrix) {
+      ST_ASSIGN_OR_RETURN(*s.matrix,
+                          matrix(name, dim_size(t.shape.ne[0], hp), dim_size(t.shape.ne[1], hp)));
+    } else if (s.vector) {
+      ST_ASSIGN_OR_RETURN(*s.vector, vector(name, dim_size(t.shape.ne[0], hp)));
+    }
+    return {};
+  }
 
-    ST_ASSIGN_OR_RETURN(w.attn_norm, vector(layer_name(n.attn_norm, l), hp.n_embd));
-    const std::string qkv_name = layer_name(n.attn_qkv, l);
-    const std::string q_name = layer_name(n.attn_q, l);
-    // Either layout loads; the spec's usual one names the missing tensor in the error.
-    const bool has_fused = file_.find_tensor(qkv_name) != nullptr;
-    const bool has_split = file_.find_tensor(q_name) != nullptr;
-    w.fused_qkv = has_fused || (spec.fused_qkv && !has_split);
-    if (w.fused_qkv) {
-      ST_ASSIGN_OR_RETURN(w.wqkv, matrix(qkv_name, hp.n_embd, q_rows + 2 * kv_rows));
-    } else {
-      ST_ASSIGN_OR_RETURN(w.wq, matrix(q_name, hp.n_embd, q_rows));
-      ST_ASSIGN_OR_RETURN(w.wk, matrix(layer_name(n.attn_k, l), hp.n_embd, kv_rows));
-      ST_ASSIGN_OR_RETURN(w.wv, matrix(layer_name(n.attn_v, l), hp.n_embd, kv_rows));
-    }
-    if (spec.qk_norm) {
-      ST_ASSIGN_OR_RETURN(w.q_norm, vector(layer_name(n.attn_q_norm, l), hp.head_dim));
-      ST_ASSIGN_OR_RETURN(w.k_norm, vector(layer_name(n.attn_k_norm, l), hp.head_dim));
-    }
-    ST_ASSIGN_OR_RETURN(w.wo, matrix(layer_name(n.attn_output, l), q_rows, hp.n_embd));
-    ST_ASSIGN_OR_RETURN(w.ffn_norm, vector(layer_name(n.ffn_norm, l), hp.n_embd));
-    if (spec.fused_gate_up) {
-      ST_ASSIGN_OR_RETURN(w.up, matrix(layer_name(n.ffn_up, l), hp.n_embd, 2 * int64_t{hp.n_ff}));
-    } else {
-      ST_ASSIGN_OR_RETURN(w.gate, matrix(layer_name(n.ffn_gate, l), hp.n_embd, hp.n_ff));
-      ST_ASSIGN_OR_RETURN(w.up, matrix(layer_name(n.ffn_up, l), hp.n_embd, hp.n_ff));
-    }
-    ST_ASSIGN_OR_RETURN(w.down, matrix(layer_name(n.ffn_down, l), hp.n_ff, hp.n_embd));
+  // The layer's tensors of the file's layout (either one loads; the spec's preferred one names the
+  // missing tensor in the error).
+  Status load_layer(uint32_t l) {
+    const ArchSpec& spec = *m_.arch_;
+    LayerWeights& w = m_.layers_[l];
+    for (const TensorSpec& t : spec.tensors)
+      if (t.per_layer()) ST_TRY(load_tensor(t, l, &w));
+    w.fused_qkv = w.wqkv.rows > 0;
     w.use_rope = spec.nope_layer_step == 0 || (l + 1) % spec.nope_layer_step != 0;
     return {};
   }
@@ -246,9 +252,49 @@ Result<std::pair<const ArchSpec*, HParams>> read_model_header(const gguf::GgufFi
   if (!spec)
     return Error(ErrorCode::kUnsupported,
                  "model architecture '" + std::string(arch_name) +
-                     "' is not supported (supported: qwen3, llama, phi3, smollm3)");
+                     "' is not supported (supported: " + supported_architectures() + ")");
   ST_ASSIGN_OR_RETURN(HParams hp, load_hparams(file, *spec));
   return std::make_pair(spec, hp);
+}
+
+Status check_tensor_names(const gguf::GgufFile& file, const ArchSpec& spec, const HParams& hp) {
+  std::unordered_set<std::string> listed;
+  for (const TensorSpec& t : spec.tensors) {
+    if (!t.per_layer()) listed.insert(t.name);
+    for (uint32_t l = 0; t.per_layer() && l < hp.n_layer; ++l) listed.insert(t.name_in(l));
+  }
+  for (const gguf::TensorInfo& t : file.tensors()) {
+    if (!listed.count(std::string(t.name)))
+      return Error(ErrorCode::kUnsupported, "model tensor '" + std::string(t.name) +
+                                                "' is not supported by shoptalk for " +
+                                                std::string(spec.name));
+  }
+  return {};
+}
+
+bool loads_tensor(const gguf::GgufFile& file, const ArchSpec& spec, const TensorSpec& t,
+                  int64_t layer) {
+  const auto present = [&](const TensorSpec* s) {
+    return s && file.find_tensor(s->name_in(layer));
+  };
+  const auto first = [&spec](Presence presence) -> const TensorSpec* {
+    for (const TensorSpec& s : spec.tensors)
+      if (s.presence == presence) return &s;
+    return nullptr;
+  };
+  const bool alternative_layout =
+      present(first(Presence::kAlternative)) && !present(first(Presence::kPreferred));
+  switch (t.presence) {
+    case Presence::kRequired:
+      return true;
+    case Presence::kOptional:
+      return present(&t);
+    case Presence::kPreferred:
+      return !alternative_layout;
+    case Presence::kAlternative:
+      return alternative_layout;
+  }
+  return false;
 }
 
 Result<std::shared_ptr<const Model>> Model::load(const std::string& path,

@@ -17,16 +17,17 @@
 
 namespace shoptalk::engine {
 
+// One layer's weights, filled from the spec's tensors by role (absent: rows 0 or nullptr).
 struct LayerWeights {
   const float* attn_norm = nullptr;
   bool fused_qkv = false;
   kernels::Weight wqkv;  // fused: rows Q, then K, then V
   kernels::Weight wq, wk, wv;
-  const float* q_norm = nullptr;  // {head_dim}, only with spec.qk_norm
+  const float* q_norm = nullptr;  // {head_dim}, only with spec.qk_norm()
   const float* k_norm = nullptr;
   kernels::Weight wo;
   const float* ffn_norm = nullptr;
-  kernels::Weight gate;  // absent (rows 0) with spec.fused_gate_up
+  kernels::Weight gate;  // absent with spec.fused_gate_up()
   kernels::Weight up;    // fused: 2·n_ff rows, gate first
   kernels::Weight down;
   bool use_rope = true;  // false on the NoPE layers
@@ -109,5 +110,15 @@ class Model {
 
 // Checks the file's architecture and reads its hyper-parameters without loading weights.
 Result<std::pair<const ArchSpec*, HParams>> read_model_header(const gguf::GgufFile& file);
+
+// Every tensor of the file is one the spec lists for these hyper-parameters: a bias, a scale or a
+// layer beyond the block count would otherwise be ignored silently by the forward pass.
+Status check_tensor_names(const gguf::GgufFile& file, const ArchSpec& spec, const HParams& hp);
+
+// Whether the loader reads tensor `t` of the spec in `layer` of the file (any layer for a global
+// tensor): required tensors always, optional ones when present, and the tensors of the layer's
+// layout (the alternative one when the file has its first tensor and not the preferred's).
+bool loads_tensor(const gguf::GgufFile& file, const ArchSpec& spec, const TensorSpec& t,
+                  int64_t layer);
 
 }  // namespace shoptalk::engine

@@ -12,7 +12,7 @@ namespace {
 // The LongRoPE rule (docs/models.md): the configured context, not the current length, picks
 // the factor set; a context beyond the original training context uses the long factors.
 const float* choose_rope_factors(const Model& model, uint32_t n_ctx) {
-  if (!model.arch().longrope) return nullptr;
+  if (!model.arch().longrope()) return nullptr;
   return n_ctx > model.hparams().n_ctx_orig ? model.rope_factors_long()
                                             : model.rope_factors_short();
 }
@@ -88,7 +88,7 @@ MemoryReport Session::memory() const {
   const bool fused_qkv = std::any_of(model_->layers().begin(), model_->layers().end(),
                                      [](const LayerWeights& w) { return w.fused_qkv; });
   report.scratch =
-      ForwardBuffers::bytes_for(model_->hparams(), fused_qkv, model_->arch().fused_gate_up,
+      ForwardBuffers::bytes_for(model_->hparams(), fused_qkv, model_->arch().fused_gate_up(),
                                 model_->activation_types(), buffers_.n_batch);
   return report;
 }

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "engine/model/arch_spec.h"
 #include "formats/try.h"
 
 namespace shoptalk::synth {
@@ -10,24 +11,25 @@ namespace {
 
 // Values of the models' HF configs as the converter writes them (docs/models.md).
 const std::vector<PresetEntry> kPresets = {
-    // name, model, general.name, arch, n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff,
-    // n_vocab, context, rope base, rms eps, LongRoPE original context, sliding window
-    {"qwen3-0.6b", "Qwen3-0.6B", "Qwen3 0.6B", "qwen3", 1024, 28, 16, 8, 128, 3072, 151936, 40960,
-     1e6f, 1e-6f, 0, 0},
-    {"qwen3-1.7b", "Qwen3-1.7B", "Qwen3 1.7B", "qwen3", 2048, 28, 16, 8, 128, 6144, 151936, 40960,
-     1e6f, 1e-6f, 0, 0},
-    {"qwen3-4b", "Qwen3-4B", "Qwen3 4B", "qwen3", 2560, 36, 32, 8, 128, 9728, 151936, 40960, 1e6f,
-     1e-6f, 0, 0},
-    {"phi-4-mini", "Phi-4-mini-instruct", "Phi 4 Mini Instruct", "phi3", 3072, 32, 24, 8, 0, 8192,
-     200064, 131072, 1e4f, 1e-5f, 4096, 262144},
-    {"smollm2-135m", "SmolLM2-135M-Instruct", "SmolLM2 135M Instruct", "llama", 576, 30, 9, 3, 0,
-     1536, 49152, 8192, 1e5f, 1e-5f, 0, 0},
-    {"smollm2-360m", "SmolLM2-360M-Instruct", "SmolLM2 360M Instruct", "llama", 960, 32, 15, 5, 0,
-     2560, 49152, 8192, 1e5f, 1e-5f, 0, 0},
-    {"smollm2-1.7b", "SmolLM2-1.7B-Instruct", "SmolLM2 1.7B Instruct", "llama", 2048, 24, 32, 32, 0,
-     8192, 49152, 8192, 1.3e5f, 1e-5f, 0, 0},
-    {"smollm3-3b", "SmolLM3-3B", "SmolLM3 3B", "smollm3", 2048, 36, 16, 4, 0, 11008, 128256, 65536,
-     5e6f, 1e-6f, 0, 0},
+    // name, model, general.name, arch, family, n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff,
+    // n_vocab, context, rope base, rms eps, partial rotary factor, LongRoPE original context,
+    // sliding window
+    {"qwen3-0.6b", "Qwen3-0.6B", "Qwen3 0.6B", "qwen3", "qwen3", 1024, 28, 16, 8, 128, 3072, 151936,
+     40960, 1e6f, 1e-6f, 1.0f, 0, 0},
+    {"qwen3-1.7b", "Qwen3-1.7B", "Qwen3 1.7B", "qwen3", "qwen3", 2048, 28, 16, 8, 128, 6144, 151936,
+     40960, 1e6f, 1e-6f, 1.0f, 0, 0},
+    {"qwen3-4b", "Qwen3-4B", "Qwen3 4B", "qwen3", "qwen3", 2560, 36, 32, 8, 128, 9728, 151936,
+     40960, 1e6f, 1e-6f, 1.0f, 0, 0},
+    {"phi-4-mini", "Phi-4-mini-instruct", "Phi 4 Mini Instruct", "phi3", "phi4-mini", 3072, 32, 24,
+     8, 0, 8192, 200064, 131072, 1e4f, 1e-5f, 0.75f, 4096, 262144},
+    {"smollm2-135m", "SmolLM2-135M-Instruct", "SmolLM2 135M Instruct", "llama", "smollm2", 576, 30,
+     9, 3, 0, 1536, 49152, 8192, 1e5f, 1e-5f, 1.0f, 0, 0},
+    {"smollm2-360m", "SmolLM2-360M-Instruct", "SmolLM2 360M Instruct", "llama", "smollm2", 960, 32,
+     15, 5, 0, 2560, 49152, 8192, 1e5f, 1e-5f, 1.0f, 0, 0},
+    {"smollm2-1.7b", "SmolLM2-1.7B-Instruct", "SmolLM2 1.7B Instruct", "llama", "smollm2", 2048, 24,
+     32, 32, 0, 8192, 49152, 8192, 1.3e5f, 1e-5f, 1.0f, 0, 0},
+    {"smollm3-3b", "SmolLM3-3B", "SmolLM3 3B", "smollm3", "smollm3", 2048, 36, 16, 4, 0, 11008,
+     128256, 65536, 5e6f, 1e-6f, 1.0f, 0, 0},
 };
 
 Error invalid(const std::string& what) {
@@ -46,13 +48,14 @@ int64_t pick(int override_value, int64_t preset_value) {
   return override_value != 0 ? override_value : preset_value;
 }
 
-// Partial rotary as Phi3MiniModel converts it: int(0.75 * n_embd) // n_head, kept even.
-int64_t rotated_dims(const ModelShape& s) {
-  if (s.architecture != "phi3") return s.head_dim;
-  return (3 * s.n_embd / 4) / s.n_head / 2 * 2;
+// Partial rotary as Phi3MiniModel converts it: int(factor * n_embd) // n_head, kept even.
+int64_t rotated_dims(const ModelShape& s, float partial_rotary_factor) {
+  if (partial_rotary_factor == 1.0f) return s.head_dim;
+  return static_cast<int64_t>(partial_rotary_factor * static_cast<float>(s.n_embd)) / s.n_head / 2 *
+         2;
 }
 
-Status check_shape(const ModelShape& s) {
+Status check_shape(const ModelShape& s, const engine::ArchSpec& spec) {
   const std::pair<const char*, int64_t> positive[] = {
       {"n_embd", s.n_embd}, {"n_layer", s.n_layer}, {"n_head", s.n_head},
       {"n_ff", s.n_ff},     {"n_vocab", s.n_vocab}, {"context", s.context}};
@@ -64,9 +67,9 @@ Status check_shape(const ModelShape& s) {
                    std::to_string(s.n_head) + ")");
   if (s.head_dim < 2 || s.head_dim % 2 != 0)
     return invalid("head_dim (" + std::to_string(s.head_dim) + ") must be even and at least 2");
-  if (s.architecture == "phi3" && s.n_embd_q() != s.n_embd)
-    return invalid("phi3 needs n_head * head_dim == n_embd (" + std::to_string(s.n_embd_q()) +
-                   " != " + std::to_string(s.n_embd) + ")");
+  if (spec.q_width_is_n_embd && s.n_embd_q() != s.n_embd)
+    return invalid(s.architecture + " needs n_head * head_dim == n_embd (" +
+                   std::to_string(s.n_embd_q()) + " != " + std::to_string(s.n_embd) + ")");
   if (s.n_rot < 2) return invalid("too few rotary dimensions (" + std::to_string(s.n_rot) + ")");
   return {};
 }
@@ -97,13 +100,14 @@ Result<ModelShape> resolve_shape(const SynthOptions& o) {
     if (o.architecture.empty()) return invalid("give a preset or an architecture");
     base = family_defaults(o.architecture);
     if (!base)
-      return invalid("unknown architecture '" + o.architecture +
-                     "' (qwen3, llama, phi3 or smollm3)");
+      return invalid("unknown architecture '" + o.architecture + "' (" +
+                     engine::supported_architectures() + ")");
     if (o.n_embd == 0 || o.n_layer == 0 || o.n_head == 0 || o.n_ff == 0)
       return invalid("without a preset, n_embd, n_layer, n_head and n_ff are required");
     s.name = "Synthetic " + o.architecture;
   }
   s.architecture = base->architecture;
+  s.family = base->family;
   s.n_embd = pick(o.n_embd, base->n_embd);
   s.n_layer = pick(o.n_layer, base->n_layer);
   s.n_head = pick(o.n_head, base->n_head);
@@ -123,8 +127,8 @@ Result<ModelShape> resolve_shape(const SynthOptions& o) {
   s.rms_eps = base->rms_eps;
   s.rope_original_context = base->rope_original_context;
   s.sliding_window = base->sliding_window;
-  if (s.n_head > 0) s.n_rot = rotated_dims(s);
-  ST_TRY(check_shape(s));
+  if (s.n_head > 0) s.n_rot = rotated_dims(s, base->partial_rotary_factor);
+  ST_TRY(check_shape(s, *engine::find_arch_spec(s.architecture)));
   return s;
 }
 

@@ -15,6 +15,7 @@ namespace shoptalk::synth {
 // Everything the GGUF metadata and the tensor list of a synthetic model depend on.
 struct ModelShape {
   std::string architecture;  // general.architecture: "qwen3", "llama", "phi3" or "smollm3"
+  std::string family;        // the model family of the architecture's spec (its vocabulary)
   std::string name;          // general.name
   int64_t n_embd = 0;
   int64_t n_layer = 0;
@@ -41,10 +42,12 @@ struct PresetEntry {
   const char* model_name;    // "Qwen3-0.6B", as the model is published
   const char* general_name;  // general.name as the converter writes it
   const char* architecture;
+  const char* family;  // a FamilySpec of the architecture's ArchSpec
   int64_t n_embd, n_layer, n_head, n_head_kv;
   int64_t head_dim;  // 0: n_embd / n_head (only Qwen3 sets it explicitly)
   int64_t n_ff, n_vocab, context;
   float rope_freq_base, rms_eps;
+  float partial_rotary_factor;  // the share of n_embd / n_head that is rotated
   int64_t rope_original_context, sliding_window;
 };
 

@@ -10,26 +10,28 @@ namespace shoptalk::synth {
 
 namespace {
 
+using engine::TensorInit;
+
 constexpr int64_t kPoolRows = 128;
 constexpr float kMatrixStd = 0.02f;
 constexpr float kNormStd = 0.1f;
 
 // One row of float values of a tensor made up by `init`.
-void make_row(WeightInit init, Rng& rng, float* out, int64_t n) {
+void make_row(TensorInit init, Rng& rng, float* out, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     // LongRoPE factors rise smoothly from 1 (short: to 1.25, long: to 40) like the real lists.
     const float ramp = n > 1 ? static_cast<float>(i) / static_cast<float>(n - 1) : 0.0f;
     switch (init) {
-      case WeightInit::kMatrix:
+      case TensorInit::kMatrix:
         out[i] = kMatrixStd * rng.gaussian();
         break;
-      case WeightInit::kNorm:
+      case TensorInit::kNorm:
         out[i] = 1.0f + kNormStd * rng.gaussian();
         break;
-      case WeightInit::kRopeFactorsShort:
+      case TensorInit::kRopeFactorsShort:
         out[i] = 1.0f + 0.25f * ramp * ramp;
         break;
-      case WeightInit::kRopeFactorsLong:
+      case TensorInit::kRopeFactorsLong:
         out[i] = 1.0f + 39.0f * ramp * ramp;
         break;
     }
@@ -52,9 +54,9 @@ gguf::RowFill WeightSource::row_fill(const PlannedTensor& tensor) const {
   const int64_t n = tensor.ne[0];
   const size_t row_bytes = row_size(info, n);
   const uint64_t tensor_seed = derive_seed(seed_, name_hash(tensor.name));
-  const WeightInit init = tensor.init;
+  const TensorInit init = tensor.init;
 
-  if (exact_ || init != WeightInit::kMatrix) {
+  if (exact_ || init != TensorInit::kMatrix) {
     return [&info, n, row_bytes, tensor_seed, init](int64_t first, int64_t count, uint8_t* dst) {
       if (Status st = check_quantizer(info); !st) return st;
       std::vector<float> values(static_cast<size_t>(n));
@@ -80,7 +82,7 @@ gguf::RowFill WeightSource::row_fill(const PlannedTensor& tensor) const {
       std::vector<float> values(static_cast<size_t>(n));
       Rng rng(pool_seed);
       for (int64_t r = 0; r < kPoolRows; ++r) {
-        make_row(WeightInit::kMatrix, rng, values.data(), n);
+        make_row(TensorInit::kMatrix, rng, values.data(), n);
         info.quantize_row(values.data(), pool.data() + static_cast<size_t>(r) * row_bytes, n);
       }
     }

@@ -9,27 +9,6 @@ namespace {
 
 using gguf::MetaValue;
 
-// Optional hyper-parameter keys each family's converter writes.
-struct ArchKeys {
-  const char* architecture;
-  bool head_dim_keys;   // attention.key_length / value_length even when n_embd / n_head
-  bool vocab_size;      // {arch}.vocab_size
-  bool rope_dimension;  // rope.dimension_count
-};
-
-constexpr ArchKeys kArchKeys[] = {
-    {"qwen3", true, false, false},
-    {"llama", false, true, true},
-    {"phi3", false, false, true},
-    {"smollm3", false, true, true},
-};
-
-ArchKeys arch_keys(const std::string& architecture) {
-  for (const ArchKeys& k : kArchKeys)
-    if (architecture == k.architecture) return k;
-  return {"", true, false, true};
-}
-
 MetaValue u32(int64_t v) {
   return MetaValue::u32(static_cast<uint32_t>(v));
 }
@@ -44,32 +23,37 @@ float longrope_attn_factor(int64_t context, int64_t original) {
 }  // namespace
 
 void set_model_metadata(gguf::Writer& w, const ModelPlan& plan) {
+  namespace key = engine::hparam_key;
   const ModelShape& s = plan.shape;
-  const std::string p = s.architecture + ".";
-  const ArchKeys keys = arch_keys(s.architecture);
+  const engine::ArchSpec& spec = *engine::find_arch_spec(s.architecture);
+  const engine::FamilySpec& family = *spec.family(s.family);
+  const engine::ConverterKeys& keys = family.converter_keys;
   w.set("general.architecture", MetaValue::string(s.architecture));
   w.set("general.type", MetaValue::string("model"));
   w.set("general.name", MetaValue::string(s.name));
-  w.set(p + "block_count", u32(s.n_layer));
-  w.set(p + "context_length", u32(s.context));
-  w.set(p + "embedding_length", u32(s.n_embd));
-  w.set(p + "feed_forward_length", u32(s.n_ff));
-  w.set(p + "attention.head_count", u32(s.n_head));
-  w.set(p + "attention.head_count_kv", u32(s.n_head_kv));
-  w.set(p + "rope.freq_base", MetaValue::f32(s.rope_freq_base));
-  w.set(p + "attention.layer_norm_rms_epsilon", MetaValue::f32(s.rms_eps));
-  if (keys.head_dim_keys || s.head_dim * s.n_head != s.n_embd) {
-    w.set(p + "attention.key_length", u32(s.head_dim));
-    w.set(p + "attention.value_length", u32(s.head_dim));
+  w.set(spec.key(key::kBlockCount), u32(s.n_layer));
+  w.set(spec.key(key::kContextLength), u32(s.context));
+  w.set(spec.key(key::kEmbeddingLength), u32(s.n_embd));
+  w.set(spec.key(key::kFeedForwardLength), u32(s.n_ff));
+  w.set(spec.key(key::kHeadCount), u32(s.n_head));
+  w.set(spec.key(key::kHeadCountKv), u32(s.n_head_kv));
+  w.set(spec.key(key::kRopeFreqBase), MetaValue::f32(s.rope_freq_base));
+  w.set(spec.key(key::kRmsEps), MetaValue::f32(s.rms_eps));
+  if (keys.head_dim || s.head_dim * s.n_head != s.n_embd) {
+    w.set(spec.key(key::kKeyLength), u32(s.head_dim));
+    w.set(spec.key(key::kValueLength), u32(s.head_dim));
   }
-  if (keys.vocab_size) w.set(p + "vocab_size", u32(s.n_vocab));
+  if (keys.vocab_size) w.set(spec.key(key::kVocabSize), u32(s.n_vocab));
   if (s.rope_original_context > 0)
-    w.set(p + "rope.scaling.original_context_length", u32(s.rope_original_context));
-  if (keys.rope_dimension || s.n_rot != s.head_dim) w.set(p + "rope.dimension_count", u32(s.n_rot));
-  if (s.sliding_window > 0) w.set(p + "attention.sliding_window", u32(s.sliding_window));
+    w.set(spec.key(key::kRopeOriginalContext), u32(s.rope_original_context));
+  if (keys.rope_dimension_count || s.n_rot != s.head_dim)
+    w.set(spec.key(key::kRopeDimensionCount), u32(s.n_rot));
+  if (s.sliding_window > 0) w.set(spec.key(key::kSlidingWindow), u32(s.sliding_window));
   if (s.rope_original_context > 0)
-    w.set(p + "rope.scaling.attn_factor",
+    w.set(spec.key(key::kRopeAttnFactor),
           MetaValue::f32(longrope_attn_factor(s.context, s.rope_original_context)));
+  if (family.pooling != engine::Pooling::kNone)
+    w.set(spec.key(key::kPoolingType), u32(static_cast<int64_t>(family.pooling)));
   w.set("general.file_type", MetaValue::u32(static_cast<uint32_t>(plan.quant.file_type)));
   w.set("general.quantization_version", MetaValue::u32(2));
 }

@@ -29,8 +29,9 @@ std::vector<std::string> synth_quant_names() {
 
 Status synthesize_model(const SynthOptions& options, const std::string& path) {
   ST_ASSIGN_OR_RETURN(const synth::ModelPlan plan, synth::plan_model(options));
-  ST_ASSIGN_OR_RETURN(synth::SynthVocab vocab,
-                      synth::synthesize_vocab(plan.shape.architecture, plan.shape.n_vocab));
+  ST_ASSIGN_OR_RETURN(
+      synth::SynthVocab vocab,
+      synth::synthesize_vocab(plan.shape.architecture, plan.shape.n_vocab, plan.shape.family));
   gguf::Writer writer;
   synth::set_model_metadata(writer, plan);
   synth::set_tokenizer_metadata(writer, std::move(vocab));

@@ -5,19 +5,12 @@
 #include <map>
 #include <tuple>
 
-#include "engine/model/arch_spec.h"
+#include "engine/model/hparams.h"
 #include "formats/quant_table.h"
 
 namespace shoptalk::synth {
 
 namespace {
-
-// A per-layer name pattern ("blk.%d.attn_q.weight") for layer `layer`.
-std::string layer_name(const char* pattern, int64_t layer) {
-  std::string name = pattern;
-  const size_t at = name.find("%d");
-  return name.replace(at, 2, std::to_string(layer));
-}
 
 // llama.cpp's tensor order: tensors outside the blocks first, then block by block in layer
 // order, by name within each group.
@@ -27,45 +20,43 @@ int64_t layer_of(const std::string& name) {
   return std::strtoll(name.c_str() + prefix.size(), nullptr, 10);
 }
 
-std::vector<PlannedTensor> tensor_list(const ModelShape& s, const engine::ArchSpec& spec) {
-  const engine::TensorNames& n = spec.tensors;
-  std::vector<PlannedTensor> list;
-  auto add = [&list](std::string name, std::vector<int64_t> ne, WeightInit init) {
-    PlannedTensor t;
-    t.name = std::move(name);
-    t.ne = std::move(ne);
-    t.init = init;
-    list.push_back(std::move(t));
-  };
-  add(n.token_embd, {s.n_embd, s.n_vocab}, WeightInit::kMatrix);
-  add(n.output_norm, {s.n_embd}, WeightInit::kNorm);
-  if (spec.longrope && s.rope_original_context > 0) {
-    add(n.rope_factors_long, {s.n_rot / 2}, WeightInit::kRopeFactorsLong);
-    add(n.rope_factors_short, {s.n_rot / 2}, WeightInit::kRopeFactorsShort);
+// Whether the converter writes an optional tensor of the spec for this shape.
+bool writes_optional(engine::TensorRole role, const ModelShape& s) {
+  switch (role) {
+    case engine::TensorRole::kRopeFactorsLong:
+    case engine::TensorRole::kRopeFactorsShort:
+      return s.rope_original_context > 0;
+    default:
+      return false;
   }
-  for (int64_t L = 0; L < s.n_layer; ++L) {
-    add(layer_name(n.attn_norm, L), {s.n_embd}, WeightInit::kNorm);
-    if (spec.fused_qkv) {
-      add(layer_name(n.attn_qkv, L), {s.n_embd, s.n_embd_q() + 2 * s.n_embd_kv()},
-          WeightInit::kMatrix);
-    } else {
-      add(layer_name(n.attn_q, L), {s.n_embd, s.n_embd_q()}, WeightInit::kMatrix);
-      add(layer_name(n.attn_k, L), {s.n_embd, s.n_embd_kv()}, WeightInit::kMatrix);
-      add(layer_name(n.attn_v, L), {s.n_embd, s.n_embd_kv()}, WeightInit::kMatrix);
+}
+
+engine::HParams hparams_of(const ModelShape& s) {
+  engine::HParams hp;
+  hp.n_vocab = static_cast<uint32_t>(s.n_vocab);
+  hp.n_embd = static_cast<uint32_t>(s.n_embd);
+  hp.n_layer = static_cast<uint32_t>(s.n_layer);
+  hp.n_head = static_cast<uint32_t>(s.n_head);
+  hp.n_head_kv = static_cast<uint32_t>(s.n_head_kv);
+  hp.head_dim = static_cast<uint32_t>(s.head_dim);
+  hp.n_ff = static_cast<uint32_t>(s.n_ff);
+  hp.n_rot = static_cast<uint32_t>(s.n_rot);
+  return hp;
+}
+
+std::vector<PlannedTensor> tensor_list(const ModelShape& s, const engine::ArchSpec& spec) {
+  const engine::HParams hp = hparams_of(s);
+  std::vector<PlannedTensor> list;
+  for (const engine::TensorSpec& t : spec.tensors) {
+    if (t.presence == engine::Presence::kAlternative) continue;
+    if (t.presence == engine::Presence::kOptional && !writes_optional(t.role, s)) continue;
+    PlannedTensor planned;
+    for (int d = 0; d < t.shape.n_dims; ++d) planned.ne.push_back(dim_size(t.shape.ne[d], hp));
+    planned.init = t.init;
+    for (int64_t L = 0; L < (t.per_layer() ? s.n_layer : 1); ++L) {
+      planned.name = t.name_in(L);
+      list.push_back(planned);
     }
-    if (spec.qk_norm) {
-      add(layer_name(n.attn_q_norm, L), {s.head_dim}, WeightInit::kNorm);
-      add(layer_name(n.attn_k_norm, L), {s.head_dim}, WeightInit::kNorm);
-    }
-    add(layer_name(n.attn_output, L), {s.n_embd_q(), s.n_embd}, WeightInit::kMatrix);
-    add(layer_name(n.ffn_norm, L), {s.n_embd}, WeightInit::kNorm);
-    if (spec.fused_gate_up) {
-      add(layer_name(n.ffn_up, L), {s.n_embd, 2 * s.n_ff}, WeightInit::kMatrix);
-    } else {
-      add(layer_name(n.ffn_gate, L), {s.n_embd, s.n_ff}, WeightInit::kMatrix);
-      add(layer_name(n.ffn_up, L), {s.n_embd, s.n_ff}, WeightInit::kMatrix);
-    }
-    add(layer_name(n.ffn_down, L), {s.n_ff, s.n_embd}, WeightInit::kMatrix);
   }
   std::stable_sort(list.begin(), list.end(), [](const PlannedTensor& a, const PlannedTensor& b) {
     return std::make_tuple(layer_of(a.name), a.name) < std::make_tuple(layer_of(b.name), b.name);

@@ -8,17 +8,16 @@
 #include <string>
 #include <vector>
 
+#include "engine/model/arch_spec.h"
 #include "shoptalk/result.hpp"
 
 namespace shoptalk::synth {
 
-// tokenizer.ggml.token_type values.
-enum TokenType : int32_t {
-  kTokenNormal = 1,
-  kTokenControl = 3,
-  kTokenUserDefined = 4,
-  kTokenUnused = 5,
-};
+using engine::kTokenControl;
+using engine::kTokenNormal;
+using engine::kTokenUnused;
+using engine::kTokenUserDefined;
+using engine::TokenType;
 
 struct SynthVocab {
   std::string pre;  // tokenizer.ggml.pre
@@ -29,8 +28,10 @@ struct SynthVocab {
   bool add_bos = false;
 };
 
-// The vocabulary of n_vocab tokens for an architecture; an Error when n_vocab is too small to hold
-// the byte tokens and the family's special tokens.
-Result<SynthVocab> synthesize_vocab(const std::string& architecture, int64_t n_vocab);
+// The vocabulary of n_vocab tokens for a model family of an architecture (empty: its default
+// family) laid out as the family's VocabSpec says; an Error when n_vocab is too small to hold the
+// byte tokens and the family's special tokens.
+Result<SynthVocab> synthesize_vocab(const std::string& architecture, int64_t n_vocab,
+                                    const std::string& family = "");
 
 }  // namespace shoptalk::synth

@@ -210,6 +210,25 @@ TEST_CASE("tensor problems are load errors naming the tensor", "[load]") {
     m.tensors["blk.0.attn_q.bias"] = {GgmlType::F32, {kHeads * kHeadDim}};
     expect_error(m, ErrorCode::kUnsupported, "blk.0.attn_q.bias");
   }
+  SECTION("tensors the architecture does not have") {
+    ModelSpec m = valid_llama();
+    m.tensors["rope_factors_long.weight"] = {GgmlType::F32, {kHeadDim / 2}};
+    expect_error(m, ErrorCode::kUnsupported, "rope_factors_long.weight");
+    m = valid_llama();
+    m.tensors["blk.1.attn_norm.weight"] = {GgmlType::F32, {kEmbd}};
+    expect_error(m, ErrorCode::kUnsupported, "blk.1.attn_norm.weight");
+  }
+  SECTION("the fused Q/K/V layout loads for llama too") {
+    ModelSpec m = valid_llama();
+    for (const char* name : {"blk.0.attn_q.weight", "blk.0.attn_k.weight", "blk.0.attn_v.weight"})
+      m.tensors.erase(name);
+    m.tensors["blk.0.attn_qkv.weight"] = {GgmlType::F32,
+                                          {kEmbd, (kHeads + 2 * kHeadsKv) * kHeadDim}};
+    std::vector<uint8_t> image;
+    auto model = build(m, image);
+    REQUIRE(model);
+    CHECK((*model)->layers()[0].fused_qkv);
+  }
   SECTION("quantized norm weights") {
     ModelSpec m = valid_llama();
     m.tensors["blk.0.ffn_norm.weight"] = {GgmlType::F16, {kEmbd}};
