@@ -30,7 +30,8 @@ struct Options {
   std::vector<int> depths = {0};
   int repetitions = 5;
   int threads = 0;
-  std::string cache_type = "f16";
+  std::string cache_type_k;  // empty: not given
+  std::string cache_type_v;
   std::string output = "md";
   std::string svg;
 };
@@ -67,8 +68,21 @@ Result<std::vector<Tier>> load_tier_table(const Options& o) {
   return parse_tiers(*text);
 }
 
+// The KV cache type from -ctk/-ctv. shoptalk's cache stores K and V in one type: one flag sets
+// both, two must agree.
+Result<KvType> cache_type(const Options& o) {
+  if (!o.cache_type_k.empty() && !o.cache_type_v.empty() && o.cache_type_k != o.cache_type_v)
+    return Error(ErrorCode::kInvalidArgument,
+                 "-ctk " + o.cache_type_k + " and -ctv " + o.cache_type_v +
+                     " differ: shoptalk's KV cache holds K and V in one type");
+  const std::string& name = !o.cache_type_k.empty()   ? o.cache_type_k
+                            : !o.cache_type_v.empty() ? o.cache_type_v
+                                                      : "f16";
+  return kv_type_from_name(name);
+}
+
 int run(const Options& o) {
-  auto kv = kv_type_from_name(o.cache_type);
+  auto kv = cache_type(o);
   if (!kv) return fail(kv.error());
   RunPlan plan;
   plan.n_prompt = o.n_prompt;
@@ -127,6 +141,8 @@ int run(const Options& o) {
 
   if (o.output == "json") {
     write_json(report, stdout);
+  } else if (o.output == "jsonl") {
+    write_jsonl(report, stdout);
   } else if (o.output == "csv") {
     write_csv(report, stdout);
   } else {
@@ -159,10 +175,12 @@ int main(int argc, char** argv) {
   app.add_option("-r,--repetitions", o.repetitions, "Timed repetitions after one warm-up")
       ->check(CLI::Range(1, 1000));
   app.add_option("-t,--threads", o.threads, "Threads (0 = every core)")->check(CLI::Range(0, 1024));
-  app.add_option("--cache-type-k,--cache-type-v", o.cache_type,
-                 "KV cache type: f16, q8_0, q4_0 (also -ctk/-ctv)");
+  app.add_option("--cache-type-k", o.cache_type_k,
+                 "KV cache type of K: f16 (default), q8_0, q4_0 (also -ctk); sets V too");
+  app.add_option("--cache-type-v", o.cache_type_v,
+                 "KV cache type of V (also -ctv); must equal K's when both are given");
   app.add_option("-o,--output", o.output, "Output format")
-      ->check(CLI::IsMember({"md", "json", "csv"}));
+      ->check(CLI::IsMember({"md", "json", "jsonl", "csv"}));
   app.add_option("--svg", o.svg, "Also write an SVG chart of tokens/s to this file");
   // llama-bench spells these with one dash, which CLI11 reserves for one-letter names.
   std::vector<std::string> args(argv + 1, argv + argc);

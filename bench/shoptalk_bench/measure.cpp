@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <random>
 
 namespace shoptalk::bench {
@@ -12,27 +13,52 @@ std::string TestSpec::name() const {
   return n;
 }
 
-double TestResult::mean_seconds() const {
+namespace {
+double mean_of(const std::vector<double>& values) {
   double sum = 0;
-  for (double s : seconds) sum += s;
-  return seconds.empty() ? 0.0 : sum / static_cast<double>(seconds.size());
+  for (double v : values) sum += v;
+  return values.empty() ? 0.0 : sum / static_cast<double>(values.size());
 }
 
-double TestResult::mean_tps() const {
-  double sum = 0;
-  for (double s : seconds) sum += spec.n_tokens / s;
-  return seconds.empty() ? 0.0 : sum / static_cast<double>(seconds.size());
-}
-
-double TestResult::stddev_tps() const {
-  if (seconds.size() < 2) return 0.0;
-  const double mean = mean_tps();
+// The sample standard deviation (0 for fewer than two values), as llama-bench reports it.
+double stddev_of(const std::vector<double>& values) {
+  if (values.size() < 2) return 0.0;
+  const double mean = mean_of(values);
   double acc = 0;
-  for (double s : seconds) acc += (spec.n_tokens / s - mean) * (spec.n_tokens / s - mean);
-  return std::sqrt(acc / static_cast<double>(seconds.size() - 1));
+  for (double v : values) acc += (v - mean) * (v - mean);
+  return std::sqrt(acc / static_cast<double>(values.size() - 1));
+}
+}  // namespace
+
+std::vector<double> TestResult::samples_tps() const {
+  std::vector<double> tps;
+  for (double s : seconds) tps.push_back(spec.n_tokens / s);
+  return tps;
+}
+
+double TestResult::mean_seconds() const {
+  return mean_of(seconds);
+}
+double TestResult::stddev_seconds() const {
+  return stddev_of(seconds);
+}
+double TestResult::mean_tps() const {
+  return mean_of(samples_tps());
+}
+double TestResult::stddev_tps() const {
+  return stddev_of(samples_tps());
 }
 
 namespace {
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
 std::vector<Token> random_tokens(int n, int n_vocab, std::mt19937_64& rng) {
   std::uniform_int_distribution<Token> dist(0, n_vocab - 1);
   std::vector<Token> t(static_cast<size_t>(n));
@@ -74,6 +100,7 @@ Result<TestResult> run_test(const Model& model, const TestSpec& spec, const RunC
   std::mt19937_64 rng(config.seed);
   TestResult result;
   result.spec = spec;
+  result.test_time = utc_now();
   for (int r = -1; r < config.repetitions; ++r) {  // r = -1 is the warm-up
     auto seconds = run_once(model, spec, config, rng);
     if (!seconds) return seconds.error();

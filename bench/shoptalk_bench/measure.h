@@ -22,9 +22,12 @@ struct TestSpec {
 struct TestResult {
   TestSpec spec;
   std::vector<double> seconds;  // one per repetition
-  double mean_tps() const;      // tokens per second
+  std::string test_time;        // when the test started, UTC, ISO 8601 ("2025-01-31T09:15:02Z")
+  std::vector<double> samples_tps() const;  // tokens per second, one per repetition
+  double mean_tps() const;
   double stddev_tps() const;
   double mean_seconds() const;
+  double stddev_seconds() const;
 };
 
 struct RunConfig {

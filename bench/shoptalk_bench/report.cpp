@@ -102,61 +102,71 @@ void write_markdown(const Report& r, std::FILE* out) {
   }
 }
 
-void write_json(const Report& r, std::FILE* out) {
-  json::Json results = json::Json::array();
-  for (const ModelRun& run : r.runs) {
-    for (const TestResult& t : run.results) {
-      json::Json j = json::Json::object();
-      if (run.tier) {
-        j["tier"] = run.tier->id;
-        j["ram_budget_bytes"] = run.tier->ram_budget_bytes;
-      }
-      j["model"] = run.label;
-      j["model_filename"] = run.path;
-      j["model_type"] = run.info.architecture;
-      j["model_size"] = model_bytes(run.info);
-      j["model_n_params"] = run.info.n_params;
-      j["isa"] = run.isa;
-      j["n_threads"] = r.threads;
-      j["type_k"] = kv_type_name(r.kv_type);
-      j["type_v"] = kv_type_name(r.kv_type);
-      j["n_prompt"] = t.spec.kind == TestKind::kPrefill ? t.spec.n_tokens : 0;
-      j["n_gen"] = t.spec.kind == TestKind::kDecode ? t.spec.n_tokens : 0;
-      j["n_depth"] = t.spec.depth;
-      j["test"] = t.spec.name();
-      j["avg_ns"] = static_cast<uint64_t>(t.mean_seconds() * 1e9);
-      j["avg_ts"] = t.mean_tps();
-      j["stddev_ts"] = t.stddev_tps();
-      json::Json& samples_ns = j["samples_ns"] = json::Json::array();
-      json::Json& samples_ts = j["samples_ts"] = json::Json::array();
-      for (double s : t.seconds) {
-        samples_ns.push_back(static_cast<uint64_t>(s * 1e9));
-        samples_ts.push_back(t.spec.n_tokens / s);
-      }
-      j["load_cold_ms"] = run.load_cold_ms;
-      j["cold_start_ms"] = run.cold_start_ms;
-      j["load_warm_ms"] = run.load_warm_ms;
-      j["ttft_ms"] = run.ttft_ms;
-      j["peak_rss_bytes"] = run.peak_rss;
-      if (run.tier) j["budget_pass"] = fits_budget(run.peak_rss, *run.tier);
-      const Throughput tp = throughput(r, run, t);
-      if (tp.efficiency >= 0 && t.spec.kind == TestKind::kDecode) {
-        j["bytes_per_token"] = decode_bytes_per_token(run.info, t.spec, r.kv_type);
-        j["read_bytes_per_s"] = tp.per_second;
-        j["decode_efficiency"] = tp.efficiency;
-      } else if (tp.efficiency >= 0) {
-        j["macs_per_token"] = prefill_macs_per_token(run.info);
-        j["macs_per_s"] = tp.per_second;
-        j["prefill_efficiency"] = tp.efficiency;
-      }
-      results.push_back(std::move(j));
-    }
+namespace {
+// One test as a llama-bench record: its fields where they mean the same (names, order and units
+// of llama-bench's JSON), then shoptalk's own, with the machine-level figures of the run repeated
+// in every record so that each line of JSONL stands alone.
+json::Json record(const Report& r, const ModelRun& run, const TestResult& t) {
+  json::Json j = json::Json::object();
+  j["model_filename"] = run.path;
+  j["model_type"] = run.info.architecture;
+  j["model_size"] = model_bytes(run.info);
+  j["model_n_params"] = run.info.n_params;
+  j["n_threads"] = r.threads;
+  j["type_k"] = kv_type_name(r.kv_type);
+  j["type_v"] = kv_type_name(r.kv_type);
+  j["n_prompt"] = t.spec.kind == TestKind::kPrefill ? t.spec.n_tokens : 0;
+  j["n_gen"] = t.spec.kind == TestKind::kDecode ? t.spec.n_tokens : 0;
+  j["n_depth"] = t.spec.depth;
+  j["test_time"] = t.test_time;
+  j["avg_ns"] = static_cast<uint64_t>(t.mean_seconds() * 1e9);
+  j["stddev_ns"] = static_cast<uint64_t>(t.stddev_seconds() * 1e9);
+  j["avg_ts"] = t.mean_tps();
+  j["stddev_ts"] = t.stddev_tps();
+  json::Json& samples_ns = j["samples_ns"] = json::Json::array();
+  for (double s : t.seconds) samples_ns.push_back(static_cast<uint64_t>(s * 1e9));
+  j["samples_ts"] = t.samples_tps();
+
+  if (run.tier) {
+    j["tier"] = run.tier->id;
+    j["ram_budget_bytes"] = run.tier->ram_budget_bytes;
   }
-  const json::Json report = {{"dram_read_bandwidth_bytes_per_s", r.bandwidth},
-                             {"int8_peak_macs_per_s", r.int8_peak},
-                             {"n_threads", r.threads},
-                             {"results", std::move(results)}};
-  std::fprintf(out, "%s\n", json::dump(report).c_str());
+  j["model"] = run.label;
+  j["isa"] = run.isa;
+  j["test"] = t.spec.name();
+  j["load_cold_ms"] = run.load_cold_ms;
+  j["cold_start_ms"] = run.cold_start_ms;
+  j["load_warm_ms"] = run.load_warm_ms;
+  j["ttft_ms"] = run.ttft_ms;
+  j["peak_rss_bytes"] = run.peak_rss;
+  if (run.tier) j["budget_pass"] = fits_budget(run.peak_rss, *run.tier);
+  j["dram_read_bandwidth_bytes_per_s"] = r.bandwidth;
+  j["int8_peak_macs_per_s"] = r.int8_peak;
+  const Throughput tp = throughput(r, run, t);
+  if (tp.efficiency >= 0 && t.spec.kind == TestKind::kDecode) {
+    j["bytes_per_token"] = decode_bytes_per_token(run.info, t.spec, r.kv_type);
+    j["read_bytes_per_s"] = tp.per_second;
+    j["decode_efficiency"] = tp.efficiency;
+  } else if (tp.efficiency >= 0) {
+    j["macs_per_token"] = prefill_macs_per_token(run.info);
+    j["macs_per_s"] = tp.per_second;
+    j["prefill_efficiency"] = tp.efficiency;
+  }
+  return j;
+}
+}  // namespace
+
+void write_json(const Report& r, std::FILE* out) {
+  json::Json records = json::Json::array();
+  for (const ModelRun& run : r.runs)
+    for (const TestResult& t : run.results) records.push_back(record(r, run, t));
+  std::fprintf(out, "%s\n", json::dump(records, 2).c_str());
+}
+
+void write_jsonl(const Report& r, std::FILE* out) {
+  for (const ModelRun& run : r.runs)
+    for (const TestResult& t : run.results)
+      std::fprintf(out, "%s\n", json::dump(record(r, run, t)).c_str());
 }
 
 void write_csv(const Report& r, std::FILE* out) {

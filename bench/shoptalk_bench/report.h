@@ -1,5 +1,6 @@
-// The benchmark's outputs: a markdown table (llama-bench's columns plus ours), JSON (llama-bench's
-// keys plus ours), CSV, and an SVG bar chart of tokens/s per tier and model.
+// The benchmark's outputs: a markdown table (llama-bench's columns plus ours), JSON and JSONL in
+// llama-bench's shape (an array of test records, or one record per line, with llama-bench's keys
+// plus ours), CSV, and an SVG bar chart of tokens/s per tier and model.
 #pragma once
 
 #include <cstdio>
@@ -21,6 +22,7 @@ struct Report {
 
 void write_markdown(const Report& report, std::FILE* out);
 void write_json(const Report& report, std::FILE* out);
+void write_jsonl(const Report& report, std::FILE* out);
 void write_csv(const Report& report, std::FILE* out);
 std::string render_svg(const Report& report);
 

@@ -88,8 +88,8 @@ Report sample_report() {
   run.info.type_bytes = {{"q4_K", 214761472}, {"q6_K", 175868928}};
   run.isa = "avx2";
   run.peak_rss = uint64_t{2} << 30;  // over the 1 GiB budget
-  run.results.push_back({{TestKind::kPrefill, 512, 0}, {1.0, 2.0}});
-  run.results.push_back({{TestKind::kDecode, 128, 0}, {4.0}});
+  run.results.push_back({{TestKind::kPrefill, 512, 0}, {1.0, 2.0}, "2025-01-31T09:15:02Z"});
+  run.results.push_back({{TestKind::kDecode, 128, 0}, {4.0}, "2025-01-31T09:15:02Z"});
   r.runs.push_back(run);
   return r;
 }
@@ -105,39 +105,75 @@ std::string capture(void (*writer)(const Report&, std::FILE*), const Report& r) 
   return s;
 }
 
-TEST_CASE("JSON output has llama-bench's keys plus ours", "[bench]") {
-  const std::string text = capture(write_json, sample_report());
-  auto parsed = json::parse(text);
-  INFO(text);
-  REQUIRE(parsed);
-  const json::Json& v = *parsed;
-  CHECK(v.at("dram_read_bandwidth_bytes_per_s").get<double>() == 20e9);
-  REQUIRE(v.at("results").size() == 2);
-  for (const char* key :
-       {"model_filename", "model_type", "model_size",   "model_n_params", "n_threads",
-        "type_k",         "type_v",     "n_prompt",     "n_gen",          "n_depth",
-        "avg_ns",         "avg_ts",     "stddev_ts",    "samples_ns",     "samples_ts",
-        "tier",           "isa",        "load_cold_ms", "load_warm_ms",   "ttft_ms",
-        "peak_rss_bytes", "budget_pass"}) {
-    INFO(key);
-    CHECK(v.at("results").at(0).contains(key));
+// The checks every record must pass, from -o json and -o jsonl alike.
+void check_records(const std::vector<json::Json>& records) {
+  REQUIRE(records.size() == 2);
+  // llama-bench's keys first, in its order; then ours, including the machine-level figures.
+  const std::vector<std::string> llama_bench_keys = {
+      "model_filename", "model_type", "model_size", "model_n_params", "n_threads", "type_k",
+      "type_v",         "n_prompt",   "n_gen",      "n_depth",        "test_time", "avg_ns",
+      "stddev_ns",      "avg_ts",     "stddev_ts",  "samples_ns",     "samples_ts"};
+  for (const json::Json& r : records) {
+    std::vector<std::string> first_keys;
+    for (const auto& item : r.items()) {
+      if (first_keys.size() == llama_bench_keys.size()) break;
+      first_keys.push_back(item.key());
+    }
+    CHECK(first_keys == llama_bench_keys);
+    for (const char* key :
+         {"tier", "isa", "load_cold_ms", "load_warm_ms", "ttft_ms", "peak_rss_bytes", "budget_pass",
+          "dram_read_bandwidth_bytes_per_s", "int8_peak_macs_per_s"}) {
+      INFO(key);
+      CHECK(r.contains(key));
+    }
+    CHECK(r.at("dram_read_bandwidth_bytes_per_s").get<double>() == 20e9);
+    CHECK(r.at("int8_peak_macs_per_s").get<double>() == 100e9);
+    CHECK(r.at("test_time").get<std::string>() == "2025-01-31T09:15:02Z");
   }
-  CHECK(v.at("results").at(0).at("n_prompt").get<double>() == 512);
-  CHECK(v.at("results").at(0).at("avg_ts").get<double>() == Approx((512 / 1.0 + 512 / 2.0) / 2));
-  CHECK_FALSE(v.at("results").at(0).at("budget_pass").get<bool>());
-  CHECK_FALSE(v.at("results").at(0).contains("decode_efficiency"));
-  CHECK(v.at("int8_peak_macs_per_s").get<double>() == 100e9);
+  const json::Json& pp = records[0];
+  CHECK(pp.at("n_prompt").get<int>() == 512);
+  CHECK(pp.at("avg_ns").get<int64_t>() == 1500000000);
+  CHECK(pp.at("stddev_ns").get<int64_t>() == 707106781);  // sample stddev of 1 s and 2 s
+  CHECK(pp.at("avg_ts").get<double>() == Approx((512 / 1.0 + 512 / 2.0) / 2));
+  CHECK(pp.at("samples_ts").get<std::vector<double>>() == std::vector<double>{512.0, 256.0});
+  CHECK_FALSE(pp.at("budget_pass").get<bool>());
+  CHECK_FALSE(pp.contains("decode_efficiency"));
   // Qwen3-0.6B's projections: 28 · 1024 · (2·2048 + 2·1024 + 3·3072) multiply-adds per token, at
   // 384 tok/s against the 100 G/s peak.
   const double macs = 28 * 1024 * (2 * 2048 + 2 * 1024 + 3 * 3072.0);
-  CHECK(v.at("results").at(0).at("macs_per_token").get<double>() == Approx(macs));
-  CHECK(v.at("results").at(0).at("prefill_efficiency").get<double>() == Approx(macs * 384 / 100e9));
-  const json::Json& tg = v.at("results").at(1);
-  CHECK(tg.at("n_gen").get<double>() == 128);
+  CHECK(pp.at("macs_per_token").get<double>() == Approx(macs));
+  CHECK(pp.at("prefill_efficiency").get<double>() == Approx(macs * 384 / 100e9));
+  const json::Json& tg = records[1];
+  CHECK(tg.at("n_gen").get<int>() == 128);
+  CHECK(tg.at("stddev_ts").get<double>() == 0);
   // 390753280 weight bytes + 28·8·128·2·2 KV bytes/position at an average depth of 64, 32 tok/s.
   const double bytes = 390753280.0 + 28 * 8 * 128 * 2 * 2.0 * 64;
   CHECK(tg.at("bytes_per_token").get<double>() == Approx(bytes));
   CHECK(tg.at("decode_efficiency").get<double>() == Approx(bytes * 32 / 20e9));
+}
+
+TEST_CASE("-o json prints llama-bench's array of records, with its keys plus ours", "[bench]") {
+  const std::string text = capture(write_json, sample_report());
+  INFO(text);
+  auto parsed = json::parse(text);
+  REQUIRE(parsed);
+  REQUIRE(parsed->is_array());
+  check_records(parsed->get<std::vector<json::Json>>());
+}
+
+TEST_CASE("-o jsonl prints one record per line", "[bench]") {
+  const std::string text = capture(write_jsonl, sample_report());
+  INFO(text);
+  std::vector<json::Json> records;
+  size_t begin = 0;
+  for (size_t end; (end = text.find('\n', begin)) != std::string::npos; begin = end + 1) {
+    auto parsed = json::parse(text.substr(begin, end - begin));
+    REQUIRE(parsed);
+    REQUIRE(parsed->is_object());
+    records.push_back(std::move(*parsed));
+  }
+  CHECK(begin == text.size());
+  check_records(records);
 }
 
 TEST_CASE("the markdown table gives decode GB/s and prefill GMAC/s against their limits",

@@ -32,8 +32,8 @@ double float_number(float value) {
   return std::strtod(text, nullptr);
 }
 
-std::string dump(const Json& value) {
-  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+std::string dump(const Json& value, int indent) {
+  return value.dump(indent, ' ', false, Json::error_handler_t::replace);
 }
 
 }  // namespace shoptalk::json

@@ -27,8 +27,9 @@ const Json& member(const Json& value, const std::string& key);
 // (1e-06 as 9.99999997e-07, not 9.999999974752427e-07).
 double float_number(float value);
 
-// Compact text of a value, without a trailing newline. Invalid UTF-8 in strings (GGUF metadata
-// holds raw bytes) becomes U+FFFD instead of throwing.
-std::string dump(const Json& value);
+// The text of a value, without a trailing newline: compact, or with members and elements on
+// their own lines indented by `indent` spaces. Invalid UTF-8 in strings (GGUF metadata holds raw
+// bytes) becomes U+FFFD instead of throwing.
+std::string dump(const Json& value, int indent = -1);
 
 }  // namespace shoptalk::json
