@@ -27,6 +27,7 @@ struct Session::Impl {
   std::shared_ptr<const Model::Impl> model;
   std::unique_ptr<engine::Session> session;
   const std::atomic<bool>* cancel = nullptr;
+  KvType kv_type = KvType::kF16;
   std::vector<Token> tokens;       // the tokens in the context, one per position
   std::vector<float> last_logits;  // logits after tokens.back(); empty when not known
 
@@ -37,7 +38,10 @@ struct Session::Impl {
 
 namespace api {
 GgmlType kv_ggml_type(KvType type);
-uint32_t default_context(const engine::HParams& hp, int requested);
+// A session's context: `requested` tokens, or min(training context, 4096) for 0. Longer than the
+// training context is refused unless allowed.
+Result<uint32_t> session_context(const engine::HParams& hp, int requested,
+                                 bool allow_beyond_training);
 // Fills the chat family, chat_error and eog_tokens of a model whose tokenizer is loaded.
 void describe_chat(const gguf::GgufFile& file, Model::Impl& impl);
 }  // namespace api

@@ -1,6 +1,5 @@
 // shoptalk::Model: load (from a path or caller memory), the memory plan, tokenizer access.
 #include <algorithm>
-#include <thread>
 
 #include "engine/api/impl.h"
 #include "engine/api/model_info.h"
@@ -22,9 +21,17 @@ GgmlType kv_ggml_type(KvType type) {
   return GgmlType::F16;
 }
 
-uint32_t default_context(const engine::HParams& hp, int requested) {
-  if (requested > 0) return static_cast<uint32_t>(requested);
-  return std::min<uint32_t>(hp.n_ctx_train, 4096);
+Result<uint32_t> session_context(const engine::HParams& hp, int requested,
+                                 bool allow_beyond_training) {
+  if (requested <= 0) return std::min<uint32_t>(hp.n_ctx_train, 4096);
+  const uint32_t n_ctx = static_cast<uint32_t>(requested);
+  if (n_ctx > hp.n_ctx_train && !allow_beyond_training)
+    return Error(ErrorCode::kInvalidArgument,
+                 "a context of " + std::to_string(n_ctx) + " tokens is longer than the " +
+                     std::to_string(hp.n_ctx_train) +
+                     " the model was trained for; set allow_context_beyond_training to use it "
+                     "anyway");
+  return n_ctx;
 }
 
 void describe_chat(const gguf::GgufFile& file, Model::Impl& impl) {
@@ -74,8 +81,7 @@ MemoryPlan to_plan(const engine::MemoryReport& r) {
 }
 
 Status check_options(const ModelOptions& options) {
-  if (options.threads < 0 || options.threads > 1024)
-    return Error(ErrorCode::kInvalidArgument, "threads must be between 0 and 1024");
+  ST_TRY(engine::resolve_threads(options.threads));
   if (options.context < 0)
     return Error(ErrorCode::kInvalidArgument, "context must not be negative");
   return {};
@@ -83,7 +89,9 @@ Status check_options(const ModelOptions& options) {
 
 Result<MemoryPlan> plan_for(const gguf::GgufFile& file, const ModelOptions& options) {
   ST_ASSIGN_OR_RETURN(auto header, engine::read_model_header(file));
-  const uint32_t n_ctx = api::default_context(header.second, options.context);
+  ST_ASSIGN_OR_RETURN(
+      const uint32_t n_ctx,
+      api::session_context(header.second, options.context, options.allow_context_beyond_training));
   ST_ASSIGN_OR_RETURN(engine::MemoryReport report,
                       engine::plan_memory(file, n_ctx, api::kv_ggml_type(options.kv_type), kBatch));
   return to_plan(report);

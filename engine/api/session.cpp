@@ -1,6 +1,4 @@
 // shoptalk::Session: a conversation's KV cache, position and tokens on a shared Model.
-#include <thread>
-
 #include "engine/api/impl.h"
 #include "formats/try.h"
 
@@ -20,19 +18,22 @@ Result<Session> Session::create(const Model& model, const SessionOptions& option
   if (!m.model)
     return Error(ErrorCode::kInvalidArgument,
                  "the model was loaded with vocab_only; it cannot run");
-  if (options.context < 0 || options.threads < 0 || options.threads > 1024)
-    return Error(ErrorCode::kInvalidArgument, "session context and threads must not be negative");
+  if (options.context < 0)
+    return Error(ErrorCode::kInvalidArgument, "session context must not be negative");
   engine::SessionOptions so;
-  so.n_ctx = api::default_context(m.model->hparams(),
-                                  options.context > 0 ? options.context : m.options.context);
-  so.kv_type = api::kv_ggml_type(options.kv_type_from_model ? m.options.kv_type : options.kv_type);
-  const int threads = options.threads > 0 ? options.threads : m.options.threads;
-  so.n_threads =
-      threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  ST_ASSIGN_OR_RETURN(
+      so.n_ctx,
+      api::session_context(
+          m.model->hparams(), options.context > 0 ? options.context : m.options.context,
+          options.allow_context_beyond_training || m.options.allow_context_beyond_training));
+  const KvType kv_type = options.kv_type.value_or(m.options.kv_type);
+  so.kv_type = api::kv_ggml_type(kv_type);
+  so.n_threads = options.threads != 0 ? options.threads : m.options.threads;
   so.cancel = options.cancel;
   auto impl = std::make_unique<Impl>();
   impl->model = model.impl_;
   impl->cancel = options.cancel;
+  impl->kv_type = kv_type;
   ST_ASSIGN_OR_RETURN(impl->session, engine::Session::create(m.model, so));
   return Session(std::move(impl));
 }
@@ -57,6 +58,9 @@ int Session::position() const {
 }
 int Session::context() const {
   return static_cast<int>(impl_->session->n_ctx());
+}
+KvType Session::kv_type() const {
+  return impl_->kv_type;
 }
 void Session::reset() {
   impl_->session->reset();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <thread>
 
 #include "formats/try.h"
 
@@ -18,6 +19,15 @@ const float* choose_rope_factors(const Model& model, uint32_t n_ctx) {
 }
 
 }  // namespace
+
+Result<int> resolve_threads(int requested) {
+  if (requested < 0 || requested > kMaxThreads)
+    return Error(ErrorCode::kInvalidArgument, "threads must be between 0 (one per core) and " +
+                                                  std::to_string(kMaxThreads) + ", not " +
+                                                  std::to_string(requested));
+  if (requested > 0) return requested;
+  return std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, kMaxThreads);
+}
 
 Session::Session(std::shared_ptr<const Model> model, KvCache kv, const SessionOptions& options)
     : model_(std::move(model)),
@@ -38,11 +48,10 @@ Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> mo
                                                   std::to_string(kMaxContext));
   if (options.n_batch == 0)
     return Error(ErrorCode::kInvalidArgument, "batch size must be at least 1");
-  if (options.n_threads < 1 || options.n_threads > 256)
-    return Error(ErrorCode::kInvalidArgument,
-                 "thread count " + std::to_string(options.n_threads) + " is not in [1, 256]");
+  SessionOptions resolved = options;
+  ST_ASSIGN_OR_RETURN(resolved.n_threads, resolve_threads(options.n_threads));
   ST_ASSIGN_OR_RETURN(KvCache kv, KvCache::create(model->kernels(), hp, n_ctx, options.kv_type));
-  return std::unique_ptr<Session>(new Session(std::move(model), std::move(kv), options));
+  return std::unique_ptr<Session>(new Session(std::move(model), std::move(kv), resolved));
 }
 
 Result<Logits> Session::eval(const int32_t* tokens, size_t n_tokens, LogitsWanted wanted) {

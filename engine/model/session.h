@@ -16,10 +16,18 @@
 
 namespace shoptalk::engine {
 
+// The most threads a session (or a machine measurement) computes with.
+inline constexpr int kMaxThreads = 256;
+
+// The one check of a thread count, for the engine's sessions and every public entry point that
+// takes one: 0 means one thread per core (at most kMaxThreads), 1..kMaxThreads is taken as
+// given, anything else is kInvalidArgument.
+Result<int> resolve_threads(int requested);
+
 struct SessionOptions {
   uint32_t n_ctx = 0;  // positions the KV cache holds; 0: min(training context, 4096)
   GgmlType kv_type = GgmlType::F16;
-  int n_threads = 1;
+  int n_threads = 1;       // 0: one per core (resolve_threads)
   uint32_t n_batch = 512;  // tokens per forward pass; longer inputs run in several
   // Set from any thread to stop an eval: checked before every layer of every batch. The flag
   // belongs to the caller (clear it before the next eval); nullptr = never cancelled.

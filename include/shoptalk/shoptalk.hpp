@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,8 +37,12 @@ const char* kv_type_name(KvType type);                    // "f16", "q8_0", "q4_
 Result<KvType> kv_type_from_name(std::string_view name);  // the same spellings
 
 struct ModelOptions {
-  int threads = 0;                // threads each session computes with; 0 = every core
-  int context = 0;                // default session context; 0 = min(training context, 4096)
+  int threads = 0;  // threads each session computes with; 0 = every core
+  int context = 0;  // default session context; 0 = min(training context, 4096)
+  // A context longer than the model's training context (info().context_train) is refused with
+  // kInvalidArgument unless this is set: past it the model's quality is unknown. Applies to the
+  // default context and to every session on the model.
+  bool allow_context_beyond_training = false;
   KvType kv_type = KvType::kF16;  // default session KV cache type
   bool vocab_only = false;        // load the tokenizer only (no tensors are read)
   uint64_t memory_budget = 0;  // bytes; a load whose memory plan exceeds it is refused (0 = none)
@@ -130,10 +135,12 @@ class Model {
 };
 
 struct SessionOptions {
-  int context = 0;  // tokens; 0 = the model's default
-  int threads = 0;  // 0 = the model's default
-  KvType kv_type = KvType::kF16;
-  bool kv_type_from_model = true;  // use ModelOptions::kv_type instead of kv_type
+  int context = 0;                // tokens; 0 = the model's default
+  int threads = 0;                // 0 = the model's default
+  std::optional<KvType> kv_type;  // the KV cache type; unset = ModelOptions::kv_type
+  // Allows a context longer than the model's training context for this session (see
+  // ModelOptions::allow_context_beyond_training).
+  bool allow_context_beyond_training = false;
   // Set it (from any thread) to stop the session's work: every call that evaluates tokens checks
   // it between tokens and between the layers of each forward pass, and returns kCancelled: a
   // prompt is dropped whole, a generation keeps the tokens it had evaluated. The flag belongs to
@@ -254,6 +261,7 @@ class Session {
   Result<std::vector<float>> eval(const std::vector<Token>& tokens, bool all_logits = false);
   int position() const;                      // tokens in the context
   int context() const;                       // the context limit
+  KvType kv_type() const;                    // the KV cache type in use
   void reset();                              // forgets every token
   const std::vector<Token>& tokens() const;  // the tokens in the context
   // Forgets the tokens from `position` on (the cache rows are reused by later tokens).

@@ -77,7 +77,6 @@ TEST_CASE("states of another model, context or cache type, or damaged ones, are 
   CHECK(refused(other_context, *state));
   SessionOptions q8;
   q8.kv_type = KvType::kQ8_0;
-  q8.kv_type_from_model = false;
   auto other_kv = Session::create(demo_model(), q8);
   REQUIRE(other_kv);
   CHECK(refused(*other_kv, *state));

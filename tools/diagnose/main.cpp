@@ -29,6 +29,7 @@ struct Options {
   std::string model;
   int threads = 0;
   int context = 0;
+  bool beyond_training = false;
   cli::GenerationFlags generation;
   bool show_thinking = false;
   bool json = false;
@@ -92,6 +93,7 @@ int run(const Options& o) {
   ModelOptions model_options;
   model_options.threads = o.threads;
   model_options.context = o.context;
+  model_options.allow_context_beyond_training = o.beyond_training;
   auto model = Model::load(o.model, model_options);
   if (!model) return fail(model.error());
   auto session = Session::create(*model);
@@ -152,9 +154,11 @@ int main(int argc, char** argv) {
                  "The report as a JSON object (- for stdin)");
   app.add_option("-l,--lang", o.language, "Language of the question and answer: en or es");
   app.add_option("-m,--model", o.model, "GGUF model with a chat template")->capture_default_str();
-  app.add_option("-t,--threads", o.threads, "Threads (0 = every core)")->check(CLI::Range(0, 1024));
+  app.add_option("-t,--threads", o.threads, "Threads (0 = every core)");
   app.add_option("-c,--ctx-size", o.context, "Context size in tokens (0 = the model's default)")
       ->check(CLI::NonNegativeNumber);
+  app.add_flag("--allow-context-beyond-training", o.beyond_training,
+               "Allow a context longer than the model was trained for");
   o.generation.add_to(app);
   app.add_flag("--show-thinking", o.show_thinking, "Print the model's think block on stderr");
   app.add_flag("--json", o.json, "Print one JSON object (answer, confidence, stats) at the end");

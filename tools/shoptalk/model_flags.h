@@ -13,11 +13,12 @@ struct ModelFlags {
   std::string path;
   int threads = 0;
   int context = 0;
+  bool beyond_training = false;
   std::string cache_type = "f16";
   uint64_t budget_mib = 0;  // refuse a load whose memory plan exceeds it (0: no budget)
 
-  // Adds the MODEL positional argument and -t/--threads, -c/--ctx-size, --ctk/--cache-type-k,
-  // --memory-budget.
+  // Adds the MODEL positional argument and -t/--threads, -c/--ctx-size,
+  // --allow-context-beyond-training, --ctk/--cache-type-k, --memory-budget.
   void add_to(CLI::App& cmd);
   Result<Model> load() const;
 };
