@@ -2,6 +2,7 @@
 // confidence, statistics, and the chat prefix reuse across turns.
 #include <algorithm>
 #include <chrono>
+#include <functional>
 
 #include "engine/api/impl.h"
 #include "engine/api/stop_text.h"
@@ -43,6 +44,40 @@ uint64_t choose_seed(uint64_t requested) {
   return z ^ (z >> 31);
 }
 
+// Leaves out chat()'s oldest turn: the first message after the leading system messages and the
+// ones up to the next user message. Returns how many messages it removed; 0 when no user
+// message follows (the latest question is never left out).
+int drop_oldest_turn(std::vector<ChatMessage>& messages) {
+  const auto first = std::find_if(messages.begin(), messages.end(),
+                                  [](const ChatMessage& m) { return m.role != "system"; });
+  if (first == messages.end()) return 0;
+  const auto next_user = std::find_if(first + 1, messages.end(),
+                                      [](const ChatMessage& m) { return m.role == "user"; });
+  if (next_user == messages.end()) return 0;
+  const int n = static_cast<int>(next_user - first);
+  messages.erase(first, next_user);
+  return n;
+}
+
+// Makes the context hold `ids`, evaluating only what follows the longest prefix it already
+// shares with them, and returns that prefix's length. At least the last token is evaluated again
+// unless the context already ends exactly there with its logits known.
+Result<size_t> set_context(Session::Impl& s, const std::vector<Token>& ids) {
+  std::vector<Token>& have = s.tokens;
+  size_t common = static_cast<size_t>(
+      std::mismatch(have.begin(), have.end(), ids.begin(), ids.end()).first - have.begin());
+  const bool ready = common == ids.size() && common == have.size() && !s.last_logits.empty();
+  if (common == ids.size() && !ready) --common;
+  if (common < have.size()) {
+    s.session->truncate(static_cast<int64_t>(common));
+    have.resize(common);
+    s.last_logits.clear();
+  }
+  ST_TRY(
+      s.append(std::vector<Token>(ids.begin() + static_cast<std::ptrdiff_t>(common), ids.end())));
+  return common;
+}
+
 Confidence summarize(const std::vector<GeneratedToken>& tokens) {
   Confidence c;
   if (tokens.empty()) return c;
@@ -58,12 +93,22 @@ Confidence summarize(const std::vector<GeneratedToken>& tokens) {
   return c;
 }
 
+// Makes room when the answer fills the context: rebuilds the context, ending with `generated`
+// (the tokens sampled and evaluated so far), and returns how many chat messages it left out to
+// do so; 0 when it could not make room.
+using MakeRoom = std::function<Result<int>(const std::vector<Token>& generated)>;
+
 // One generate call: the stream of pieces to the caller and what it has produced so far.
 class Run {
  public:
   Run(Session::Impl& s, const GenerateOptions& o, const PieceCallback& on_piece,
-      Clock::time_point start, GenerationStats stats)
-      : s_(s), o_(o), on_piece_(on_piece), start_(start), stop_text_(o.stop_strings) {
+      Clock::time_point start, GenerationStats stats, MakeRoom make_room = {})
+      : s_(s),
+        o_(o),
+        on_piece_(on_piece),
+        start_(start),
+        stop_text_(o.stop_strings),
+        make_room_(std::move(make_room)) {
     out_.stats = stats;
   }
 
@@ -87,6 +132,8 @@ class Run {
   }
   // Samples and streams tokens until a stop; the last sampled token is not evaluated.
   Status loop(engine::Sampler& sampler, engine::StreamDecoder& decoder);
+  // Whether the context has room for one more token, after making room if the caller can.
+  Result<bool> has_room();
 
   Session::Impl& s_;
   const GenerateOptions& o_;
@@ -94,14 +141,28 @@ class Run {
   Clock::time_point start_;
   Clock::time_point decode_start_;
   api::StopText stop_text_;
+  MakeRoom make_room_;
   Generation out_;
   bool callback_stopped_ = false;
 };
 
+Result<bool> Run::has_room() {
+  if (s_.tokens.size() < s_.session->n_ctx()) return true;
+  if (!make_room_) return false;
+  std::vector<Token> generated;
+  for (size_t i = 0; i + 1 < out_.tokens.size(); ++i) generated.push_back(out_.tokens[i].token);
+  ST_ASSIGN_OR_RETURN(const int dropped, make_room_(generated));
+  out_.stats.dropped_messages += dropped;
+  return dropped > 0;
+}
+
 Status Run::loop(engine::Sampler& sampler, engine::StreamDecoder& decoder) {
   const Model::Impl& m = *s_.model;
   for (int i = 0; i < o_.max_tokens; ++i) {
-    if (s_.cancelled()) return Error(ErrorCode::kCancelled, "generation cancelled");
+    if (s_.cancelled()) {
+      out_.stop_reason = StopReason::kCancelled;
+      return {};
+    }
     const Token token = sampler.sample(s_.last_logits.data());
     record(token);
     if (i == 0) {
@@ -128,11 +189,19 @@ Status Run::loop(engine::Sampler& sampler, engine::StreamDecoder& decoder) {
       return {};
     }
     if (i + 1 == o_.max_tokens) break;
-    if (s_.tokens.size() >= s_.session->n_ctx()) {
+    // Cancelled while making room or evaluating the token: the token stays out of the context,
+    // like the last token of any generation, and what was generated is kept.
+    Result<bool> room = has_room();
+    if (room && !*room) {
       out_.stop_reason = StopReason::kContextFull;
       return {};
     }
-    ST_TRY(s_.append({token}));
+    const Status st = room ? s_.append({token}) : Status(room.error());
+    if (!st) {
+      if (st.error().code() != ErrorCode::kCancelled) return st;
+      out_.stop_reason = StopReason::kCancelled;
+      return {};
+    }
     sampler.accept(token);
   }
   out_.stop_reason = StopReason::kMaxTokens;
@@ -190,6 +259,8 @@ const char* stop_reason_name(StopReason reason) {
       return "callback";
     case StopReason::kContextFull:
       return "context_full";
+    case StopReason::kCancelled:
+      return "cancelled";
   }
   return "unknown";
 }
@@ -217,24 +288,53 @@ Result<Generation> Session::chat(const std::vector<ChatMessage>& messages,
   if (messages.empty()) return Error(ErrorCode::kInvalidArgument, "chat needs a message");
   ChatOptions chat;
   chat.enable_thinking = options.enable_thinking;
-  ST_ASSIGN_OR_RETURN(const std::string text, Model(impl_->model).chat_prompt(messages, chat));
-  const std::vector<Token> ids = impl_->model->tokenizer->tokenize(text, true, true);
+  const Model model(impl_->model);
+  std::vector<ChatMessage> kept = messages;
+  auto render = [&]() -> Result<std::vector<Token>> {
+    ST_ASSIGN_OR_RETURN(const std::string text, model.chat_prompt(kept, chat));
+    return impl_->model->tokenizer->tokenize(text, true, true);
+  };
+  ST_ASSIGN_OR_RETURN(std::vector<Token> ids, render());
   if (ids.empty()) return Error(ErrorCode::kInvalidArgument, "the chat prompt is empty");
-  std::vector<Token>& have = impl_->tokens;
-  // The longest shared prefix is kept; at least the last token is evaluated again unless the
-  // context already ends exactly there with its logits known.
-  size_t common = static_cast<size_t>(
-      std::mismatch(have.begin(), have.end(), ids.begin(), ids.end()).first - have.begin());
-  const bool ready = common == ids.size() && common == have.size() && !impl_->last_logits.empty();
-  if (common == ids.size() && !ready) --common;
-  ST_TRY(truncate(static_cast<int>(common)));
-  ST_TRY(impl_->append(
-      std::vector<Token>(ids.begin() + static_cast<std::ptrdiff_t>(common), ids.end())));
+
+  // With kDropOldestTurns, the oldest turns give way until the prompt leaves room for `answer`
+  // more tokens (at most half the context, at least the one being evaluated) after `extra`.
+  const bool drop = options.on_context_full == ContextFull::kDropOldestTurns;
+  const size_t n_ctx = impl_->session->n_ctx();
+  auto fit = [&](const std::vector<Token>& extra, int answer) -> Result<int> {
+    const size_t room =
+        std::min(static_cast<size_t>(std::max(answer, 1)), std::max<size_t>(n_ctx / 2, 1));
+    int dropped = 0;
+    while (ids.size() + extra.size() + room > n_ctx) {
+      const int n = drop_oldest_turn(kept);
+      if (n == 0) break;
+      dropped += n;
+      ST_ASSIGN_OR_RETURN(ids, render());
+    }
+    return dropped;
+  };
   GenerationStats stats;
+  if (drop) {
+    ST_ASSIGN_OR_RETURN(stats.dropped_messages, fit({}, options.max_tokens));
+  }
+  ST_ASSIGN_OR_RETURN(const size_t common, set_context(*impl_, ids));
   stats.reused_tokens = static_cast<int>(common);
   stats.prompt_tokens = static_cast<int>(ids.size() - common);
   stats.prompt_seconds = seconds_since(start);
-  return Run(*impl_, options, on_piece, start, stats).run();
+  MakeRoom make_room;
+  if (drop) {
+    make_room = [&](const std::vector<Token>& generated) -> Result<int> {
+      ST_ASSIGN_OR_RETURN(const int dropped,
+                          fit(generated, options.max_tokens - static_cast<int>(generated.size())));
+      if (dropped == 0) return 0;
+      std::vector<Token> rebuilt = ids;
+      rebuilt.insert(rebuilt.end(), generated.begin(), generated.end());
+      if (rebuilt.size() >= n_ctx) return 0;
+      ST_TRY(set_context(*impl_, rebuilt));
+      return dropped;
+    };
+  }
+  return Run(*impl_, options, on_piece, start, stats, std::move(make_room)).run();
 }
 
 }  // namespace shoptalk

@@ -142,9 +142,10 @@ struct SessionOptions {
   // ModelOptions::allow_context_beyond_training).
   bool allow_context_beyond_training = false;
   // Set it (from any thread) to stop the session's work: every call that evaluates tokens checks
-  // it between tokens and between the layers of each forward pass, and returns kCancelled: a
-  // prompt is dropped whole, a generation keeps the tokens it had evaluated. The flag belongs to
-  // the caller, who clears it before the next call. nullptr = not cancellable.
+  // it between tokens and between the layers of each forward pass. A prompt (or eval) is dropped
+  // whole and returns kCancelled; a generation stops and returns what it generated, with
+  // StopReason::kCancelled (its tokens stay in the context). The flag belongs to the caller, who
+  // clears it before the next call. nullptr = not cancellable.
   const std::atomic<bool>* cancel = nullptr;
 };
 
@@ -172,6 +173,17 @@ struct SamplingOptions {
   }
 };
 
+// What chat() does when the conversation and its answer do not fit in the session's context.
+enum class ContextFull {
+  kStop,  // stop with StopReason::kContextFull (a prompt that does not fit is kContextOverflow)
+  // Keep the system messages and the latest user message, leave out the oldest turns (a user
+  // message and the answers after it) until the rest fits, re-prefill it and go on: before the
+  // prompt, so that it leaves room for the answer (max_tokens, at most half the context), and
+  // again whenever the answer fills the context. Stops with kContextFull only when nothing is
+  // left to leave out. Generation::stats.dropped_messages counts the messages left out.
+  kDropOldestTurns,
+};
+
 struct GenerateOptions {
   int max_tokens = 256;  // tokens to generate at most
   SamplingOptions sampling;
@@ -183,6 +195,7 @@ struct GenerateOptions {
   std::vector<Token> stop_tokens;
   int top_logprobs = 0;         // alternatives reported per generated token (0: none)
   bool enable_thinking = true;  // chat(): Qwen3 / SmolLM3 thinking mode
+  ContextFull on_context_full = ContextFull::kStop;  // chat(); generate() always stops
 };
 
 // Receives the generated text piece by piece (each piece whole UTF-8 characters); return false
@@ -196,6 +209,7 @@ enum class StopReason {
   kMaxTokens,        // GenerateOptions::max_tokens reached
   kCallback,         // the piece callback returned false
   kContextFull,      // no room left in the session's context
+  kCancelled,        // SessionOptions::cancel was set during the generation
 };
 const char* stop_reason_name(StopReason reason);  // "end_of_generation", "max_tokens", ...
 
@@ -225,6 +239,7 @@ struct GenerationStats {
   int prompt_tokens = 0;     // tokens evaluated for the prompt
   int reused_tokens = 0;     // prompt tokens already in the context (chat turns)
   int generated_tokens = 0;  // tokens sampled (the stop token included)
+  int dropped_messages = 0;  // chat() with ContextFull::kDropOldestTurns: messages left out
   double prompt_seconds = 0.0;
   double decode_seconds = 0.0;
   double time_to_first_token = 0.0;  // seconds from the call to the first sampled token

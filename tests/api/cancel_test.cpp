@@ -1,5 +1,6 @@
 // Cancellation from another thread: inside a long prefill (between layers), between generated
 // tokens, and a session that stays usable afterwards.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <random>
@@ -83,22 +84,45 @@ TEST_CASE("a cancel from another thread stops a long prefill between layers", "[
   CHECK(*resumed == *expected);
 }
 
-TEST_CASE("a cancel during generation stops before the next token", "[cancel]") {
+TEST_CASE("a cancel during generation returns the partial answer, like a callback stop",
+          "[cancel]") {
   std::atomic<bool> cancel{false};
   SessionOptions options;
   options.threads = 1;
   options.cancel = &cancel;
   auto session = Session::create(demo_model(), options);
   REQUIRE(session);
+  const std::vector<ChatMessage> chat = {{"user", "Belt speed 30 %, motor hot."}};
   int pieces = 0;
-  auto g =
-      session->chat({{"user", "Belt speed 30 %, motor hot."}}, greedy(50), [&](std::string_view) {
-        if (++pieces == 3) cancel = true;
-        return true;
-      });
-  REQUIRE(!g);
-  CHECK(g.error().code() == ErrorCode::kCancelled);
-  CHECK(pieces == 3);
+  std::string streamed;
+  auto g = session->chat(chat, greedy(50), [&](std::string_view piece) {
+    streamed.append(piece);
+    if (++pieces == 3) cancel = true;
+    return true;
+  });
+  REQUIRE(g);
+  CHECK(g->stop_reason == StopReason::kCancelled);
+  CHECK(std::string(stop_reason_name(g->stop_reason)) == "cancelled");
+  CHECK(pieces >= 3);
+  CHECK(g->text == streamed);
+  CHECK(!g->text.empty());
+  CHECK(g->stats.generated_tokens == static_cast<int>(g->tokens.size()));
+  const int cancelled_position = session->position();
+
+  // The same answer stopped from the callback at the same piece: the same text and tokens.
+  Session other = new_session(demo_model());
+  int other_pieces = 0;
+  auto stopped = other.chat(chat, greedy(50), [&](std::string_view) { return ++other_pieces < 3; });
+  REQUIRE(stopped);
+  CHECK(stopped->stop_reason == StopReason::kCallback);
+  CHECK(g->text.rfind(stopped->text, 0) == 0);
+  const std::vector<Token> cancelled_ids = ids_of(*g);
+  const std::vector<Token> stopped_ids = ids_of(*stopped);
+  REQUIRE(stopped_ids.size() <= cancelled_ids.size());
+  CHECK(std::equal(stopped_ids.begin(), stopped_ids.end(), cancelled_ids.begin()));
+
+  // The tokens evaluated before the cancel stay in the context; cleared, the session continues.
+  CHECK(cancelled_position == static_cast<int>(session->tokens().size()));
   cancel = false;
   CHECK(session->generate(greedy(3)));
 }
