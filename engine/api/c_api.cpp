@@ -1,5 +1,5 @@
 // The C API (include/shoptalk/shoptalk.h): opaque handles over Model and Session, statuses with a
-// per-thread error message.
+// per-thread error message. Model files, synthetic models and machine queries: c_api_files.cpp.
 #include "shoptalk/shoptalk.h"
 
 #include <atomic>
@@ -8,22 +8,35 @@
 #include <optional>
 #include <string>
 
+#include "engine/api/c_api_util.h"
 #include "shoptalk/shoptalk.hpp"
+
+using shoptalk::capi::fail;
+using shoptalk::capi::status_of;
 
 struct shoptalk_model {
   shoptalk::Model model;
+  std::vector<shoptalk_type_bytes> type_bytes;  // the C view of model.info().type_bytes
 };
 
 struct shoptalk_session {
   std::atomic<bool> cancel{false};  // before `session`, which points at it
   std::optional<shoptalk::Session> session;
+  size_t n_vocab = 0;
+  // The last generation, which shoptalk_generation_info points into: its text, its tokens and
+  // every token's alternatives back to back.
+  shoptalk::Generation last;
+  std::vector<shoptalk_generated_token> tokens;
+  std::vector<shoptalk_token_logprob> top;
 };
 
+namespace shoptalk::capi {
+
 namespace {
-
 thread_local std::string last_error;
+}  // namespace
 
-shoptalk_status fail(const shoptalk::Error& error) {
+shoptalk_status fail(const Error& error) {
   last_error = error.message();
   return static_cast<shoptalk_status>(error.code());
 }
@@ -33,35 +46,123 @@ shoptalk_status fail(shoptalk_status status, const char* message) {
   return status;
 }
 
-template <typename T>
-shoptalk_status status_of(const shoptalk::Result<T>& r) {
-  return r ? SHOPTALK_OK : fail(r.error());
+std::vector<shoptalk_type_bytes> type_bytes_view(
+    const std::vector<std::pair<std::string, uint64_t>>& type_bytes) {
+  std::vector<shoptalk_type_bytes> view;
+  for (const auto& [type, bytes] : type_bytes) view.push_back({type.c_str(), bytes});
+  return view;
 }
 
-// The status of r, with its value in *out on success.
-template <typename T>
-shoptalk_status store(const shoptalk::Result<T>& r, T* out) {
-  if (!r) return fail(r.error());
-  *out = *r;
-  return SHOPTALK_OK;
+void describe(const ModelInfo& info, const std::vector<shoptalk_type_bytes>& type_bytes,
+              shoptalk_model_info* out) {
+  *out = shoptalk_model_info{info.architecture.c_str(),
+                             info.name.c_str(),
+                             info.n_vocab,
+                             info.n_embd,
+                             info.n_layer,
+                             info.n_head,
+                             info.n_head_kv,
+                             info.head_dim,
+                             info.n_ff,
+                             info.n_rot,
+                             info.context_train,
+                             info.rope_base,
+                             info.rms_eps,
+                             info.bos,
+                             info.eos,
+                             info.eog_tokens.data(),
+                             info.eog_tokens.size(),
+                             info.chat_family.c_str(),
+                             info.chat_error.c_str(),
+                             info.n_params,
+                             info.weight_bytes_per_token,
+                             type_bytes.data(),
+                             type_bytes.size()};
 }
 
-shoptalk::ModelOptions model_options(const shoptalk_model_options* o) {
+}  // namespace shoptalk::capi
+
+namespace {
+
+template <typename T>
+using Result = shoptalk::Result<T>;
+
+Result<shoptalk::KvType> kv_type_of(shoptalk_kv_type type) {
+  switch (type) {
+    case SHOPTALK_KV_F16:
+      return shoptalk::KvType::kF16;
+    case SHOPTALK_KV_Q8_0:
+      return shoptalk::KvType::kQ8_0;
+    case SHOPTALK_KV_Q4_0:
+      return shoptalk::KvType::kQ4_0;
+    case SHOPTALK_KV_MODEL_DEFAULT:
+      break;
+  }
+  return shoptalk::Error(
+      shoptalk::ErrorCode::kInvalidArgument,
+      "KV cache type value " + std::to_string(static_cast<int>(type)) + " is not a cache type");
+}
+
+shoptalk_kv_type c_kv_type(shoptalk::KvType type) {
+  switch (type) {
+    case shoptalk::KvType::kQ8_0:
+      return SHOPTALK_KV_Q8_0;
+    case shoptalk::KvType::kQ4_0:
+      return SHOPTALK_KV_Q4_0;
+    case shoptalk::KvType::kF16:
+      break;
+  }
+  return SHOPTALK_KV_F16;
+}
+
+Result<shoptalk::ModelOptions> model_options(const shoptalk_model_options* o) {
   shoptalk::ModelOptions options;
   if (!o) return options;
   options.threads = o->threads;
   options.context = o->context;
-  options.kv_type = o->kv_type == SHOPTALK_KV_Q8_0   ? shoptalk::KvType::kQ8_0
-                    : o->kv_type == SHOPTALK_KV_Q4_0 ? shoptalk::KvType::kQ4_0
-                                                     : shoptalk::KvType::kF16;
+  auto kv = kv_type_of(o->kv_type);
+  if (!kv) return kv.error();
+  options.kv_type = *kv;
   options.memory_budget = o->memory_budget;
+  options.vocab_only = o->vocab_only != 0;
+  options.allow_context_beyond_training = o->allow_context_beyond_training != 0;
   return options;
 }
 
-shoptalk_status wrap_model(shoptalk::Result<shoptalk::Model> loaded, shoptalk_model** out) {
+shoptalk_status wrap_model(Result<shoptalk::Model> loaded, shoptalk_model** out) {
   if (!loaded) return fail(loaded.error());
-  *out = new (std::nothrow) shoptalk_model{std::move(loaded).value()};
-  return *out ? SHOPTALK_OK : fail(SHOPTALK_OUT_OF_MEMORY, "cannot allocate a model handle");
+  *out = new (std::nothrow) shoptalk_model{std::move(loaded).value(), {}};
+  if (!*out) return fail(SHOPTALK_OUT_OF_MEMORY, "cannot allocate a model handle");
+  (*out)->type_bytes = shoptalk::capi::type_bytes_view((*out)->model.info().type_bytes);
+  return SHOPTALK_OK;
+}
+
+void plan_to_c(const shoptalk::MemoryPlan& p, shoptalk_memory_plan* out) {
+  *out = shoptalk_memory_plan{p.weights, p.kv_cache, p.scratch, p.total()};
+}
+
+// Copies text NUL-terminated into a caller buffer of `capacity` bytes, its length into *length.
+shoptalk_status copy_text(const Result<std::string>& text, char* buffer, size_t capacity,
+                          size_t* length) {
+  if (!text) return fail(text.error());
+  *length = text->size();
+  if (!buffer || capacity < text->size() + 1)
+    return fail(SHOPTALK_INVALID_ARGUMENT, "the text buffer is too small");
+  std::memcpy(buffer, text->c_str(), text->size() + 1);
+  return SHOPTALK_OK;
+}
+
+Result<std::vector<shoptalk::ChatMessage>> chat_messages(const shoptalk_chat_message* messages,
+                                                         size_t n_messages) {
+  const shoptalk::Error bad(shoptalk::ErrorCode::kInvalidArgument,
+                            "messages must not be NULL, nor any role or content");
+  if (!messages && n_messages > 0) return bad;
+  std::vector<shoptalk::ChatMessage> chat;
+  for (size_t i = 0; i < n_messages; ++i) {
+    if (!messages[i].role || !messages[i].content) return bad;
+    chat.push_back({messages[i].role, messages[i].content});
+  }
+  return chat;
 }
 
 shoptalk::GenerateOptions generate_options(const shoptalk_generate_options* o) {
@@ -78,10 +179,16 @@ shoptalk::GenerateOptions generate_options(const shoptalk_generate_options* o) {
   s.frequency_penalty = o->frequency_penalty;
   s.penalty_last_n = o->penalty_last_n;
   s.seed = o->seed;
-  for (size_t i = 0; i < o->n_stop_strings; ++i)
-    if (o->stop_strings && o->stop_strings[i])
-      options.stop_strings.emplace_back(o->stop_strings[i]);
+  for (size_t i = 0; o->logit_bias && i < o->n_logit_bias; ++i)
+    s.logit_bias.push_back({o->logit_bias[i].token, o->logit_bias[i].bias});
+  for (size_t i = 0; o->stop_strings && i < o->n_stop_strings; ++i)
+    if (o->stop_strings[i]) options.stop_strings.emplace_back(o->stop_strings[i]);
+  if (o->stop_tokens) options.stop_tokens.assign(o->stop_tokens, o->stop_tokens + o->n_stop_tokens);
+  options.top_logprobs = o->top_logprobs;
   options.enable_thinking = o->enable_thinking != 0;
+  options.on_context_full = o->on_context_full == SHOPTALK_CONTEXT_FULL_DROP_OLDEST_TURNS
+                                ? shoptalk::ContextFull::kDropOldestTurns
+                                : shoptalk::ContextFull::kStop;
   return options;
 }
 
@@ -92,22 +199,42 @@ shoptalk::PieceCallback piece_callback(shoptalk_piece_fn fn, void* user_data) {
   };
 }
 
-shoptalk_status finish(const shoptalk::Result<shoptalk::Generation>& g,
+// Keeps the generation in the session for the info's pointers and fills the info.
+shoptalk_status finish(shoptalk_session* session, Result<shoptalk::Generation> g,
                        shoptalk_generation_info* info) {
   if (!g) return fail(g.error());
-  if (info) {
-    info->stop_reason = static_cast<shoptalk_stop_reason>(g->stop_reason);
-    info->prompt_tokens = g->stats.prompt_tokens;
-    info->reused_tokens = g->stats.reused_tokens;
-    info->generated_tokens = g->stats.generated_tokens;
-    info->time_to_first_token = g->stats.time_to_first_token;
-    info->prefill_tokens_per_second = g->stats.prefill_tokens_per_second();
-    info->decode_tokens_per_second = g->stats.decode_tokens_per_second();
-    info->mean_logprob = g->confidence.mean_logprob;
-    info->min_logprob = g->confidence.min_logprob;
-    info->mean_entropy = g->confidence.mean_entropy;
-    info->seed = g->seed;
+  session->last = std::move(g).value();
+  const shoptalk::Generation& last = session->last;
+  session->top.clear();
+  for (const shoptalk::GeneratedToken& t : last.tokens)
+    for (const shoptalk::TokenLogprob& alt : t.top)
+      session->top.push_back({alt.token, alt.logprob});
+  session->tokens.clear();
+  size_t at = 0;
+  for (const shoptalk::GeneratedToken& t : last.tokens) {
+    session->tokens.push_back(
+        {t.token, t.logprob, t.entropy, session->top.data() + at, t.top.size()});
+    at += t.top.size();
   }
+  if (!info) return SHOPTALK_OK;
+  const shoptalk::GenerationStats& stats = last.stats;
+  *info = shoptalk_generation_info{static_cast<shoptalk_stop_reason>(last.stop_reason),
+                                   stats.prompt_tokens,
+                                   stats.reused_tokens,
+                                   stats.generated_tokens,
+                                   stats.dropped_messages,
+                                   stats.prompt_seconds,
+                                   stats.decode_seconds,
+                                   stats.time_to_first_token,
+                                   stats.prefill_tokens_per_second(),
+                                   stats.decode_tokens_per_second(),
+                                   last.confidence.mean_logprob,
+                                   last.confidence.min_logprob,
+                                   last.confidence.mean_entropy,
+                                   last.seed,
+                                   last.text.c_str(),
+                                   last.text.size(),
+                                   session->tokens.data()};
   return SHOPTALK_OK;
 }
 
@@ -122,18 +249,33 @@ const char* shoptalk_status_name(shoptalk_status status) {
 }
 
 const char* shoptalk_last_error(void) {
-  return last_error.c_str();
+  return shoptalk::capi::last_error.c_str();
+}
+
+const char* shoptalk_kv_type_name(shoptalk_kv_type type) {
+  const auto kv = kv_type_of(type);
+  return kv ? shoptalk::kv_type_name(*kv) : "";
+}
+
+shoptalk_status shoptalk_kv_type_from_name(const char* name, shoptalk_kv_type* type) {
+  if (!name || !type) return fail(SHOPTALK_INVALID_ARGUMENT, "name and type must not be NULL");
+  const auto kv = shoptalk::kv_type_from_name(name);
+  if (!kv) return fail(kv.error());
+  *type = c_kv_type(*kv);
+  return SHOPTALK_OK;
 }
 
 void shoptalk_model_options_init(shoptalk_model_options* options) {
-  *options = shoptalk_model_options{0, 0, SHOPTALK_KV_F16, 0};
+  *options = shoptalk_model_options{0, 0, SHOPTALK_KV_F16, 0, 0, 0};
 }
 
 shoptalk_status shoptalk_model_load(const char* path, const shoptalk_model_options* options,
                                     shoptalk_model** model) {
   if (!path || !model) return fail(SHOPTALK_INVALID_ARGUMENT, "path and model must not be NULL");
   *model = nullptr;
-  return wrap_model(shoptalk::Model::load(path, model_options(options)), model);
+  const auto o = model_options(options);
+  if (!o) return fail(o.error());
+  return wrap_model(shoptalk::Model::load(path, *o), model);
 }
 
 shoptalk_status shoptalk_model_load_from_memory(const void* data, size_t size,
@@ -141,7 +283,9 @@ shoptalk_status shoptalk_model_load_from_memory(const void* data, size_t size,
                                                 shoptalk_model** model) {
   if (!data || !model) return fail(SHOPTALK_INVALID_ARGUMENT, "data and model must not be NULL");
   *model = nullptr;
-  return wrap_model(shoptalk::Model::load_from_memory(data, size, model_options(options)), model);
+  const auto o = model_options(options);
+  if (!o) return fail(o.error());
+  return wrap_model(shoptalk::Model::load_from_memory(data, size, *o), model);
 }
 
 void shoptalk_model_free(shoptalk_model* model) {
@@ -149,13 +293,36 @@ void shoptalk_model_free(shoptalk_model* model) {
 }
 
 shoptalk_status shoptalk_model_plan(const char* path, const shoptalk_model_options* options,
-                                    uint64_t* total_bytes) {
-  if (!path || !total_bytes)
-    return fail(SHOPTALK_INVALID_ARGUMENT, "path and total_bytes must not be NULL");
-  const auto plan = shoptalk::Model::plan(path, model_options(options));
-  if (!plan) return fail(plan.error());
-  *total_bytes = plan->total();
+                                    shoptalk_memory_plan* plan) {
+  if (!path || !plan) return fail(SHOPTALK_INVALID_ARGUMENT, "path and plan must not be NULL");
+  const auto o = model_options(options);
+  if (!o) return fail(o.error());
+  const auto planned = shoptalk::Model::plan(path, *o);
+  if (!planned) return fail(planned.error());
+  plan_to_c(*planned, plan);
   return SHOPTALK_OK;
+}
+
+void shoptalk_model_memory(const shoptalk_model* model, shoptalk_memory_plan* plan) {
+  plan_to_c(model->model.memory(), plan);
+}
+
+void shoptalk_model_get_options(const shoptalk_model* model, shoptalk_model_options* options) {
+  const shoptalk::ModelOptions& o = model->model.options();
+  *options = shoptalk_model_options{o.threads,
+                                    o.context,
+                                    c_kv_type(o.kv_type),
+                                    o.memory_budget,
+                                    o.vocab_only ? 1 : 0,
+                                    o.allow_context_beyond_training ? 1 : 0};
+}
+
+const char* shoptalk_model_isa(const shoptalk_model* model) {
+  return model->model.isa();
+}
+
+void shoptalk_model_get_info(const shoptalk_model* model, shoptalk_model_info* info) {
+  shoptalk::capi::describe(model->model.info(), model->type_bytes, info);
 }
 
 int shoptalk_model_n_vocab(const shoptalk_model* model) {
@@ -183,8 +350,37 @@ shoptalk_status shoptalk_tokenize(const shoptalk_model* model, const char* text,
   return SHOPTALK_OK;
 }
 
+shoptalk_status shoptalk_detokenize(const shoptalk_model* model, const int32_t* tokens,
+                                    size_t n_tokens, int special, char* text, size_t capacity,
+                                    size_t* length) {
+  if ((!tokens && n_tokens > 0) || !length)
+    return fail(SHOPTALK_INVALID_ARGUMENT, "tokens and length must be set");
+  const std::vector<shoptalk::Token> ids(tokens, tokens + n_tokens);
+  return copy_text(model->model.detokenize(ids, special != 0), text, capacity, length);
+}
+
+void shoptalk_chat_options_init(shoptalk_chat_options* options) {
+  const shoptalk::ChatOptions d;
+  *options = shoptalk_chat_options{d.add_generation_prompt ? 1 : 0, d.enable_thinking ? 1 : 0};
+}
+
+shoptalk_status shoptalk_model_chat_prompt(const shoptalk_model* model,
+                                           const shoptalk_chat_message* messages, size_t n_messages,
+                                           const shoptalk_chat_options* options, char* text,
+                                           size_t capacity, size_t* length) {
+  if (!length) return fail(SHOPTALK_INVALID_ARGUMENT, "length must not be NULL");
+  const auto chat = chat_messages(messages, n_messages);
+  if (!chat) return fail(chat.error());
+  shoptalk::ChatOptions o;
+  if (options) {
+    o.add_generation_prompt = options->add_generation_prompt != 0;
+    o.enable_thinking = options->enable_thinking != 0;
+  }
+  return copy_text(model->model.chat_prompt(*chat, o), text, capacity, length);
+}
+
 void shoptalk_session_options_init(shoptalk_session_options* options) {
-  *options = shoptalk_session_options{0, 0};
+  *options = shoptalk_session_options{0, 0, SHOPTALK_KV_MODEL_DEFAULT, 0};
 }
 
 shoptalk_status shoptalk_session_create(shoptalk_model* model,
@@ -192,13 +388,19 @@ shoptalk_status shoptalk_session_create(shoptalk_model* model,
                                         shoptalk_session** session) {
   if (!model || !session) return fail(SHOPTALK_INVALID_ARGUMENT, "model and session must be set");
   *session = nullptr;
-  auto* s = new (std::nothrow) shoptalk_session;
-  if (!s) return fail(SHOPTALK_OUT_OF_MEMORY, "cannot allocate a session handle");
   shoptalk::SessionOptions so;
   if (options) {
     so.context = options->context;
     so.threads = options->threads;
+    if (options->kv_type != SHOPTALK_KV_MODEL_DEFAULT) {
+      const auto kv = kv_type_of(options->kv_type);
+      if (!kv) return fail(kv.error());
+      so.kv_type = *kv;
+    }
+    so.allow_context_beyond_training = options->allow_context_beyond_training != 0;
   }
+  auto* s = new (std::nothrow) shoptalk_session;
+  if (!s) return fail(SHOPTALK_OUT_OF_MEMORY, "cannot allocate a session handle");
   so.cancel = &s->cancel;
   auto created = shoptalk::Session::create(model->model, so);
   if (!created) {
@@ -206,6 +408,7 @@ shoptalk_status shoptalk_session_create(shoptalk_model* model,
     return fail(created.error());
   }
   s->session.emplace(std::move(created).value());
+  s->n_vocab = static_cast<size_t>(model->model.info().n_vocab);
   *session = s;
   return SHOPTALK_OK;
 }
@@ -222,13 +425,53 @@ int shoptalk_session_position(const shoptalk_session* session) {
   return session->session->position();
 }
 
+int shoptalk_session_context(const shoptalk_session* session) {
+  return session->session->context();
+}
+
+shoptalk_kv_type shoptalk_session_kv_type(const shoptalk_session* session) {
+  return c_kv_type(session->session->kv_type());
+}
+
+const int32_t* shoptalk_session_tokens(const shoptalk_session* session, size_t* n_tokens) {
+  const std::vector<shoptalk::Token>& tokens = session->session->tokens();
+  if (n_tokens) *n_tokens = tokens.size();
+  return tokens.data();
+}
+
 void shoptalk_session_reset(shoptalk_session* session) {
   session->session->reset();
+}
+
+shoptalk_status shoptalk_session_truncate(shoptalk_session* session, int position) {
+  return status_of(session->session->truncate(position));
+}
+
+shoptalk_status shoptalk_session_eval(shoptalk_session* session, const int32_t* tokens,
+                                      size_t n_tokens, int all_logits, float* logits,
+                                      size_t capacity, size_t* n_logits) {
+  if (!tokens && n_tokens > 0) return fail(SHOPTALK_INVALID_ARGUMENT, "tokens must not be NULL");
+  const size_t needed = (all_logits ? n_tokens : 1) * session->n_vocab;
+  if (n_logits) *n_logits = needed;
+  if (logits && capacity < needed)
+    return fail(SHOPTALK_INVALID_ARGUMENT, "the logits buffer is too small");
+  const auto rows = session->session->eval(std::vector<shoptalk::Token>(tokens, tokens + n_tokens),
+                                           all_logits != 0);
+  if (!rows) return fail(rows.error());
+  if (logits) std::memcpy(logits, rows->data(), rows->size() * sizeof(float));
+  return SHOPTALK_OK;
 }
 
 shoptalk_status shoptalk_session_prompt(shoptalk_session* session, const char* text) {
   if (!text) return fail(SHOPTALK_INVALID_ARGUMENT, "text must not be NULL");
   return status_of(session->session->prompt(std::string_view(text)));
+}
+
+shoptalk_status shoptalk_session_prompt_tokens(shoptalk_session* session, const int32_t* tokens,
+                                               size_t n_tokens) {
+  if (!tokens && n_tokens > 0) return fail(SHOPTALK_INVALID_ARGUMENT, "tokens must not be NULL");
+  return status_of(
+      session->session->prompt(std::vector<shoptalk::Token>(tokens, tokens + n_tokens)));
 }
 
 void shoptalk_generate_options_init(shoptalk_generate_options* options) {
@@ -246,7 +489,17 @@ void shoptalk_generate_options_init(shoptalk_generate_options* options) {
                                        s.seed,
                                        nullptr,
                                        0,
-                                       d.enable_thinking ? 1 : 0};
+                                       d.enable_thinking ? 1 : 0,
+                                       nullptr,
+                                       0,
+                                       nullptr,
+                                       0,
+                                       d.top_logprobs,
+                                       SHOPTALK_CONTEXT_FULL_STOP};
+}
+
+const char* shoptalk_stop_reason_name(shoptalk_stop_reason reason) {
+  return shoptalk::stop_reason_name(static_cast<shoptalk::StopReason>(reason));
 }
 
 shoptalk_status shoptalk_session_generate(shoptalk_session* session, const char* prompt,
@@ -255,8 +508,9 @@ shoptalk_status shoptalk_session_generate(shoptalk_session* session, const char*
                                           shoptalk_generation_info* info) {
   const shoptalk::GenerateOptions o = generate_options(options);
   const shoptalk::PieceCallback cb = piece_callback(on_piece, user_data);
-  if (prompt) return finish(session->session->generate(std::string_view(prompt), o, cb), info);
-  return finish(session->session->generate(o, cb), info);
+  if (prompt)
+    return finish(session, session->session->generate(std::string_view(prompt), o, cb), info);
+  return finish(session, session->session->generate(o, cb), info);
 }
 
 shoptalk_status shoptalk_session_chat(shoptalk_session* session,
@@ -264,16 +518,11 @@ shoptalk_status shoptalk_session_chat(shoptalk_session* session,
                                       const shoptalk_generate_options* options,
                                       shoptalk_piece_fn on_piece, void* user_data,
                                       shoptalk_generation_info* info) {
-  if (!messages && n_messages > 0)
-    return fail(SHOPTALK_INVALID_ARGUMENT, "messages must not be NULL");
-  std::vector<shoptalk::ChatMessage> chat;
-  for (size_t i = 0; i < n_messages; ++i) {
-    if (!messages[i].role || !messages[i].content)
-      return fail(SHOPTALK_INVALID_ARGUMENT, "a chat message has a NULL role or content");
-    chat.push_back({messages[i].role, messages[i].content});
-  }
+  const auto chat = chat_messages(messages, n_messages);
+  if (!chat) return fail(chat.error());
   return finish(
-      session->session->chat(chat, generate_options(options), piece_callback(on_piece, user_data)),
+      session,
+      session->session->chat(*chat, generate_options(options), piece_callback(on_piece, user_data)),
       info);
 }
 
@@ -303,26 +552,6 @@ shoptalk_status shoptalk_session_save_state_file(const shoptalk_session* session
 shoptalk_status shoptalk_session_load_state_file(shoptalk_session* session, const char* path) {
   if (!path) return fail(SHOPTALK_INVALID_ARGUMENT, "path must not be NULL");
   return status_of(session->session->load_state_file(path));
-}
-
-shoptalk_status shoptalk_active_isa(const char** isa) {
-  if (!isa) return fail(SHOPTALK_INVALID_ARGUMENT, "isa must not be NULL");
-  thread_local std::string name;
-  auto active = shoptalk::active_isa();
-  if (!active) return fail(active.error());
-  name = *active;
-  *isa = name.c_str();
-  return SHOPTALK_OK;
-}
-
-shoptalk_status shoptalk_measure_read_bandwidth(int threads, uint64_t bytes, double* bytes_per_s) {
-  if (!bytes_per_s) return fail(SHOPTALK_INVALID_ARGUMENT, "bytes_per_s must not be NULL");
-  return store(shoptalk::measure_read_bandwidth(threads, bytes), bytes_per_s);
-}
-
-shoptalk_status shoptalk_measure_int8_peak(int threads, double* macs_per_s) {
-  if (!macs_per_s) return fail(SHOPTALK_INVALID_ARGUMENT, "macs_per_s must not be NULL");
-  return store(shoptalk::measure_int8_peak(threads), macs_per_s);
 }
 
 }  // extern "C"

@@ -52,16 +52,26 @@ typedef struct shoptalk_session shoptalk_session;
 /* ---- Models ---- */
 
 typedef enum shoptalk_kv_type {
+  SHOPTALK_KV_MODEL_DEFAULT = -1, /* session options only: the model's default type */
   SHOPTALK_KV_F16 = 0,
   SHOPTALK_KV_Q8_0 = 1,
   SHOPTALK_KV_Q4_0 = 2
 } shoptalk_kv_type;
 
+/* "f16", "q8_0", "q4_0"; "" for other values. */
+const char* shoptalk_kv_type_name(shoptalk_kv_type type);
+/* The type a name spells (the spellings above); SHOPTALK_INVALID_ARGUMENT for any other name. */
+shoptalk_status shoptalk_kv_type_from_name(const char* name, shoptalk_kv_type* type);
+
 typedef struct shoptalk_model_options {
-  int threads;              /* per session; 0 = every core */
+  int threads;              /* per session; 0 = every core, at most 256 */
   int context;              /* default session context; 0 = min(training context, 4096) */
   shoptalk_kv_type kv_type; /* default session KV cache type */
   uint64_t memory_budget;   /* bytes; a larger memory plan is SHOPTALK_BUDGET_EXCEEDED; 0 = none */
+  int vocab_only;           /* nonzero: load the tokenizer only (no tensors are read) */
+  /* Nonzero: contexts longer than the model's training context are allowed (default context and
+   * every session); otherwise they are SHOPTALK_INVALID_ARGUMENT. */
+  int allow_context_beyond_training;
 } shoptalk_model_options;
 
 /* The defaults (all zero, F16 cache). NULL options anywhere mean these. */
@@ -76,10 +86,59 @@ shoptalk_status shoptalk_model_load_from_memory(const void* data, size_t size,
 /* Frees the handle; sessions created on the model keep it alive until they are freed. */
 void shoptalk_model_free(shoptalk_model* model);
 
-/* Bytes a load would need (weights + one session's KV cache and scratch), without loading. */
-shoptalk_status shoptalk_model_plan(const char* path, const shoptalk_model_options* options,
-                                    uint64_t* total_bytes);
+/* Bytes a model needs, by category, for one session of its default context. */
+typedef struct shoptalk_memory_plan {
+  uint64_t weights;  /* resident weight bytes (mapped file or packed copies) */
+  uint64_t kv_cache; /* one session's KV cache */
+  uint64_t scratch;  /* one session's activations and buffers */
+  uint64_t total;
+} shoptalk_memory_plan;
 
+/* What a load would need, from the file's header, without loading. */
+shoptalk_status shoptalk_model_plan(const char* path, const shoptalk_model_options* options,
+                                    shoptalk_memory_plan* plan);
+/* Measured after load: resident weights plus one default session. */
+void shoptalk_model_memory(const shoptalk_model* model, shoptalk_memory_plan* plan);
+/* The options the model was loaded with. */
+void shoptalk_model_get_options(const shoptalk_model* model, shoptalk_model_options* options);
+/* The kernel level the model computes with ("avx2", "neon", "scalar", ...). */
+const char* shoptalk_model_isa(const shoptalk_model* model);
+
+/* Tensor bytes of one ggml type ("q4_K"). */
+typedef struct shoptalk_type_bytes {
+  const char* type;
+  uint64_t bytes;
+} shoptalk_type_bytes;
+
+/* Hyperparameters and identity of a model (shoptalk.hpp: ModelInfo). Pointers stay valid while
+ * the model (or the file summary it came from) lives. */
+typedef struct shoptalk_model_info {
+  const char* architecture; /* "qwen3", "llama", "phi3", "smollm3" */
+  const char* name;         /* general.name, or "" */
+  int n_vocab;
+  int n_embd;
+  int n_layer;
+  int n_head;
+  int n_head_kv;
+  int head_dim;
+  int n_ff;
+  int n_rot;
+  int context_train;
+  float rope_base;
+  float rms_eps;
+  int32_t bos; /* -1: none */
+  int32_t eos;
+  const int32_t* eog_tokens; /* the ids that end a generation, sorted */
+  size_t n_eog_tokens;
+  const char* chat_family; /* "qwen3", "phi4-mini", ...; "" when not recognized */
+  const char* chat_error;  /* why not, when chat_family is "" */
+  uint64_t n_params;
+  uint64_t weight_bytes_per_token;       /* weight bytes one decode step reads */
+  const shoptalk_type_bytes* type_bytes; /* the quant mix, sorted by type name */
+  size_t n_type_bytes;
+} shoptalk_model_info;
+
+void shoptalk_model_get_info(const shoptalk_model* model, shoptalk_model_info* info);
 int shoptalk_model_n_vocab(const shoptalk_model* model);
 /* "qwen3", "phi4-mini", ...; "" when the model has no recognized chat template. */
 const char* shoptalk_model_chat_family(const shoptalk_model* model);
@@ -91,12 +150,40 @@ int shoptalk_model_is_end_of_generation(const shoptalk_model* model, int32_t tok
 shoptalk_status shoptalk_tokenize(const shoptalk_model* model, const char* text, int add_special,
                                   int parse_special, int32_t* tokens, size_t capacity,
                                   size_t* n_tokens);
+/* Tokens to text (special: render control tokens as their text), NUL-terminated in `text`.
+ * *length is set to the text's byte count (without the NUL); a buffer of fewer than *length + 1
+ * bytes is SHOPTALK_INVALID_ARGUMENT, so a first call with capacity 0 can ask the size. An id
+ * outside the vocabulary is SHOPTALK_INVALID_ARGUMENT. */
+shoptalk_status shoptalk_detokenize(const shoptalk_model* model, const int32_t* tokens,
+                                    size_t n_tokens, int special, char* text, size_t capacity,
+                                    size_t* length);
+
+typedef struct shoptalk_chat_message {
+  const char* role; /* "system", "user" or "assistant" */
+  const char* content;
+} shoptalk_chat_message;
+
+typedef struct shoptalk_chat_options {
+  int add_generation_prompt; /* end with the assistant's turn opening (default 1) */
+  int enable_thinking;       /* Qwen3, SmolLM3: 0 pre-fills an empty think block (default 1) */
+} shoptalk_chat_options;
+
+void shoptalk_chat_options_init(shoptalk_chat_options* options);
+/* The prompt text the model's chat template renders for these messages (tokenize it with
+ * parse_special), NUL-terminated; buffer sizes as shoptalk_detokenize. SHOPTALK_UNSUPPORTED when
+ * the model has no recognized template. */
+shoptalk_status shoptalk_model_chat_prompt(const shoptalk_model* model,
+                                           const shoptalk_chat_message* messages, size_t n_messages,
+                                           const shoptalk_chat_options* options, char* text,
+                                           size_t capacity, size_t* length);
 
 /* ---- Sessions ---- */
 
 typedef struct shoptalk_session_options {
-  int context; /* 0 = the model's default */
-  int threads; /* 0 = the model's default */
+  int context;              /* 0 = the model's default */
+  int threads;              /* 0 = the model's default */
+  shoptalk_kv_type kv_type; /* SHOPTALK_KV_MODEL_DEFAULT (the init value) = the model's default */
+  int allow_context_beyond_training; /* as in shoptalk_model_options, for this session */
 } shoptalk_session_options;
 
 void shoptalk_session_options_init(shoptalk_session_options* options);
@@ -106,19 +193,53 @@ shoptalk_status shoptalk_session_create(shoptalk_model* model,
 void shoptalk_session_free(shoptalk_session* session);
 
 /* Sets (1) or clears (0) the session's cancel flag; callable from any thread. While it is set,
- * every call that evaluates tokens stops within one layer and returns SHOPTALK_CANCELLED. */
+ * every call that evaluates tokens stops within one layer: a prompt or eval returns
+ * SHOPTALK_CANCELLED (and is dropped whole), a generation returns what it generated with
+ * SHOPTALK_STOP_CANCELLED. */
 void shoptalk_session_set_cancel(shoptalk_session* session, int cancelled);
 
-int shoptalk_session_position(const shoptalk_session* session);
+int shoptalk_session_position(const shoptalk_session* session); /* tokens in the context */
+int shoptalk_session_context(const shoptalk_session* session);  /* the context limit */
+shoptalk_kv_type shoptalk_session_kv_type(const shoptalk_session* session);
+/* The tokens in the context (*n_tokens of them), valid until the next call that changes the
+ * session. */
+const int32_t* shoptalk_session_tokens(const shoptalk_session* session, size_t* n_tokens);
 void shoptalk_session_reset(shoptalk_session* session);
+/* Forgets the tokens from `position` on. */
+shoptalk_status shoptalk_session_truncate(shoptalk_session* session, int position);
+
+/* Appends tokens to the context in one forward pass and copies the logits into `logits`: every
+ * token's row when all_logits is nonzero (n_tokens x n_vocab floats), else the last row. Sets
+ * *n_logits to the float count. A buffer too small is SHOPTALK_INVALID_ARGUMENT before anything
+ * is evaluated; logits NULL (with capacity 0) evaluates without copying. */
+shoptalk_status shoptalk_session_eval(shoptalk_session* session, const int32_t* tokens,
+                                      size_t n_tokens, int all_logits, float* logits,
+                                      size_t capacity, size_t* n_logits);
 /* Appends text (special tokens parsed) to the context without generating. */
 shoptalk_status shoptalk_session_prompt(shoptalk_session* session, const char* text);
+/* Appends tokens to the context without generating. */
+shoptalk_status shoptalk_session_prompt_tokens(shoptalk_session* session, const int32_t* tokens,
+                                               size_t n_tokens);
 
 /* ---- Generation ---- */
 
 /* Receives each piece of generated text (whole UTF-8 characters, not NUL-terminated); return
  * nonzero to continue, 0 to stop. */
 typedef int (*shoptalk_piece_fn)(const char* piece, size_t length, void* user_data);
+
+/* Added to a token's logit before sampling (-INFINITY bans it). */
+typedef struct shoptalk_logit_bias {
+  int32_t token;
+  float bias;
+} shoptalk_logit_bias;
+
+/* What chat does when the conversation and its answer do not fit (shoptalk.hpp: ContextFull). */
+typedef enum shoptalk_context_full {
+  SHOPTALK_CONTEXT_FULL_STOP = 0, /* stop with SHOPTALK_STOP_CONTEXT_FULL */
+  /* Keep the system messages and the latest user message, leave out the oldest turns until the
+   * rest fits, re-prefill it and continue. */
+  SHOPTALK_CONTEXT_FULL_DROP_OLDEST_TURNS = 1
+} shoptalk_context_full;
 
 typedef struct shoptalk_generate_options {
   int max_tokens;
@@ -134,10 +255,18 @@ typedef struct shoptalk_generate_options {
   const char* const* stop_strings;
   size_t n_stop_strings;
   int enable_thinking; /* chat: Qwen3 / SmolLM3 thinking mode */
+  /* Tokens that end the generation besides the model's end-of-generation tokens. */
+  const int32_t* stop_tokens;
+  size_t n_stop_tokens;
+  const shoptalk_logit_bias* logit_bias;
+  size_t n_logit_bias;
+  int top_logprobs;                      /* alternatives reported per generated token (0: none) */
+  shoptalk_context_full on_context_full; /* chat only; generate always stops */
 } shoptalk_generate_options;
 
 /* llama.cpp's defaults: 256 tokens, temperature 0.8, top_k 40, top_p 0.95, min_p 0.05, no
- * penalties over a 64-token window, a random seed, thinking on. */
+ * penalties over a 64-token window, a random seed, thinking on, no stop tokens or bias, no
+ * alternatives, stop when the context is full. */
 void shoptalk_generate_options_init(shoptalk_generate_options* options);
 
 typedef enum shoptalk_stop_reason {
@@ -146,14 +275,38 @@ typedef enum shoptalk_stop_reason {
   SHOPTALK_STOP_STRING = 2,
   SHOPTALK_STOP_MAX_TOKENS = 3,
   SHOPTALK_STOP_CALLBACK = 4,
-  SHOPTALK_STOP_CONTEXT_FULL = 5
+  SHOPTALK_STOP_CONTEXT_FULL = 5,
+  SHOPTALK_STOP_CANCELLED = 6
 } shoptalk_stop_reason;
 
+/* "end_of_generation", "stop_token", "stop_string", "max_tokens", "callback", "context_full",
+ * "cancelled". */
+const char* shoptalk_stop_reason_name(shoptalk_stop_reason reason);
+
+typedef struct shoptalk_token_logprob {
+  int32_t token;
+  float logprob; /* natural log of the model's probability */
+} shoptalk_token_logprob;
+
+/* One generated token with the model's confidence in it (temperature 1, before sampling). */
+typedef struct shoptalk_generated_token {
+  int32_t token;
+  float logprob;
+  float entropy;                     /* of the model's distribution at this step, in nats */
+  const shoptalk_token_logprob* top; /* the top_logprobs most likely tokens, most likely first */
+  size_t n_top;
+} shoptalk_generated_token;
+
+/* What a generation produced. The text and token arrays stay valid until the session's next
+ * generate or chat call, or its free. */
 typedef struct shoptalk_generation_info {
   shoptalk_stop_reason stop_reason;
   int prompt_tokens;
   int reused_tokens;
   int generated_tokens;
+  int dropped_messages; /* chat with SHOPTALK_CONTEXT_FULL_DROP_OLDEST_TURNS: messages left out */
+  double prompt_seconds;
+  double decode_seconds;
   double time_to_first_token; /* seconds */
   double prefill_tokens_per_second;
   double decode_tokens_per_second;
@@ -161,6 +314,9 @@ typedef struct shoptalk_generation_info {
   float min_logprob;
   float mean_entropy;
   uint64_t seed;
+  const char* text; /* exactly what the callback received, NUL-terminated */
+  size_t text_length;
+  const shoptalk_generated_token* tokens; /* generated_tokens of them */
 } shoptalk_generation_info;
 
 /* Appends `prompt` (NULL: nothing) and generates; info may be NULL. */
@@ -168,11 +324,6 @@ shoptalk_status shoptalk_session_generate(shoptalk_session* session, const char*
                                           const shoptalk_generate_options* options,
                                           shoptalk_piece_fn on_piece, void* user_data,
                                           shoptalk_generation_info* info);
-
-typedef struct shoptalk_chat_message {
-  const char* role; /* "system", "user" or "assistant" */
-  const char* content;
-} shoptalk_chat_message;
 
 /* Renders the conversation with the model's chat template and generates the answer; the shared
  * prefix with the previous turn is not evaluated again. */
@@ -192,6 +343,54 @@ shoptalk_status shoptalk_session_load_state(shoptalk_session* session, const voi
                                             size_t size);
 shoptalk_status shoptalk_session_save_state_file(const shoptalk_session* session, const char* path);
 shoptalk_status shoptalk_session_load_state_file(shoptalk_session* session, const char* path);
+
+/* ---- Model files ---- */
+
+typedef struct shoptalk_file shoptalk_file;
+
+typedef struct shoptalk_metadata_entry {
+  const char* key;
+  const char* type;  /* "uint32", "string", "array[string]", ... */
+  const char* value; /* rendered; long arrays are abbreviated */
+} shoptalk_metadata_entry;
+
+typedef struct shoptalk_tensor_entry {
+  const char* name;
+  const char* type;     /* ggml type name ("q4_K") */
+  const int64_t* shape; /* ne order: shape[0] is the contiguous dimension */
+  size_t n_dims;
+  uint64_t bytes;
+} shoptalk_tensor_entry;
+
+/* What `shoptalk inspect` shows (shoptalk.hpp: FileSummary). Pointers stay valid while the
+ * shoptalk_file lives. */
+typedef struct shoptalk_file_info {
+  uint32_t version;
+  uint64_t file_size;
+  uint32_t alignment;
+  const shoptalk_metadata_entry* metadata;
+  size_t n_metadata;
+  const shoptalk_tensor_entry* tensors;
+  size_t n_tensors;
+  const shoptalk_type_bytes* type_bytes;
+  size_t n_type_bytes;
+  uint64_t tensor_bytes;
+  const char* architecture;
+  int model_supported;       /* shoptalk can run it */
+  const char* model_error;   /* why not, when it cannot */
+  shoptalk_model_info model; /* valid when model_supported */
+} shoptalk_file_info;
+
+/* Reads and validates a GGUF file's header, metadata and tensor table. */
+shoptalk_status shoptalk_file_inspect(const char* path, shoptalk_file** file);
+void shoptalk_file_get_info(const shoptalk_file* file, shoptalk_file_info* info);
+void shoptalk_file_free(shoptalk_file* file);
+
+/* Writes a copy of the model at in_path with its weights in the packed layout of the kernel level
+ * in use (shoptalk.hpp: pack_model). */
+shoptalk_status shoptalk_pack_model(const char* in_path, const char* out_path);
+
+/* ---- Machine ---- */
 
 /* Machine queries (shoptalk.hpp: active_isa, measure_read_bandwidth, measure_int8_peak). *isa: the
  * kernel level in use ("avx2", "neon", ...), valid until this thread's next call of it. The

@@ -1,6 +1,10 @@
 /* The C API from C99: load the demo model, stream a few greedy tokens through a callback, save
  * and restore the state, query the machine, and check that errors come back as statuses with
- * messages. */
+ * messages; then every call the C++ API has a C twin for (docs/api.md's table): model info and
+ * options, detokenize, chat prompts, eval into a caller buffer, tokens and truncate, stop tokens,
+ * logit bias and per-token log-probabilities, the KV cache type, cancellation keeping the text,
+ * dropping old turns when the context is full, files and packing. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +36,275 @@ static int collect(const char* piece, size_t length, void* user_data) {
   }
   ++c->pieces;
   return 1;
+}
+
+static int contains(const int32_t* ids, size_t n, int32_t id) {
+  size_t i;
+  for (i = 0; i < n; ++i)
+    if (ids[i] == id) return 1;
+  return 0;
+}
+
+static void check_model_calls(const char* path, shoptalk_model* model) {
+  shoptalk_model_info info;
+  shoptalk_model_options options;
+  shoptalk_memory_plan plan;
+  shoptalk_kv_type kv;
+  shoptalk_model* vocab = NULL;
+  uint64_t type_sum = 0;
+  size_t i;
+
+  shoptalk_model_get_info(model, &info);
+  CHECK(strcmp(info.architecture, "qwen3") == 0);
+  CHECK(info.n_vocab == 4096);
+  CHECK(info.n_layer == 4 && info.n_embd == 256 && info.head_dim == 64);
+  CHECK(info.context_train == 512);
+  CHECK(info.rms_eps > 0.0f && info.rope_base > 0.0f);
+  CHECK(info.n_params == 4197120);
+  CHECK(contains(info.eog_tokens, info.n_eog_tokens, 4093));
+  CHECK(strcmp(info.chat_family, "qwen3") == 0 && info.chat_error[0] == '\0');
+  CHECK(info.n_type_bytes > 0);
+  for (i = 0; i < info.n_type_bytes; ++i) type_sum += info.type_bytes[i].bytes;
+  CHECK(type_sum > info.weight_bytes_per_token / 2);
+
+  shoptalk_model_get_options(model, &options);
+  CHECK(options.kv_type == SHOPTALK_KV_F16 && options.context == 0 && !options.vocab_only);
+  CHECK(shoptalk_model_isa(model)[0] != '\0');
+  shoptalk_model_memory(model, &plan);
+  CHECK(plan.weights > 0 && plan.total == plan.weights + plan.kv_cache + plan.scratch);
+  CHECK(shoptalk_model_plan(path, NULL, &plan) == SHOPTALK_OK);
+  CHECK(plan.kv_cache > 0 && plan.total > plan.weights);
+
+  CHECK(strcmp(shoptalk_kv_type_name(SHOPTALK_KV_Q8_0), "q8_0") == 0);
+  CHECK(shoptalk_kv_type_from_name("q4_0", &kv) == SHOPTALK_OK && kv == SHOPTALK_KV_Q4_0);
+  CHECK(shoptalk_kv_type_from_name("q3", &kv) == SHOPTALK_INVALID_ARGUMENT);
+
+  /* Options: the tokenizer alone, and a default context beyond the training context. */
+  shoptalk_model_options_init(&options);
+  options.vocab_only = 1;
+  CHECK(shoptalk_model_load(path, &options, &vocab) == SHOPTALK_OK);
+  CHECK(shoptalk_model_n_vocab(vocab) == 4096);
+  shoptalk_model_free(vocab);
+  shoptalk_model_options_init(&options);
+  options.context = 1024;
+  CHECK(shoptalk_model_load(path, &options, &vocab) == SHOPTALK_INVALID_ARGUMENT);
+  CHECK(strstr(shoptalk_last_error(), "trained for") != NULL);
+  options.allow_context_beyond_training = 1;
+  CHECK(shoptalk_model_load(path, &options, &vocab) == SHOPTALK_OK);
+  shoptalk_model_free(vocab);
+}
+
+static void check_text_calls(shoptalk_model* model) {
+  int32_t ids[64];
+  size_t n = 0, length = 0;
+  char text[256];
+  shoptalk_chat_message hi = {"user", "hi"};
+  shoptalk_chat_options chat_options;
+
+  CHECK(shoptalk_tokenize(model, "Belt speed 30 %", 0, 0, ids, 64, &n) == SHOPTALK_OK);
+  CHECK(shoptalk_detokenize(model, ids, n, 0, NULL, 0, &length) == SHOPTALK_INVALID_ARGUMENT);
+  CHECK(length == strlen("Belt speed 30 %"));
+  CHECK(shoptalk_detokenize(model, ids, n, 0, text, sizeof text, &length) == SHOPTALK_OK);
+  CHECK(strcmp(text, "Belt speed 30 %") == 0);
+  ids[0] = 99999;
+  CHECK(shoptalk_detokenize(model, ids, 1, 0, text, sizeof text, &length) ==
+        SHOPTALK_INVALID_ARGUMENT);
+
+  CHECK(shoptalk_model_chat_prompt(model, &hi, 1, NULL, text, sizeof text, &length) == SHOPTALK_OK);
+  CHECK(strcmp(text, "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n") == 0);
+  shoptalk_chat_options_init(&chat_options);
+  chat_options.enable_thinking = 0;
+  CHECK(shoptalk_model_chat_prompt(model, &hi, 1, &chat_options, text, sizeof text, &length) ==
+        SHOPTALK_OK);
+  CHECK(strstr(text, "<think>\n\n</think>\n\n") != NULL);
+  hi.role = "robot";
+  CHECK(shoptalk_model_chat_prompt(model, &hi, 1, NULL, text, sizeof text, &length) ==
+        SHOPTALK_INVALID_ARGUMENT);
+}
+
+static void check_session_calls(shoptalk_model* model) {
+  shoptalk_session_options options;
+  shoptalk_session* session = NULL;
+  int32_t ids[64];
+  size_t n = 0, n_logits = 0, n_context = 0;
+  float* all;
+  float last[4096];
+  const int32_t* context;
+
+  shoptalk_session_options_init(&options);
+  CHECK(options.kv_type == SHOPTALK_KV_MODEL_DEFAULT);
+  options.threads = 100000;
+  CHECK(shoptalk_session_create(model, &options, &session) == SHOPTALK_INVALID_ARGUMENT);
+  CHECK(strcmp(shoptalk_last_error(),
+               "threads must be between 0 (one per core) and 256, not 100000") == 0);
+  options.threads = 1;
+  options.context = 600;
+  CHECK(shoptalk_session_create(model, &options, &session) == SHOPTALK_INVALID_ARGUMENT);
+  options.allow_context_beyond_training = 1;
+  options.kv_type = SHOPTALK_KV_Q8_0;
+  CHECK(shoptalk_session_create(model, &options, &session) == SHOPTALK_OK);
+  CHECK(shoptalk_session_context(session) == 600);
+  CHECK(shoptalk_session_kv_type(session) == SHOPTALK_KV_Q8_0);
+
+  /* eval: a buffer too small is refused before anything runs; then every row, or the last. */
+  CHECK(shoptalk_tokenize(model, "Motor current 8.5 A", 0, 0, ids, 64, &n) == SHOPTALK_OK);
+  CHECK(shoptalk_session_eval(session, ids, n, 0, last, 10, &n_logits) ==
+        SHOPTALK_INVALID_ARGUMENT);
+  CHECK(n_logits == 4096);
+  CHECK(shoptalk_session_position(session) == 0);
+  all = (float*)malloc(n * 4096 * sizeof(float));
+  CHECK(shoptalk_session_eval(session, ids, n, 1, all, n * 4096, &n_logits) == SHOPTALK_OK);
+  CHECK(n_logits == n * 4096);
+  CHECK(shoptalk_session_position(session) == (int)n);
+  context = shoptalk_session_tokens(session, &n_context);
+  CHECK(n_context == n && memcmp(context, ids, n * sizeof(int32_t)) == 0);
+
+  /* The last row again: truncate one token and evaluate it alone. */
+  CHECK(shoptalk_session_truncate(session, (int)n - 1) == SHOPTALK_OK);
+  CHECK(shoptalk_session_eval(session, ids + n - 1, 1, 0, last, 4096, &n_logits) == SHOPTALK_OK);
+  CHECK(n_logits == 4096);
+  CHECK(memcmp(last, all + (n - 1) * 4096, 4096 * sizeof(float)) == 0);
+  CHECK(shoptalk_session_truncate(session, 100) == SHOPTALK_INVALID_ARGUMENT);
+  CHECK(shoptalk_session_prompt_tokens(session, ids, 2) == SHOPTALK_OK);
+  CHECK(shoptalk_session_position(session) == (int)n + 2);
+  free(all);
+  shoptalk_session_free(session);
+}
+
+/* Stops the generation through the session's cancel flag at the third piece. */
+typedef struct {
+  collected text;
+  shoptalk_session* session;
+} cancelling;
+
+static int cancel_at_third(const char* piece, size_t length, void* user_data) {
+  cancelling* c = (cancelling*)user_data;
+  collect(piece, length, &c->text);
+  if (c->text.pieces == 3) shoptalk_session_set_cancel(c->session, 1);
+  return 1;
+}
+
+static void check_generation_calls(shoptalk_model* model) {
+  shoptalk_session* session = NULL;
+  shoptalk_generate_options options;
+  shoptalk_generation_info info;
+  shoptalk_chat_message chat[8];
+  shoptalk_logit_bias ban;
+  int32_t stop_token;
+  collected text;
+  cancelling c;
+  size_t i;
+
+  CHECK(shoptalk_session_create(model, NULL, &session) == SHOPTALK_OK);
+  shoptalk_generate_options_init(&options);
+  options.temperature = 0.0f;
+  options.max_tokens = 8;
+  options.top_logprobs = 2;
+  chat[0].role = "user";
+  chat[0].content = "Pump P-12 is noisy. What should I check?";
+  memset(&text, 0, sizeof text);
+  CHECK(shoptalk_session_chat(session, chat, 1, &options, collect, &text, &info) == SHOPTALK_OK);
+  CHECK(info.generated_tokens == 8 && info.tokens != NULL);
+  CHECK(strcmp(info.text, text.text) == 0 && info.text_length == text.length);
+  for (i = 0; i < (size_t)info.generated_tokens; ++i) {
+    CHECK(info.tokens[i].n_top == 2);
+    CHECK(info.tokens[i].top[0].token == info.tokens[i].token);
+    CHECK(fabsf(info.tokens[i].top[0].logprob - info.tokens[i].logprob) < 1e-5f);
+    CHECK(info.tokens[i].top[0].logprob >= info.tokens[i].top[1].logprob);
+    CHECK(info.tokens[i].entropy >= 0.0f);
+  }
+
+  /* A stop token, and a logit bias that bans the greedy first token. */
+  stop_token = info.tokens[2].token;
+  options.stop_tokens = &stop_token;
+  options.n_stop_tokens = 1;
+  shoptalk_session_reset(session);
+  CHECK(shoptalk_session_chat(session, chat, 1, &options, NULL, NULL, &info) == SHOPTALK_OK);
+  CHECK(info.stop_reason == SHOPTALK_STOP_TOKEN);
+  CHECK(info.generated_tokens <= 3 && info.tokens[info.generated_tokens - 1].token == stop_token);
+  CHECK(strcmp(shoptalk_stop_reason_name(info.stop_reason), "stop_token") == 0);
+  options.stop_tokens = NULL;
+  options.n_stop_tokens = 0;
+  ban.token = info.tokens[0].token;
+  ban.bias = -INFINITY;
+  options.logit_bias = &ban;
+  options.n_logit_bias = 1;
+  shoptalk_session_reset(session);
+  CHECK(shoptalk_session_chat(session, chat, 1, &options, NULL, NULL, &info) == SHOPTALK_OK);
+  CHECK(info.tokens[0].token != ban.token);
+  options.logit_bias = NULL;
+  options.n_logit_bias = 0;
+
+  /* Cancelled from the callback's thread: the partial answer comes back with its stop reason. */
+  memset(&c, 0, sizeof c);
+  c.session = session;
+  options.max_tokens = 40;
+  shoptalk_session_reset(session);
+  CHECK(shoptalk_session_chat(session, chat, 1, &options, cancel_at_third, &c, &info) ==
+        SHOPTALK_OK);
+  CHECK(info.stop_reason == SHOPTALK_STOP_CANCELLED);
+  CHECK(info.text_length > 0 && strcmp(info.text, c.text.text) == 0);
+  shoptalk_session_set_cancel(session, 0);
+  shoptalk_session_free(session);
+
+  /* A conversation longer than a 128-token context: the oldest turns give way. */
+  {
+    shoptalk_session_options so;
+    shoptalk_session_options_init(&so);
+    so.context = 128;
+    CHECK(shoptalk_session_create(model, &so, &session) == SHOPTALK_OK);
+  }
+  chat[0].role = "system";
+  chat[0].content = "You are ShopTalk, an equipment-diagnostics assistant.";
+  for (i = 1; i < 7; i += 2) {
+    chat[i].role = "user";
+    chat[i].content =
+        "The conveyor CV-07 motor still trips after a restart. The current reads "
+        "8.5 A at 30 % belt speed. What should I check next?";
+    chat[i + 1].role = "assistant";
+    chat[i + 1].content =
+        "Lock out the drive, inspect the belt tension and the bearings, then "
+        "measure the current again.";
+  }
+  chat[7].role = "user";
+  chat[7].content = "It trips again at 9 A. Is it safe to keep it running?";
+  options.max_tokens = 16;
+  CHECK(shoptalk_session_chat(session, chat, 8, &options, NULL, NULL, &info) ==
+        SHOPTALK_CONTEXT_OVERFLOW);
+  options.on_context_full = SHOPTALK_CONTEXT_FULL_DROP_OLDEST_TURNS;
+  CHECK(shoptalk_session_chat(session, chat, 8, &options, NULL, NULL, &info) == SHOPTALK_OK);
+  CHECK(info.dropped_messages > 0 && info.dropped_messages % 2 == 0);
+  CHECK(info.generated_tokens == 16);
+  shoptalk_session_free(session);
+}
+
+static void check_file_calls(const char* path) {
+  shoptalk_file* file = NULL;
+  shoptalk_file_info info;
+  shoptalk_model* model = NULL;
+  shoptalk_status packed;
+  char out[64];
+
+  CHECK(shoptalk_file_inspect(path, &file) == SHOPTALK_OK);
+  shoptalk_file_get_info(file, &info);
+  CHECK(info.version == 3 && info.alignment == 32);
+  CHECK(strcmp(info.architecture, "qwen3") == 0);
+  CHECK(info.model_supported && info.model.n_vocab == 4096);
+  CHECK(info.n_tensors > 0 && info.tensors[0].n_dims >= 1 && info.tensors[0].bytes > 0);
+  CHECK(info.n_metadata > 0 && strcmp(info.metadata[0].key, "general.architecture") == 0);
+  CHECK(info.n_type_bytes > 0 && info.tensor_bytes > 0);
+  shoptalk_file_free(file);
+  CHECK(shoptalk_file_inspect("/nonexistent.gguf", &file) == SHOPTALK_IO && file == NULL);
+
+  /* Packing needs a kernel level with a packed layout (not the scalar one). */
+  sprintf(out, "/tmp/c_api_test_packed_%d.gguf", (int)(rand() % 100000));
+  packed = shoptalk_pack_model(path, out);
+  CHECK(packed == SHOPTALK_OK || packed == SHOPTALK_UNSUPPORTED);
+  if (packed == SHOPTALK_OK) {
+    CHECK(shoptalk_model_load(out, NULL, &model) == SHOPTALK_OK);
+    shoptalk_model_free(model);
+  }
+  remove(out);
 }
 
 int main(int argc, char** argv) {
@@ -119,6 +392,11 @@ int main(int argc, char** argv) {
   CHECK(shoptalk_active_isa(NULL) == SHOPTALK_INVALID_ARGUMENT);
 
   shoptalk_session_free(session);
+  check_model_calls(argv[1], model);
+  check_text_calls(model);
+  check_session_calls(model);
+  check_generation_calls(model);
+  check_file_calls(argv[1]);
   shoptalk_model_free(model);
   if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
   return failures ? 1 : 0;

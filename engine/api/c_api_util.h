@@ -1,0 +1,37 @@
+// Shared by the C API's translation units (c_api.cpp, c_api_files.cpp): the per-thread error
+// message, statuses from Results, and the C view of a ModelInfo.
+#pragma once
+
+#include <vector>
+
+#include "shoptalk/shoptalk.h"
+#include "shoptalk/shoptalk.hpp"
+
+namespace shoptalk::capi {
+
+// Records the message for shoptalk_last_error and returns the error's status.
+shoptalk_status fail(const Error& error);
+shoptalk_status fail(shoptalk_status status, const char* message);
+
+template <typename T>
+shoptalk_status status_of(const Result<T>& r) {
+  return r ? SHOPTALK_OK : fail(r.error());
+}
+
+// The status of r, with its value in *out on success.
+template <typename T>
+shoptalk_status store(const Result<T>& r, T* out) {
+  if (!r) return fail(r.error());
+  *out = *r;
+  return SHOPTALK_OK;
+}
+
+// Bytes per type name as C structs pointing into `type_bytes`.
+std::vector<shoptalk_type_bytes> type_bytes_view(
+    const std::vector<std::pair<std::string, uint64_t>>& type_bytes);
+
+// `info` as the C struct, pointing into it and into `type_bytes` (its type_bytes_view).
+void describe(const ModelInfo& info, const std::vector<shoptalk_type_bytes>& type_bytes,
+              shoptalk_model_info* out);
+
+}  // namespace shoptalk::capi
