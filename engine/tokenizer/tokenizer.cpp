@@ -220,6 +220,11 @@ Result<std::string_view> Tokenizer::token_text(int32_t id) const {
   return impl_->vocab.text(id);
 }
 
+bool Tokenizer::is_text_token(int32_t id) const {
+  return is_valid(id) &&
+         (impl_->vocab.attrs[static_cast<size_t>(id)] & (kAttrNormal | kAttrByte)) != 0;
+}
+
 bool Tokenizer::strips_leading_space() const {
   return impl_->vocab.model == VocabModel::kSpm && impl_->vocab.add_space_prefix;
 }

@@ -45,6 +45,9 @@ class Tokenizer {
   // (docs/tokenizer.md).
   bool is_eog(int32_t id) const;
   const std::vector<int32_t>& eog_ids() const;
+  // A NORMAL or BYTE token: one that stands for plain text (not a control, user-defined, unknown
+  // or unused token). Constrained generation only lets these match text.
+  bool is_text_token(int32_t id) const;
   std::optional<int32_t> find_token(std::string_view text) const;
   Result<std::string_view> token_text(int32_t id) const;
   // SentencePiece vocabularies prefix text with a space when tokenizing and drop it again in

@@ -1,0 +1,179 @@
+// Constrained generation: the output must match a JSON Schema, a GBNF grammar or a regular
+// expression, and the sampler only ever picks tokens that keep it a valid prefix.
+//
+// How to use it (the generation loop):
+//
+//   // Once per model: the bytes of every token, a trie over them, the end-of-generation ids.
+//   std::shared_ptr<const Vocabulary> vocab = Vocabulary::from_tokenizer(tokenizer);
+//   // Once per constraint text (shared by every session and thread; ~ms to compile):
+//   auto c = Constraint::compile(Kind::kJsonSchema, schema_text, vocab);
+//   if (!c) report(c.error().message());   // "json schema: line 3, column 14: ..."
+//   // Per generation (cheap):
+//   Matcher m(*c);
+//   std::vector<uint32_t> mask(vocab->mask_words());
+//   while (!m.is_complete()) {
+//     m.fill_mask(mask.data());             // bit t of word t/32 set: token t is allowed
+//     int32_t tok = sample_with_mask(logits, mask);
+//     if (!m.accept_token(tok)) ...;        // refused tokens leave the matcher unchanged
+//     if (vocab->is_eog(tok)) break;
+//   }
+//   // Text the chat template forces (a tool call's opening) goes in without tokens:
+//   m.accept_text("{\"name\": \"get_weather\", \"arguments\": ");
+//
+// Semantics:
+// - A token is allowed when its bytes extend the output to a valid prefix. CONTROL, UNKNOWN,
+//   UNUSED and USER_DEFINED tokens (special tokens such as <|im_end|> or <think>) never match
+//   text; the end-of-generation tokens are allowed exactly when can_end().
+// - can_end(): the output so far is a complete value. is_complete(): complete and nothing may
+//   follow (generation should stop; the mask then holds only the end-of-generation tokens).
+// - Every valid prefix can be completed: compilation removes dead ends, and a constraint that
+//   matches nothing, or only the empty string, is refused.
+// - Matcher is a small value (copyable); Constraint is immutable apart from its mask and
+//   transition caches, which are shared between matchers behind a mutex.
+//
+// The three kinds (details in docs/constraints.md):
+// - kJsonSchema: the output is one JSON value (no leading whitespace) that validates against the
+//   schema; keys in the order of `properties`; at most a few whitespace bytes between tokens.
+// - kGbnf: llama.cpp's grammar syntax, from the rule `root` (see gbnf.h).
+// - kRegex: the whole output matches the ECMAScript-style regex (see regex.h).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "shoptalk/result.hpp"
+
+namespace shoptalk::engine {
+class Tokenizer;
+}
+
+namespace shoptalk::engine::constraint {
+
+enum class Kind { kJsonSchema, kGbnf, kRegex };
+
+struct Options {
+  // JSON Schema: the whitespace allowed between two JSON tokens: nothing, one space, or a newline
+  // followed by up to `json_max_indent` spaces or tabs. Negative: no whitespace at all.
+  int json_max_indent = 20;
+  // Memory for cached masks and transitions, shared by the constraint's matchers; when full, the
+  // caches are cleared and rebuilt on demand.
+  size_t cache_bytes = size_t{128} << 20;
+};
+
+// The token bytes of one model vocabulary and a trie over them. Build once per model and share.
+class Vocabulary {
+ public:
+  // From a tokenizer: byte-level BPE tokens decode to their bytes, SentencePiece pieces have '▁'
+  // as a space and <0xXX> byte tokens their byte.
+  static std::shared_ptr<const Vocabulary> from_tokenizer(const Tokenizer& tokenizer);
+  // From explicit pieces (tests, tools): token i has bytes pieces[i]; `special` ids never match
+  // text; `eog` ids end generation.
+  static std::shared_ptr<const Vocabulary> from_pieces(std::vector<std::string> pieces,
+                                                       const std::vector<int32_t>& special,
+                                                       const std::vector<int32_t>& eog);
+
+  int32_t size() const { return static_cast<int32_t>(is_text_.size()); }
+  // 32-bit words in a mask over this vocabulary.
+  size_t mask_words() const { return (is_text_.size() + 31) / 32; }
+  std::string_view bytes(int32_t id) const;
+  bool is_text(int32_t id) const {
+    return id >= 0 && id < size() && is_text_[static_cast<size_t>(id)];
+  }
+  bool is_eog(int32_t id) const;
+  const std::vector<int32_t>& eog() const { return eog_; }
+
+  // The trie, in depth-first order: one 64-bit word per node (see kNode*). Internal.
+  const std::vector<uint64_t>& trie() const { return trie_; }
+  // Other tokens with the same bytes as token t (-1 ends the chain). Internal.
+  int32_t same_bytes_next(int32_t t) const { return dup_next_[static_cast<size_t>(t)]; }
+
+  // Node layout: byte (8 bits) | depth (8) | subtree size in nodes (23) | other tokens share
+  // these bytes (1) | every byte in the subtree is plain text (1, see is_plain) | unused (1) |
+  // token ending here or kNoToken (22).
+  static constexpr uint32_t kNoToken = 0x3FFFFF;
+  static uint8_t node_byte(uint64_t n) { return static_cast<uint8_t>(n); }
+  static uint32_t node_depth(uint64_t n) { return static_cast<uint32_t>(n >> 8) & 0xFF; }
+  static uint32_t node_size(uint64_t n) { return static_cast<uint32_t>(n >> 16) & 0x7FFFFF; }
+  static bool node_shared(uint64_t n) { return (n >> 39) & 1; }
+  static bool node_plain(uint64_t n) { return (n >> 40) & 1; }
+  static uint32_t node_token(uint64_t n) { return static_cast<uint32_t>(n >> 42); }
+  // Plain text bytes: printable ASCII except '"' and '\' (the bytes a JSON string or a typical
+  // grammar's free text takes without changing state).
+  static bool is_plain(uint8_t b) { return b >= 0x20 && b < 0x7F && b != '"' && b != '\\'; }
+  // The tokens of the subtree of node i: tokens_in_order()[first_token(i) .. first_token(i +
+  // size)).
+  uint32_t first_token(size_t node) const { return first_token_[node]; }
+  const std::vector<int32_t>& tokens_in_order() const { return dfs_tokens_; }
+
+ private:
+  Vocabulary() = default;
+  void build(std::vector<std::string> pieces, std::vector<char> is_text, std::vector<int32_t> eog);
+
+  std::string arena_;
+  std::vector<uint32_t> offsets_;
+  std::vector<char> is_text_;
+  std::vector<int32_t> eog_;  // sorted
+  std::vector<uint64_t> trie_;
+  std::vector<int32_t> dup_next_;
+  std::vector<uint32_t> first_token_;  // per node, and one past the last
+  std::vector<int32_t> dfs_tokens_;
+};
+
+class Matcher;
+struct Runtime;
+
+class Constraint {
+ public:
+  // Errors name the source and the position: "json schema: line 3, column 14: unsupported
+  // keyword \"allOf\"", "grammar: line 2, column 9: expected '::='", "regex: column 4: ...".
+  static Result<std::shared_ptr<const Constraint>> compile(Kind kind, std::string_view text,
+                                                           std::shared_ptr<const Vocabulary> vocab,
+                                                           const Options& options = {});
+  ~Constraint();
+  const Vocabulary& vocabulary() const { return *vocab_; }
+
+ private:
+  friend class Matcher;
+  Constraint() = default;
+  std::shared_ptr<const Vocabulary> vocab_;
+  std::unique_ptr<Runtime> rt_;
+};
+
+class Matcher {
+ public:
+  explicit Matcher(std::shared_ptr<const Constraint> constraint);
+
+  // Sets bit t (word t / 32, bit t % 32) for every allowed token t, clears the others.
+  // `words` has vocabulary().mask_words() entries.
+  void fill_mask(uint32_t* words);
+  // Advances by one token. An end-of-generation token is accepted when can_end() and finishes
+  // the matcher. A token that is not allowed is an error and changes nothing.
+  Status accept_token(int32_t token);
+  // Advances by raw bytes (text the caller forces). An invalid continuation is an error and
+  // changes nothing.
+  Status accept_text(std::string_view bytes);
+  // Whether the bytes would be accepted, without advancing.
+  bool allows_text(std::string_view bytes);
+
+  bool can_end() const;
+  bool is_complete() const;
+  // Back to the start of the constraint.
+  void reset();
+
+  const Constraint& constraint() const { return *c_; }
+
+ private:
+  void sync();
+  std::shared_ptr<const Constraint> c_;
+  int32_t config_ = 0;
+  uint64_t epoch_ = 0;
+  std::vector<int32_t> stacks_;  // the configuration, to find it again after a cache reset
+  bool accept_ = false;
+  bool has_stacks_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace shoptalk::engine::constraint

@@ -1,0 +1,129 @@
+// The matching machinery behind Constraint and Matcher: the grammar's automata run as a stack
+// machine over bytes. A stack holds one frame per rule in progress (a grammar state, or a
+// counter frame of a counted repetition); a configuration is the set of stacks the input so far
+// can be in (usually one). Configurations are interned and their byte transitions cached lazily,
+// so stepping a byte is one table lookup.
+//
+// Masks: a token is allowed when its bytes lead to a live configuration. Masks are computed by
+// walking the token trie and cached per configuration. Two things keep that cheap:
+// - The part of a mask decided by the innermost rule alone (the tokens it accepts without
+//   returning) is computed once per stack top and shared by every context; only the tokens that
+//   reach the rule's end continue in the context below, walked from the trie nodes where the
+//   rule may return.
+// - Masks look at most one token ahead (at most `horizon` bytes), so counters far from their
+//   bounds are interchangeable: masks use configurations whose counters are clamped to "at
+//   least horizon + 1 away", which makes a long bounded string cost a handful of masks.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "engine/constraint/constraint.h"
+#include "engine/constraint/grammar.h"
+
+namespace shoptalk::engine::constraint {
+
+struct Runtime {
+  static constexpr int32_t kUnknown = -2;
+  static constexpr int32_t kDead = -1;
+  // Bounds of one configuration: stacks deeper or more numerous than this are dropped (the
+  // input is then treated as invalid: safe, never a wrong acceptance).
+  static constexpr size_t kMaxDepth = 2048;
+  static constexpr size_t kMaxStacks = 512;
+
+  Runtime(Grammar grammar, const Vocabulary& vocab, size_t cache_bytes);
+
+  // All below: the caller holds `mu`.
+  int32_t initial() const { return initial_; }
+  int32_t next(int32_t cfg, uint8_t byte) {
+    const int32_t t = trans_[static_cast<size_t>(cfg) * K_ + g_.byte_class[byte]];
+    return t != kUnknown ? t : step(cfg, byte);
+  }
+  // The mask of a configuration (computed on first use).
+  const std::vector<uint32_t>& mask(int32_t cfg);
+  bool accept(int32_t cfg) const { return cfgs_[static_cast<size_t>(cfg)].accept; }
+  bool has_stacks(int32_t cfg) const { return cfgs_[static_cast<size_t>(cfg)].len > 0; }
+  // The configuration's stacks ([len, frames...]*), and the configuration of such stacks.
+  void copy_stacks(int32_t cfg, std::vector<int32_t>& out) const;
+  int32_t intern(const std::vector<int32_t>& stacks, bool accept, bool clamped = false);
+  // Clears every cache when over budget; configuration ids are invalid afterwards (the epoch
+  // changes).
+  void trim();
+  uint64_t epoch() const { return epoch_; }
+
+  std::mutex mu;
+
+ private:
+  struct Cfg {
+    uint32_t off = 0, len = 0;  // in pool_
+    bool accept = false;
+    bool clamped = false;  // counters are clamped (a configuration for masks)
+    int8_t plain = -1;     // every plain byte leads back here: 1 yes, 0 no, -1 not known yet
+    int32_t clamped_id = -1;
+    int32_t mask = -1;  // index in masks_
+  };
+  // What a stack suffix decides alone: the tokens accepted without leaving it, and the trie
+  // nodes at which it may be left (the rest of such tokens depends on the stack below).
+  struct Within {
+    std::vector<uint32_t> mask;
+    std::vector<uint32_t> resume;  // trie node indexes
+  };
+
+  int32_t step(int32_t cfg, uint8_t byte);
+  bool plain_loop(int32_t cfg);
+  // Adds every stack reachable from `stack` without consuming a byte to out_.
+  void expand(std::vector<int32_t> stack, bool clamped);
+  // Interns out_ (sorted) as a configuration.
+  int32_t intern_out(bool clamped);
+  int32_t clamped(int32_t cfg);
+  const Within& within(const std::vector<int32_t>& suffix);
+  // Walks trie nodes [begin, end), whose parent is in configuration cfg, setting the bits of the
+  // tokens that stay valid; collects the nodes reached in an accepting configuration when
+  // `resume` is given.
+  void walk(int32_t cfg, size_t begin, size_t end, uint32_t* bits, std::vector<uint32_t>* resume);
+  void clear();
+
+  // Counter frames: exact (counter c, count k) for matching; clamped (c, distance to the
+  // minimum, distance to the maximum, each at most horizon + 1 meaning "farther") for masks.
+  static constexpr int32_t kExactBase = 0x40000000;
+  static constexpr int32_t kClampedBase = 0x60000000;
+  static bool is_counter(int32_t f) { return f >= kExactBase; }
+  int32_t exact_frame(uint32_t c, int32_t k) const {
+    return kExactBase + static_cast<int32_t>(c << 17) + k;
+  }
+  int32_t clamped_frame(uint32_t c, int32_t to_min, int32_t to_max) const {
+    return kClampedBase + static_cast<int32_t>((c << 18) | (static_cast<uint32_t>(to_min) << 9) |
+                                               static_cast<uint32_t>(to_max));
+  }
+  int32_t clamp_distance(int64_t d) const { return d > far_ ? far_ : static_cast<int32_t>(d); }
+  // Without counters, exact configurations serve for masks as they are.
+  bool clamping() const { return !g_.counters.empty(); }
+
+  Grammar g_;
+  const Vocabulary& vocab_;
+  size_t budget_;
+  uint32_t K_;
+  uint32_t n_rules_;
+  int32_t far_;  // horizon + 1: the longest token in bytes, plus one
+  uint64_t epoch_ = 1;
+  int32_t initial_ = 0;
+  std::vector<Cfg> cfgs_;
+  std::vector<int32_t> pool_;
+  std::unordered_map<std::string, int32_t> index_;
+  std::vector<int32_t> trans_;
+  std::vector<std::vector<uint32_t>> masks_;
+  std::unordered_map<std::string, Within> within_;
+  size_t mask_bytes_ = 0;
+
+  // Scratch of expand()/step().
+  std::vector<std::vector<int32_t>> out_;
+  bool out_accept_ = false;
+  std::unordered_set<std::string> seen_;
+  std::vector<std::vector<int32_t>> work_;
+};
+
+}  // namespace shoptalk::engine::constraint

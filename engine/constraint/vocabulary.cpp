@@ -1,0 +1,149 @@
+// Vocabulary: every token's bytes, and a trie over the text tokens in depth-first order so a mask
+// walk that rejects a prefix skips the whole subtree in one step.
+#include <algorithm>
+#include <numeric>
+
+#include "engine/constraint/constraint.h"
+#include "engine/tokenizer/tokenizer.h"
+
+namespace shoptalk::engine::constraint {
+
+namespace {
+// Tokens longer than this never match (the trie stores depths in 8 bits); no known vocabulary
+// has one. Vocabularies beyond the trie's 23-bit subtree sizes or 24-bit ids are not text.
+constexpr size_t kMaxTokenBytes = 255;
+constexpr size_t kMaxTokens = (1 << 22) - 1;
+constexpr size_t kMaxNodes = 1 << 23;
+}  // namespace
+
+std::shared_ptr<const Vocabulary> Vocabulary::from_tokenizer(const Tokenizer& tokenizer) {
+  const int32_t n = tokenizer.n_vocab();
+  std::vector<std::string> pieces(static_cast<size_t>(n));
+  std::vector<char> is_text(static_cast<size_t>(n), 0);
+  for (int32_t id = 0; id < n; ++id) {
+    if (!tokenizer.is_text_token(id)) continue;
+    Result<std::string> piece = tokenizer.token_to_piece(id, false);
+    if (!piece) continue;
+    pieces[static_cast<size_t>(id)] = std::move(*piece);
+    is_text[static_cast<size_t>(id)] = 1;
+  }
+  std::shared_ptr<Vocabulary> v(new Vocabulary());
+  v->build(std::move(pieces), std::move(is_text), tokenizer.eog_ids());
+  return v;
+}
+
+std::shared_ptr<const Vocabulary> Vocabulary::from_pieces(std::vector<std::string> pieces,
+                                                          const std::vector<int32_t>& special,
+                                                          const std::vector<int32_t>& eog) {
+  std::vector<char> is_text(pieces.size(), 1);
+  for (int32_t id : special)
+    if (id >= 0 && static_cast<size_t>(id) < pieces.size()) is_text[static_cast<size_t>(id)] = 0;
+  for (int32_t id : eog)
+    if (id >= 0 && static_cast<size_t>(id) < pieces.size()) is_text[static_cast<size_t>(id)] = 0;
+  std::shared_ptr<Vocabulary> v(new Vocabulary());
+  v->build(std::move(pieces), std::move(is_text), eog);
+  return v;
+}
+
+std::string_view Vocabulary::bytes(int32_t id) const {
+  if (id < 0 || id >= size()) return {};
+  return std::string_view(arena_).substr(
+      offsets_[static_cast<size_t>(id)],
+      offsets_[static_cast<size_t>(id) + 1] - offsets_[static_cast<size_t>(id)]);
+}
+
+bool Vocabulary::is_eog(int32_t id) const {
+  return std::binary_search(eog_.begin(), eog_.end(), id);
+}
+
+void Vocabulary::build(std::vector<std::string> pieces, std::vector<char> is_text,
+                       std::vector<int32_t> eog) {
+  const size_t n = pieces.size();
+  offsets_.resize(n + 1);
+  for (size_t i = 0; i < n; ++i) {
+    if (pieces[i].empty() || pieces[i].size() > kMaxTokenBytes || i >= kMaxTokens) is_text[i] = 0;
+    if (!is_text[i]) pieces[i].clear();
+    offsets_[i] = static_cast<uint32_t>(arena_.size());
+    arena_ += pieces[i];
+  }
+  offsets_[n] = static_cast<uint32_t>(arena_.size());
+  is_text_ = std::move(is_text);
+  std::sort(eog.begin(), eog.end());
+  eog.erase(std::unique(eog.begin(), eog.end()), eog.end());
+  eog.erase(std::remove_if(eog.begin(), eog.end(),
+                           [n](int32_t id) { return id < 0 || static_cast<size_t>(id) >= n; }),
+            eog.end());
+  eog_ = std::move(eog);
+
+  // Text tokens sorted by bytes: depth-first order of the trie.
+  std::vector<int32_t> order;
+  for (size_t i = 0; i < n; ++i)
+    if (is_text_[i]) order.push_back(static_cast<int32_t>(i));
+  std::stable_sort(order.begin(), order.end(),
+                   [this](int32_t a, int32_t b) { return bytes(a) < bytes(b); });
+
+  dup_next_.assign(n, -1);
+  trie_.clear();
+  std::vector<size_t> open;  // indexes of the nodes on the current path (depth 1..)
+  std::string_view prev;
+  auto close_to = [&](size_t depth) {
+    while (open.size() > depth) {
+      const size_t idx = open.back();
+      open.pop_back();
+      const uint64_t size = trie_.size() - idx;
+      trie_[idx] |= size << 16;
+    }
+  };
+  int32_t last_at_node = -1;
+  for (int32_t id : order) {
+    const std::string_view b = bytes(id);
+    if (b == prev && last_at_node >= 0) {
+      // Same bytes as the previous token: chain it behind that one.
+      dup_next_[static_cast<size_t>(id)] = dup_next_[static_cast<size_t>(last_at_node)];
+      dup_next_[static_cast<size_t>(last_at_node)] = id;
+      trie_[open.back()] |= uint64_t{1} << 39;
+      continue;
+    }
+    size_t common = 0;
+    while (common < b.size() && common < prev.size() && b[common] == prev[common]) ++common;
+    if (trie_.size() + (b.size() - common) >= kMaxNodes) {
+      is_text_[static_cast<size_t>(id)] = 0;
+      continue;
+    }
+    close_to(common);
+    for (size_t d = common; d < b.size(); ++d) {
+      open.push_back(trie_.size());
+      uint64_t node = static_cast<uint8_t>(b[d]) | (static_cast<uint64_t>(d + 1) << 8) |
+                      (static_cast<uint64_t>(kNoToken) << 42);
+      trie_.push_back(node);
+    }
+    // The last node on the path ends this token.
+    uint64_t& last = trie_[open.back()];
+    last = (last & ((uint64_t{1} << 42) - 1)) | (static_cast<uint64_t>(id) << 42);
+    last_at_node = id;
+    prev = b;
+  }
+  close_to(0);
+
+  // Plain subtrees (bottom-up: a node is plain when its byte and all its children are), and the
+  // tokens in depth-first order with each node's first one.
+  const size_t n_nodes = trie_.size();
+  for (size_t i = n_nodes; i-- > 0;) {
+    bool plain = is_plain(node_byte(trie_[i]));
+    const size_t end = i + node_size(trie_[i]);
+    for (size_t j = i + 1; j < end && plain; j += node_size(trie_[j])) plain = node_plain(trie_[j]);
+    if (plain) trie_[i] |= uint64_t{1} << 40;
+  }
+  first_token_.resize(n_nodes + 1);
+  dfs_tokens_.clear();
+  for (size_t i = 0; i < n_nodes; ++i) {
+    first_token_[i] = static_cast<uint32_t>(dfs_tokens_.size());
+    const uint32_t tok = node_token(trie_[i]);
+    if (tok == kNoToken) continue;
+    for (int32_t t = static_cast<int32_t>(tok); t >= 0; t = dup_next_[static_cast<size_t>(t)])
+      dfs_tokens_.push_back(t);
+  }
+  first_token_[n_nodes] = static_cast<uint32_t>(dfs_tokens_.size());
+}
+
+}  // namespace shoptalk::engine::constraint
