@@ -6,7 +6,7 @@
 # (docs/cross-building.md).
 set -euo pipefail
 packages=(build-essential cmake pkg-config libeigen3-dev libxsimd-dev catch2 libcli11-dev
-          libbenchmark-dev clang-14 unicode-data nlohmann-json3-dev)
+          libbenchmark-dev clang-14 unicode-data nlohmann-json3-dev json-schema-test-suite)
 cross=0
 if [[ "${1:-}" == "--cross" ]]; then
   cross=1
