@@ -91,14 +91,18 @@ class Vocabulary {
   int32_t same_bytes_next(int32_t t) const { return dup_next_[static_cast<size_t>(t)]; }
 
   // Node layout: byte (8 bits) | depth (8) | subtree size in nodes (23) | other tokens share
-  // these bytes (1) | every byte in the subtree is plain text (1, see is_plain) | unused (1) |
-  // token ending here or kNoToken (22).
+  // these bytes (1) | every byte in the subtree is plain text (1, see is_plain) | the node
+  // starts a character and its subtree is text (1, see node_text) | token ending here or
+  // kNoToken (22).
   static constexpr uint32_t kNoToken = 0x3FFFFF;
   static uint8_t node_byte(uint64_t n) { return static_cast<uint8_t>(n); }
   static uint32_t node_depth(uint64_t n) { return static_cast<uint32_t>(n >> 8) & 0xFF; }
   static uint32_t node_size(uint64_t n) { return static_cast<uint32_t>(n >> 16) & 0x7FFFFF; }
   static bool node_shared(uint64_t n) { return (n >> 39) & 1; }
   static bool node_plain(uint64_t n) { return (n >> 40) & 1; }
+  // The node's byte starts a character, and every token of the subtree continues from there
+  // with valid UTF-8 (its last character possibly cut short) whose ASCII bytes are plain.
+  static bool node_text(uint64_t n) { return (n >> 41) & 1; }
   static uint32_t node_token(uint64_t n) { return static_cast<uint32_t>(n >> 42); }
   // Plain text bytes: printable ASCII except '"' and '\' (the bytes a JSON string or a typical
   // grammar's free text takes without changing state).
@@ -106,6 +110,12 @@ class Vocabulary {
   // The tokens of the subtree of node i: tokens_in_order()[first_token(i) .. first_token(i +
   // size)).
   uint32_t first_token(size_t node) const { return first_token_[node]; }
+  // For a node with node_text: the most characters a token of its subtree has from this node on
+  // (at most 255).
+  uint8_t text_chars(size_t node) const { return text_chars_[node]; }
+  // Sets the bits of the tokens that are text from their first byte (see node_text) and have at
+  // most `chars` characters.
+  void add_text_tokens(int chars, uint32_t* bits) const;
   const std::vector<int32_t>& tokens_in_order() const { return dfs_tokens_; }
 
  private:
@@ -119,6 +129,12 @@ class Vocabulary {
   std::vector<uint64_t> trie_;
   std::vector<int32_t> dup_next_;
   std::vector<uint32_t> first_token_;  // per node, and one past the last
+  std::vector<uint8_t> text_chars_;
+  // Tokens that are text, by characters: masks of those with at most 1..kShortText characters,
+  // and the longer ones sorted by their count.
+  static constexpr int kShortText = 32;
+  std::vector<uint32_t> short_text_;  // kShortText masks of mask_words() words
+  std::vector<std::pair<uint8_t, int32_t>> long_text_;
   std::vector<int32_t> dfs_tokens_;
 };
 

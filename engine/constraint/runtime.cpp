@@ -226,6 +226,130 @@ bool Runtime::plain_loop(int32_t cfg) {
   return cfgs_[static_cast<size_t>(cfg)].plain == 1;
 }
 
+bool Runtime::utf8_returns(int32_t cfg, int pending, uint8_t lo, uint8_t hi, int32_t home) {
+  // Bytes in one class step alike: one byte per class of the range is enough.
+  uint32_t seen[8] = {};
+  for (unsigned b = lo; b <= hi; ++b) {
+    const uint8_t c = g_.byte_class[b];
+    if ((seen[c >> 5] >> (c & 31)) & 1) continue;
+    seen[c >> 5] |= 1u << (c & 31);
+    const int32_t to = next(cfg, static_cast<uint8_t>(b));
+    if (pending == 1) {
+      if (to != home) return false;
+    } else if (to < 0 || cfgs_[static_cast<size_t>(to)].accept ||
+               !utf8_returns(to, pending - 1, 0x80, 0xBF, home)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Runtime::text_goes_to(int32_t cfg, int32_t home) {
+  // UTF-8 leads and the range of their first continuation byte.
+  static const struct {
+    uint8_t lo, hi, pending, next_lo, next_hi;
+  } kLeads[] = {{0xC2, 0xDF, 1, 0x80, 0xBF}, {0xE0, 0xE0, 2, 0xA0, 0xBF},
+                {0xE1, 0xEC, 2, 0x80, 0xBF}, {0xED, 0xED, 2, 0x80, 0x9F},
+                {0xEE, 0xEF, 2, 0x80, 0xBF}, {0xF0, 0xF0, 3, 0x90, 0xBF},
+                {0xF1, 0xF3, 3, 0x80, 0xBF}, {0xF4, 0xF4, 3, 0x80, 0x8F}};
+  // Plain bytes first, the most likely to fail; 'a' first of all.
+  for (int b = 'a'; b <= 'a' + 94; ++b) {
+    const uint8_t byte = static_cast<uint8_t>(b <= '~' ? b : b - 95);  // 'a'..'~', then ' '..'`'
+    if (Vocabulary::is_plain(byte) && next(cfg, byte) != home) return false;
+  }
+  for (const auto& l : kLeads) {
+    for (unsigned b = l.lo; b <= l.hi; ++b) {
+      const int32_t to = next(cfg, static_cast<uint8_t>(b));
+      if (to < 0 || cfgs_[static_cast<size_t>(to)].accept ||
+          !utf8_returns(to, l.pending, l.next_lo, l.next_hi, home))
+        return false;
+    }
+  }
+  return true;
+}
+
+bool Runtime::text_loop(int32_t cfg) {
+  if (cfgs_[static_cast<size_t>(cfg)].text < 0)
+    cfgs_[static_cast<size_t>(cfg)].text = text_goes_to(cfg, cfg) ? 1 : 0;
+  return cfgs_[static_cast<size_t>(cfg)].text == 1;
+}
+
+int Runtime::counted_reach(int32_t cfg, bool& exact) {
+  exact = false;
+  if (!cfgs_[static_cast<size_t>(cfg)].clamped) return 0;
+  // The counters right below a stack's top (their item is being read) with their distance to
+  // the maximum, and the same configuration with those counters unlimited: if that one takes
+  // any text, one character being one item, this one takes as many as they allow.
+  std::vector<int32_t> stacks;
+  copy_stacks(cfg, stacks);
+  int limit = 255;
+  bool counted = false;
+  for (size_t i = 0; i < stacks.size();) {
+    const size_t n = static_cast<size_t>(stacks[i]);
+    int32_t& f = stacks[i + n - 1];
+    if (n >= 2 && f >= kClampedBase) {
+      const uint32_t v = static_cast<uint32_t>(f - kClampedBase);
+      limit = std::min(limit, static_cast<int>(v & 511));
+      f = clamped_frame(v >> 18, 0, far_);
+      counted = true;
+    }
+    i += n + 1;
+  }
+  if (!counted) return 0;
+  out_.clear();
+  for (size_t i = 0; i < stacks.size();) {
+    const size_t n = static_cast<size_t>(stacks[i]);
+    out_.emplace_back(stacks.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                      stacks.begin() + static_cast<std::ptrdiff_t>(i + n) + 1);
+    i += n + 1;
+  }
+  std::sort(out_.begin(), out_.end());
+  out_.erase(std::unique(out_.begin(), out_.end()), out_.end());
+  out_accept_ = cfgs_[static_cast<size_t>(cfg)].accept;
+  if (!text_loop(intern_out(true))) return 0;
+  // Exact when the stacks not reading counted items take no text at all.
+  exact = true;
+  for (size_t i = 0; i < stacks.size() && exact;) {
+    const size_t n = static_cast<size_t>(stacks[i]);
+    if (n < 2 || stacks[i + n - 1] < kClampedBase) {
+      for (unsigned b = 0x20; b <= 0xF4 && exact; ++b)
+        if ((b < 0x7F && Vocabulary::is_plain(static_cast<uint8_t>(b))) || b >= 0xC2)
+          exact = g_.next(stacks[i + n], static_cast<uint8_t>(b)) < 0;
+    }
+    i += n + 1;
+  }
+  // The item being read is one more than the counter's distance to its maximum (the counter
+  // moves on when an item starts).
+  return limit >= far_ ? 255 : limit + 1;
+}
+
+int Runtime::text_reach(int32_t cfg) {
+  if (cfgs_[static_cast<size_t>(cfg)].reach < 0) {
+    int reach = 0;
+    bool exact = true;
+    if (!text_loop(cfg)) {
+      reach = counted_reach(cfg, exact);
+      if (reach == 0) {
+        // One character first, any character to the same configuration (the first item of a
+        // counted string, before it joins the loop), then a reach of its own.
+        const int32_t first = next(cfg, 'a');
+        if (first >= 0 && first != cfg && !cfgs_[static_cast<size_t>(first)].accept &&
+            text_goes_to(cfg, first)) {
+          bool exact_first = true;
+          const int after = text_loop(first) ? 255 : counted_reach(first, exact_first);
+          if (after > 0) {
+            reach = after == 255 ? 255 : after + 1;
+            exact = exact_first;
+          }
+        }
+      }
+    }
+    cfgs_[static_cast<size_t>(cfg)].reach = static_cast<int16_t>(reach);
+    cfgs_[static_cast<size_t>(cfg)].reach_exact = reach > 0 && (reach == 255 || exact);
+  }
+  return cfgs_[static_cast<size_t>(cfg)].reach;
+}
+
 void Runtime::walk(int32_t cfg, size_t begin, size_t end, uint32_t* bits,
                    std::vector<uint32_t>* resume) {
   if (begin >= end) return;
@@ -233,24 +357,41 @@ void Runtime::walk(int32_t cfg, size_t begin, size_t end, uint32_t* bits,
   const int32_t* order = vocab_.tokens_in_order().data();
   int32_t at[257];
   at[Vocabulary::node_depth(trie[begin]) - 1] = cfg;
+  // From the root, the tokens that are text from their first byte are decided by their
+  // character count alone when the configuration's text reach is a bound.
+  bool root_text_done = false;
+  if (begin == 0 && end == vocab_.trie().size() &&
+      !(resume && cfgs_[static_cast<size_t>(cfg)].accept)) {
+    const int reach = text_reach(cfg);
+    if (reach > 0 && (reach == 255 || cfgs_[static_cast<size_t>(cfg)].reach_exact)) {
+      vocab_.add_text_tokens(reach, bits);
+      root_text_done = true;
+    }
+  }
   const int32_t* trans = trans_.data();
   const uint8_t* cls = g_.byte_class;
   const size_t K = K_;
   for (size_t i = begin; i < end;) {
     const uint64_t node = trie[i];
     const uint32_t depth = Vocabulary::node_depth(node);
+    if (root_text_done && depth == 1 && Vocabulary::node_text(node)) {
+      i += Vocabulary::node_size(node);
+      continue;
+    }
     const int32_t from = at[depth - 1];
-    if (Vocabulary::node_plain(node) && cfgs_[static_cast<size_t>(from)].plain != 0) {
-      const bool loop = plain_loop(from);
-      trans = trans_.data();  // plain_loop may have added configurations
+    // Text all the way down, no longer than the configuration takes: every token of the subtree
+    // is allowed, without stepping its nodes. (Not where the walk collects resume nodes and
+    // `from` is one: every node of the subtree would be.)
+    const Cfg& f = cfgs_[static_cast<size_t>(from)];
+    const bool text = Vocabulary::node_text(node) && f.reach != 0;
+    const bool plain = Vocabulary::node_plain(node) && f.plain != 0;
+    if ((text || plain) && !(resume && f.accept)) {
+      const bool loop = text ? text_reach(from) >= vocab_.text_chars(i) : plain_loop(from);
+      trans = trans_.data();  // the checks may have added configurations
       if (loop) {
-        // Plain text all the way down, in a configuration plain text leaves unchanged: every
-        // token of the subtree is allowed, and every node is in configuration `from`.
         const size_t next = i + Vocabulary::node_size(node);
         for (uint32_t k = vocab_.first_token(i), e = vocab_.first_token(next); k < e; ++k)
           bits[static_cast<uint32_t>(order[k]) >> 5] |= 1u << (order[k] & 31);
-        if (resume && cfgs_[static_cast<size_t>(from)].accept)
-          for (size_t j = i; j < next; ++j) resume->push_back(static_cast<uint32_t>(j));
         i = next;
         continue;
       }

@@ -61,8 +61,11 @@ struct Runtime {
   struct Cfg {
     uint32_t off = 0, len = 0;  // in pool_
     bool accept = false;
-    bool clamped = false;  // counters are clamped (a configuration for masks)
-    int8_t plain = -1;     // every plain byte leads back here: 1 yes, 0 no, -1 not known yet
+    bool clamped = false;      // counters are clamped (a configuration for masks)
+    int8_t plain = -1;         // every plain byte leads back here: 1 yes, 0 no, -1 not known yet
+    int8_t text = -1;          // and every UTF-8 character too, through live, non-accepting configs
+    int16_t reach = -1;        // how many characters of any text stay valid (255: any number)
+    bool reach_exact = false;  // and longer text is not (it is a bound, not only a guarantee)
     int32_t clamped_id = -1;
     int32_t mask = -1;  // index in masks_
   };
@@ -75,6 +78,20 @@ struct Runtime {
 
   int32_t step(int32_t cfg, uint8_t byte);
   bool plain_loop(int32_t cfg);
+  bool text_loop(int32_t cfg);
+  // How many characters of any text (see Vocabulary::node_text) the configuration takes: 255
+  // when text leads back to it; else, when it reads text as the items of counted repetitions
+  // (a string with maxLength near its bound), the items those counters still allow; else 0.
+  int text_reach(int32_t cfg);
+  // Whether every character of text (every plain byte, every UTF-8 character) leads from cfg to
+  // `home`, through live configurations that do not accept.
+  bool text_goes_to(int32_t cfg, int32_t home);
+  // The reach of a configuration reading counted items (0 if it is not one); `exact`: longer
+  // text is invalid.
+  int counted_reach(int32_t cfg, bool& exact);
+  // Whether every continuation of `pending` bytes (the first in [lo, hi], the others in
+  // [0x80, 0xBF]) from cfg stays live, passes no accepting configuration and ends in `home`.
+  bool utf8_returns(int32_t cfg, int pending, uint8_t lo, uint8_t hi, int32_t home);
   // Adds every stack reachable from `stack` without consuming a byte to out_.
   void expand(std::vector<int32_t> stack, bool clamped);
   // Interns out_ (sorted) as a configuration.

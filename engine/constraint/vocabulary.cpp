@@ -52,6 +52,17 @@ std::string_view Vocabulary::bytes(int32_t id) const {
       offsets_[static_cast<size_t>(id) + 1] - offsets_[static_cast<size_t>(id)]);
 }
 
+void Vocabulary::add_text_tokens(int chars, uint32_t* bits) const {
+  if (chars <= 0) return;
+  const size_t words = mask_words();
+  const uint32_t* m = &short_text_[static_cast<size_t>(std::min(chars, kShortText) - 1) * words];
+  for (size_t w = 0; w < words; ++w) bits[w] |= m[w];
+  for (const auto& [n, t] : long_text_) {
+    if (n > chars) break;
+    bits[static_cast<size_t>(t) >> 5] |= 1u << (t & 31);
+  }
+}
+
 bool Vocabulary::is_eog(int32_t id) const {
   return std::binary_search(eog_.begin(), eog_.end(), id);
 }
@@ -125,15 +136,84 @@ void Vocabulary::build(std::vector<std::string> pieces, std::vector<char> is_tex
   }
   close_to(0);
 
-  // Plain subtrees (bottom-up: a node is plain when its byte and all its children are), and the
-  // tokens in depth-first order with each node's first one.
+  // Plain and text subtrees. Top-down: whether each node's byte is valid UTF-8 after its path
+  // (and plain when ASCII), and whether its parent's path ends on a character boundary; then
+  // bottom-up: a subtree is plain / text when its node and all its children's subtrees are.
   const size_t n_nodes = trie_.size();
+  struct Utf8 {
+    uint8_t pending = 0, lo = 0x80,
+            hi = 0xBF;  // continuation bytes still due, and the next one's range
+  };
+  std::vector<Utf8> at(257);
+  std::vector<char> valid(n_nodes), boundary(n_nodes);
+  std::vector<char> valid_byte(n_nodes);
+  for (size_t i = 0; i < n_nodes; ++i) {
+    const uint32_t d = node_depth(trie_[i]);
+    const uint8_t b = node_byte(trie_[i]);
+    const Utf8 p = at[d - 1];
+    Utf8 s;
+    bool ok = true;
+    if (p.pending > 0) {
+      ok = b >= p.lo && b <= p.hi;
+      s.pending = static_cast<uint8_t>(p.pending - 1);
+    } else if (b < 0x80) {
+      ok = is_plain(b);
+    } else if (b >= 0xC2 && b <= 0xDF) {
+      s.pending = 1;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      s = {2, static_cast<uint8_t>(b == 0xE0 ? 0xA0 : 0x80),
+           static_cast<uint8_t>(b == 0xED ? 0x9F : 0xBF)};
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      s = {3, static_cast<uint8_t>(b == 0xF0 ? 0x90 : 0x80),
+           static_cast<uint8_t>(b == 0xF4 ? 0x8F : 0xBF)};
+    } else {
+      ok = false;
+    }
+    at[d] = s;
+    valid[i] = valid_byte[i] = ok;
+    boundary[i] = p.pending == 0;
+  }
+  text_chars_.assign(n_nodes, 0);
   for (size_t i = n_nodes; i-- > 0;) {
     bool plain = is_plain(node_byte(trie_[i]));
+    bool text = valid[i];
+    uint32_t chars = 0;
     const size_t end = i + node_size(trie_[i]);
-    for (size_t j = i + 1; j < end && plain; j += node_size(trie_[j])) plain = node_plain(trie_[j]);
+    for (size_t j = i + 1; j < end; j += node_size(trie_[j])) {
+      plain = plain && node_plain(trie_[j]);
+      text = text && valid[j];
+      chars = std::max<uint32_t>(chars, text_chars_[j]);
+    }
+    text_chars_[i] = static_cast<uint8_t>(std::min<uint32_t>(255, chars + (boundary[i] ? 1 : 0)));
+    valid[i] = text;  // from now on: the whole subtree is valid (children come first)
     if (plain) trie_[i] |= uint64_t{1} << 40;
+    if (text && boundary[i]) trie_[i] |= uint64_t{1} << 41;
   }
+  // Text tokens by character count: a token is text when its depth-1 node's subtree is, or when
+  // its own path is (walk the root children that are not wholly text).
+  const size_t words = mask_words();
+  short_text_.assign(static_cast<size_t>(kShortText) * words, 0);
+  long_text_.clear();
+  std::vector<int> chars(257, 0);
+  std::vector<char> ok(257, 1);
+  for (size_t i = 0; i < n_nodes; ++i) {
+    const uint32_t d = node_depth(trie_[i]);
+    ok[d] = ok[d - 1] && valid_byte[i];
+    chars[d] = chars[d - 1] + (boundary[i] ? 1 : 0);
+    const uint32_t tok = node_token(trie_[i]);
+    if (tok == kNoToken || !ok[d]) continue;
+    for (int32_t t = static_cast<int32_t>(tok); t >= 0; t = dup_next_[static_cast<size_t>(t)]) {
+      if (chars[d] > kShortText) {
+        long_text_.emplace_back(static_cast<uint8_t>(std::min(chars[d], 255)), t);
+        continue;
+      }
+      for (int r = chars[d]; r <= kShortText; ++r)
+        short_text_[static_cast<size_t>(r - 1) * words + (static_cast<size_t>(t) >> 5)] |=
+            1u << (t & 31);
+    }
+  }
+  std::sort(long_text_.begin(), long_text_.end());
+
   first_token_.resize(n_nodes + 1);
   dfs_tokens_.clear();
   for (size_t i = 0; i < n_nodes; ++i) {
