@@ -79,9 +79,7 @@ Stats run(Kind kind, const std::string& text, const std::shared_ptr<const Vocabu
       st.mask_us.push_back(us);
       if (g == 0) st.first_gen_us.push_back(us);
       ids.clear();
-      for (size_t w = 0; w < mask.size(); ++w)
-        for (uint32_t bits = mask[w]; bits; bits &= bits - 1)
-          ids.push_back(static_cast<int32_t>(w * 32 + static_cast<size_t>(__builtin_ctz(bits))));
+      mask_tokens(mask.data(), mask.size(), ids);
       if (ids.empty()) break;
       int32_t pick = ids[rng() % ids.size()];
       if (rng() % 100 < 15) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/constraint/grammar.h"
+#include "engine/tokenizer/unicode.h"
 
 namespace shoptalk::engine::constraint {
 
@@ -53,8 +54,19 @@ void append_json_escaped(std::string_view text, std::string& out);
 // \uXXXX of any case, surrogate pairs): what a JSON parser accepts, one code point per match.
 ExprId any_json_char(GrammarBuilder& b);
 
-// Decodes one UTF-8 character at text[i]; returns its length, 0 if invalid (cp unset).
-size_t decode_utf8(std::string_view text, size_t i, uint32_t& cp);
-void append_utf8(uint32_t cp, std::string& out);
+// Decodes one UTF-8 character at text[i] (strict: no overlongs, no surrogates); returns its
+// length, 0 if invalid or cut short (cp unset).
+inline size_t decode_utf8(std::string_view text, size_t i, uint32_t& cp) {
+  const unicode::Utf8Step step = unicode::decode_utf8(text.substr(i));
+  if (step.status != unicode::Utf8Status::kOk) return 0;
+  cp = step.cp;
+  return step.len;
+}
+using unicode::append_utf8;
+
+// The value of a hexadecimal digit, -1 for other characters.
+int hex_digit(char c);
+// "line L, column C" of a byte offset in a text (columns count characters).
+std::string line_column(std::string_view text, size_t offset);
 
 }  // namespace shoptalk::engine::constraint

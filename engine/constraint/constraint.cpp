@@ -10,6 +10,12 @@
 
 namespace shoptalk::engine::constraint {
 
+void mask_tokens(const uint32_t* words, size_t n_words, std::vector<int32_t>& out) {
+  for (size_t w = 0; w < n_words; ++w)
+    for (uint32_t bits = words[w]; bits; bits &= bits - 1)
+      out.push_back(static_cast<int32_t>(w * 32 + static_cast<size_t>(__builtin_ctz(bits))));
+}
+
 Constraint::~Constraint() = default;
 
 Result<std::shared_ptr<const Constraint>> Constraint::compile(

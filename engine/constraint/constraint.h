@@ -138,6 +138,9 @@ class Vocabulary {
   std::vector<int32_t> dfs_tokens_;
 };
 
+// The ids of the tokens a mask allows, in increasing order (appended to `out`).
+void mask_tokens(const uint32_t* words, size_t n_words, std::vector<int32_t>& out);
+
 class Matcher;
 struct Runtime;
 

@@ -20,13 +20,6 @@ bool is_name_char(char c) {
          c == '_';
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 class GbnfParser {
  public:
   GbnfParser(GrammarBuilder& b, std::string_view text) : b_(b), t_(text) {}
@@ -58,17 +51,7 @@ class GbnfParser {
 
  private:
   Error error_at(size_t pos, const std::string& msg) const {
-    size_t line = 1, col = 1;
-    for (size_t k = 0; k < pos && k < t_.size(); ++k) {
-      if (t_[k] == '\n') {
-        ++line;
-        col = 1;
-      } else if ((static_cast<uint8_t>(t_[k]) & 0xC0) != 0x80) {
-        ++col;
-      }
-    }
-    return Error(ErrorCode::kInvalidArgument, "grammar: line " + std::to_string(line) +
-                                                  ", column " + std::to_string(col) + ": " + msg);
+    return Error(ErrorCode::kInvalidArgument, "grammar: " + line_column(t_, pos) + ": " + msg);
   }
   Error error(const std::string& msg) const { return error_at(i_, msg); }
 
@@ -285,7 +268,7 @@ class GbnfParser {
     }
     cp = 0;
     for (int k = 0; k < digits; ++k) {
-      const int v = i_ < t_.size() ? hex_value(t_[i_]) : -1;
+      const int v = i_ < t_.size() ? hex_digit(t_[i_]) : -1;
       if (v < 0) return error_at(start, "expected " + std::to_string(digits) + " hex digits");
       cp = cp * 16 + static_cast<uint32_t>(v);
       ++i_;

@@ -56,10 +56,8 @@ ExprId GrammarBuilder::literal(std::string_view text) {
   return seq(items);
 }
 
-ExprId GrammarBuilder::seq(const std::vector<ExprId>& items) {
-  if (items.empty()) return empty();
-  if (items.size() == 1) return items[0];
-  Node n{Op::kSeq, false};
+ExprId GrammarBuilder::list(Op op, const std::vector<ExprId>& items) {
+  Node n{op, false};
   n.a = static_cast<uint32_t>(children_.size());
   n.b = static_cast<uint32_t>(items.size());
   for (ExprId e : items) {
@@ -69,17 +67,14 @@ ExprId GrammarBuilder::seq(const std::vector<ExprId>& items) {
   return push(n);
 }
 
+ExprId GrammarBuilder::seq(const std::vector<ExprId>& items) {
+  if (items.empty()) return empty();
+  return items.size() == 1 ? items[0] : list(Op::kSeq, items);
+}
+
 ExprId GrammarBuilder::alt(const std::vector<ExprId>& items) {
   if (items.empty()) return nothing();
-  if (items.size() == 1) return items[0];
-  Node n{Op::kAlt, false};
-  n.a = static_cast<uint32_t>(children_.size());
-  n.b = static_cast<uint32_t>(items.size());
-  for (ExprId e : items) {
-    children_.push_back(e);
-    n.calls = n.calls || nodes_[e].calls;
-  }
-  return push(n);
+  return items.size() == 1 ? items[0] : list(Op::kAlt, items);
 }
 
 ExprId GrammarBuilder::repeat(ExprId item, int32_t min, int32_t max) {

@@ -105,6 +105,7 @@ class GrammarBuilder {
  private:
   friend class GrammarCompiler;
   ExprId push(Node n);
+  ExprId list(Op op, const std::vector<ExprId>& items);
   uint32_t intern_set(const ByteSet& s);
 
   GrammarLimits limits_;

@@ -44,13 +44,7 @@ const JsonValue* resolve_ref(const JsonValue& root, std::string_view ref) {
   std::string ptr;
   for (size_t i = 1; i < ref.size(); ++i) {
     if (ref[i] == '%' && i + 2 < ref.size()) {
-      auto hex = [](char c) {
-        return c >= '0' && c <= '9'   ? c - '0'
-               : c >= 'a' && c <= 'f' ? c - 'a' + 10
-               : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                      : -1;
-      };
-      const int h = hex(ref[i + 1]), l = hex(ref[i + 2]);
+      const int h = hex_digit(ref[i + 1]), l = hex_digit(ref[i + 2]);
       if (h < 0 || l < 0) return nullptr;
       ptr.push_back(static_cast<char>(h * 16 + l));
       i += 2;
@@ -351,8 +345,29 @@ struct Merged {
   std::vector<std::pair<std::string, Conj>> props;
   std::vector<std::string> required;
   std::optional<Conj> additional = Conj{};
-  std::vector<const JsonValue*> enum_sources;  // nodes with enum/const
 };
+
+// Merges a node's enum and const into the set of values allowed so far.
+void merge_values(Merged& m, const JsonValue& n) {
+  const JsonValue* e = n.find("enum");
+  const JsonValue* c = n.find("const");
+  if (!e && !c) return;
+  std::vector<const JsonValue*> values;
+  if (e)
+    for (const JsonValue& x : e->items)
+      if (!c || json_equal(x, *c)) values.push_back(&x);
+  if (c && !e) values.push_back(c);
+  if (m.has_enum) {
+    std::vector<const JsonValue*> kept;
+    for (const JsonValue* x : m.enums)
+      if (std::any_of(values.begin(), values.end(),
+                      [&](const JsonValue* y) { return json_equal(*x, *y); }))
+        kept.push_back(x);
+    values = std::move(kept);
+  }
+  m.enums = std::move(values);
+  m.has_enum = true;
+}
 
 class SchemaCompiler {
  public:
@@ -529,32 +544,7 @@ class SchemaCompiler {
       if (const JsonValue* nl = n.find("nullable"); nl && nl->boolean) bits |= kTNull;
       m.types &= bits;
     }
-    if (n.find("enum") || n.find("const")) {
-      m.enum_sources.push_back(&n);
-      std::vector<const JsonValue*> values;
-      if (const JsonValue* e = n.find("enum"))
-        for (const JsonValue& x : e->items) values.push_back(&x);
-      if (const JsonValue* c = n.find("const")) {
-        std::vector<const JsonValue*> kept;
-        for (const JsonValue* x : values)
-          if (json_equal(*x, *c)) kept.push_back(x);
-        if (!n.find("enum")) kept.push_back(c);
-        values = kept;
-      }
-      if (!m.has_enum) {
-        m.enums = values;
-      } else {
-        std::vector<const JsonValue*> kept;
-        for (const JsonValue* x : m.enums)
-          for (const JsonValue* y : values)
-            if (json_equal(*x, *y)) {
-              kept.push_back(x);
-              break;
-            }
-        m.enums = kept;
-      }
-      m.has_enum = true;
-    }
+    merge_values(m, n);
     auto num = [&](const char* k) -> std::optional<int64_t> {
       const JsonValue* v = n.find(k);
       if (!v) return std::nullopt;
@@ -766,42 +756,13 @@ class SchemaCompiler {
           if (kv.first == r) cb = &kv.second;
         if (!ca || !cb) continue;
         Merged ma, mb;
-        for (uintptr_t x : *ca) ma_merge(ma, x);
-        for (uintptr_t x : *cb) ma_merge(mb, x);
+        for (uintptr_t x : *ca) merge_values(ma, *node_of(x));
+        for (uintptr_t x : *cb) merge_values(mb, *node_of(x));
         if (ma.has_enum && mb.has_enum && disjoint(ma, mb)) return true;
       }
     }
     return false;
   }
-  // Only the value-set part of a merge (enum/const, type), enough for discriminators.
-  static void ma_merge(Merged& m, uintptr_t x) {
-    const JsonValue* n = node_of(x);
-    if (!n->is_object()) return;
-    std::vector<const JsonValue*> values;
-    bool has = false;
-    if (const JsonValue* e = n->find("enum")) {
-      for (const JsonValue& v : e->items) values.push_back(&v);
-      has = true;
-    }
-    if (const JsonValue* c = n->find("const")) {
-      values.assign(1, c);
-      has = true;
-    }
-    if (!has) return;
-    if (m.has_enum) {
-      std::vector<const JsonValue*> kept;
-      for (const JsonValue* a : m.enums)
-        for (const JsonValue* b : values)
-          if (json_equal(*a, *b)) {
-            kept.push_back(a);
-            break;
-          }
-      values = kept;
-    }
-    m.enums = values;
-    m.has_enum = true;
-  }
-
   Result<ExprId> string_expr(const Merged& m, const Conj& c) {
     const int64_t kMaxLen = 100000;
     if (m.min_len > kMaxLen || m.max_len > kMaxLen)

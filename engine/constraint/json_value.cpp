@@ -88,19 +88,6 @@ std::string json_serialize(const JsonValue& v) {
   return "";
 }
 
-std::string line_column(std::string_view text, size_t offset) {
-  size_t line = 1, col = 1;
-  for (size_t k = 0; k < offset && k < text.size(); ++k) {
-    if (text[k] == '\n') {
-      ++line;
-      col = 1;
-    } else if ((static_cast<uint8_t>(text[k]) & 0xC0) != 0x80) {
-      ++col;
-    }
-  }
-  return "line " + std::to_string(line) + ", column " + std::to_string(col);
-}
-
 namespace {
 
 class JsonParser {
@@ -225,11 +212,7 @@ class JsonParser {
     if (i_ + 4 > t_.size()) return error("invalid \\u escape");
     v = 0;
     for (int k = 0; k < 4; ++k) {
-      const char c = t_[i_++];
-      int d = c >= '0' && c <= '9'   ? c - '0'
-              : c >= 'a' && c <= 'f' ? c - 'a' + 10
-              : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                     : -1;
+      const int d = hex_digit(t_[i_++]);
       if (d < 0) return error("invalid \\u escape");
       v = v * 16 + static_cast<uint32_t>(d);
     }

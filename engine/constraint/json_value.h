@@ -55,7 +55,5 @@ constexpr int kMaxJsonDepth = 128;
 // (JSON allows them; a schema must not have them).
 Result<JsonValue> parse_json(std::string_view text, std::string_view what,
                              bool allow_duplicates = false);
-// "line L, column C" of a byte offset (columns count characters).
-std::string line_column(std::string_view text, size_t offset);
 
 }  // namespace shoptalk::engine::constraint

@@ -47,13 +47,6 @@ CharSet dot_set() {
   return s.complement();
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 class RegexParser {
  public:
   RegexParser(GrammarBuilder& b, std::string_view p, Encoding enc, RegexMode mode)
@@ -306,9 +299,9 @@ class RegexParser {
         }
         return error("invalid \\c escape");
       case 'x': {
-        if (i_ + 2 > p_.size() || hex_value(p_[i_]) < 0 || hex_value(p_[i_ + 1]) < 0)
+        if (i_ + 2 > p_.size() || hex_digit(p_[i_]) < 0 || hex_digit(p_[i_ + 1]) < 0)
           return error("invalid \\x escape");
-        set = CharSet::of(static_cast<uint32_t>(hex_value(p_[i_]) * 16 + hex_value(p_[i_ + 1])));
+        set = CharSet::of(static_cast<uint32_t>(hex_digit(p_[i_]) * 16 + hex_digit(p_[i_ + 1])));
         i_ += 2;
         return {};
       }
@@ -316,8 +309,8 @@ class RegexParser {
         uint32_t cp = 0;
         if (peek('{')) {
           size_t j = i_ + 1;
-          while (j < p_.size() && hex_value(p_[j]) >= 0 && cp <= kMaxCodePoint)
-            cp = cp * 16 + static_cast<uint32_t>(hex_value(p_[j++]));
+          while (j < p_.size() && hex_digit(p_[j]) >= 0 && cp <= kMaxCodePoint)
+            cp = cp * 16 + static_cast<uint32_t>(hex_digit(p_[j++]));
           if (j == i_ + 1 || j >= p_.size() || p_[j] != '}' || cp > kMaxCodePoint)
             return error("invalid \\u{...} escape");
           i_ = j + 1;
@@ -361,7 +354,7 @@ class RegexParser {
     if (i_ + 4 > p_.size()) return error("invalid \\u escape");
     cp = 0;
     for (int k = 0; k < 4; ++k) {
-      const int v = hex_value(p_[i_ + static_cast<size_t>(k)]);
+      const int v = hex_digit(p_[i_ + static_cast<size_t>(k)]);
       if (v < 0) return error("invalid \\u escape");
       cp = cp * 16 + static_cast<uint32_t>(v);
     }

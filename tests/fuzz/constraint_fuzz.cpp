@@ -52,8 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (int step = 0; step < 32 && !m.is_complete(); ++step) {
     m.fill_mask(mask.data());
     std::vector<int32_t> ids;
-    for (int32_t t = 0; t < vocab()->size(); ++t)
-      if ((mask[static_cast<size_t>(t) >> 5] >> (t & 31)) & 1) ids.push_back(t);
+    mask_tokens(mask.data(), mask.size(), ids);
     const int32_t eog = vocab()->size() - 2;
     const bool eog_allowed = (mask[static_cast<size_t>(eog) >> 5] >> (eog & 31)) & 1;
     check(eog_allowed == m.can_end());

@@ -123,9 +123,7 @@ inline Walk random_walk(const std::shared_ptr<const Constraint>& c, uint32_t see
     }
     m.fill_mask(mask.data());
     ids.clear();
-    for (size_t w = 0; w < mask.size(); ++w)
-      for (uint32_t bits = mask[w]; bits; bits &= bits - 1)
-        ids.push_back(static_cast<int32_t>(w * 32 + static_cast<size_t>(__builtin_ctz(bits))));
+    mask_tokens(mask.data(), mask.size(), ids);
     if (ids.empty()) break;
     int32_t pick = ids[rng() % ids.size()];
     // The longer the walk, the more it closes.
