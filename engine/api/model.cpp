@@ -200,6 +200,7 @@ Result<std::string> Model::chat_prompt(const std::vector<ChatMessage>& messages,
   engine::ChatOptions chat;
   chat.add_generation_prompt = options.add_generation_prompt;
   chat.enable_thinking = options.enable_thinking;
+  chat.tokenizer_adds_bos = impl_->tokenizer->add_bos();
   return engine::render_chat(*impl_->chat_family, converted, chat);
 }
 

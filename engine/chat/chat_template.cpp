@@ -13,6 +13,8 @@ namespace {
 constexpr std::string_view kImStart = "<|im_start|>";
 constexpr std::string_view kImEnd = "<|im_end|>";
 
+constexpr std::string_view kQwen25System =
+    "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.";
 constexpr std::string_view kSmolLM2System =
     "You are a helpful AI assistant named SmolLM, trained by Hugging Face";
 constexpr std::string_view kSmolLM3Persona =
@@ -43,7 +45,7 @@ bool ends_with(std::string_view s, std::string_view p) {
   return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
 }
 
-// Python's str.lstrip("\n"), rstrip("\n"), strip("\n") and rstrip().
+// Python's str.lstrip("\n"), rstrip("\n"), strip("\n"), rstrip() and strip() (Jinja's trim).
 std::string_view lstrip_newlines(std::string_view s) {
   while (!s.empty() && s.front() == '\n') s.remove_prefix(1);
   return s;
@@ -57,6 +59,12 @@ std::string_view rstrip_space(std::string_view s) {
     s.remove_suffix(1);
   return s;
 }
+std::string_view strip_space(std::string_view s) {
+  s = rstrip_space(s);
+  while (!s.empty() && std::string_view(" \t\n\r\v\f").find(s.front()) != std::string_view::npos)
+    s.remove_prefix(1);
+  return s;
+}
 std::string replace_all(std::string s, std::string_view what) {
   for (size_t p = s.find(what); p != std::string::npos; p = s.find(what, p))
     s.erase(p, what.size());
@@ -67,12 +75,14 @@ void chatml_turn(std::string& out, std::string_view role, std::string_view conte
   out.append(kImStart).append(role).append("\n").append(content).append(kImEnd).append("\n");
 }
 
-std::string today() {
+// Today's date in a strftime format, or the override.
+std::string date(const ChatOptions& options, const char* format) {
+  if (!options.date_override.empty()) return options.date_override;
   const std::time_t now = std::time(nullptr);
   std::tm local{};
   localtime_r(&now, &local);
   char buf[64];
-  const size_t n = std::strftime(buf, sizeof(buf), "%d %B %Y", &local);
+  const size_t n = std::strftime(buf, sizeof(buf), format, &local);
   return std::string(buf, n);
 }
 
@@ -132,11 +142,12 @@ std::string render_phi4(const std::vector<ChatMessage>& messages, const ChatOpti
   return out;
 }
 
+// ChatML, with a system turn holding `default_system` when the first message is not one.
 std::string render_chatml(const std::vector<ChatMessage>& messages, const ChatOptions& options,
-                          bool smollm2_default_system) {
+                          std::string_view default_system) {
   std::string out;
-  if (smollm2_default_system && !messages.empty() && messages[0].role != "system")
-    chatml_turn(out, "system", kSmolLM2System);
+  if (!default_system.empty() && (messages.empty() || messages[0].role != "system"))
+    chatml_turn(out, "system", default_system);
   for (const ChatMessage& m : messages) chatml_turn(out, m.role, m.content);
   if (options.add_generation_prompt) out.append(kImStart).append("assistant\n");
   return out;
@@ -158,10 +169,9 @@ std::string render_smollm3(const std::vector<ChatMessage>& messages, const ChatO
   if (contains(system, "/system_override")) {
     chatml_turn(out, "system", rstrip_space(replace_all(custom, "/system_override")));
   } else {
-    const std::string date = options.date_override.empty() ? today() : options.date_override;
     out.append(kImStart)
         .append("system\n## Metadata\n\nKnowledge Cutoff Date: June 2025\nToday Date: ")
-        .append(date)
+        .append(date(options, "%d %B %Y"))
         .append("\nReasoning Mode: ")
         .append(mode)
         .append("\n\n## Custom Instructions\n\n")
@@ -187,6 +197,57 @@ std::string render_smollm3(const std::vector<ChatMessage>& messages, const ChatO
   return out;
 }
 
+void llama3_turn(std::string& out, std::string_view role, std::string_view content) {
+  out.append("<|start_header_id|>")
+      .append(role)
+      .append("<|end_header_id|>\n\n")
+      .append(content)
+      .append("<|eot_id|>");
+}
+
+// Llama-3: every message trimmed in its own header block. Llama-3.1/3.2 first write a system block
+// with the knowledge cutoff and the date, then the (trimmed) system message in it.
+std::string render_llama3(const std::vector<ChatMessage>& messages, const ChatOptions& options,
+                          bool dated_system) {
+  std::string out = options.tokenizer_adds_bos ? "" : "<|begin_of_text|>";
+  size_t first = 0;
+  if (dated_system) {
+    std::string system =
+        "Cutting Knowledge Date: December 2023\nToday Date: " + date(options, "%d %b %Y") + "\n\n";
+    if (!messages.empty() && messages[0].role == "system") {
+      system.append(strip_space(messages[0].content));
+      first = 1;
+    }
+    llama3_turn(out, "system", system);
+  }
+  for (size_t i = first; i < messages.size(); ++i)
+    llama3_turn(out, messages[i].role, strip_space(messages[i].content));
+  if (options.add_generation_prompt)
+    out.append("<|start_header_id|>assistant<|end_header_id|>\n\n");
+  return out;
+}
+
+std::string render_phi3(const std::vector<ChatMessage>& messages, const ChatOptions& options) {
+  std::string out;
+  for (const ChatMessage& m : messages)
+    out.append("<|").append(m.role).append("|>\n").append(m.content).append("<|end|>\n");
+  out.append(options.add_generation_prompt ? "<|assistant|>\n" : "<|endoftext|>");
+  return out;
+}
+
+// Phi-3-mini's first template drops system messages and opens the assistant's turn after every
+// user message, whatever add_generation_prompt says.
+std::string render_phi3_legacy(const std::vector<ChatMessage>& messages,
+                               const ChatOptions& options) {
+  std::string out = options.tokenizer_adds_bos ? "" : "<s>";
+  for (const ChatMessage& m : messages) {
+    if (m.role == "user")
+      out.append("<|user|>\n").append(m.content).append("<|end|>\n<|assistant|>\n");
+    if (m.role == "assistant") out.append(m.content).append("<|end|>\n");
+  }
+  return out;
+}
+
 // Phi-4-mini writes <|role|>content<|end|> with no newlines; Phi-3's templates put a newline
 // (a literal one or a Jinja "\n") after the role tags.
 bool has_newline(std::string_view tmpl) {
@@ -207,6 +268,16 @@ const char* chat_family_name(ChatFamily family) {
       return "smollm3";
     case ChatFamily::kChatML:
       return "chatml";
+    case ChatFamily::kQwen25:
+      return "qwen2.5";
+    case ChatFamily::kLlama3:
+      return "llama3";
+    case ChatFamily::kLlama32:
+      return "llama3.2";
+    case ChatFamily::kPhi3:
+      return "phi3";
+    case ChatFamily::kPhi3Legacy:
+      return "phi3-legacy";
   }
   return "unknown";
 }
@@ -220,22 +291,25 @@ Result<ChatFamily> detect_chat_family(std::string_view architecture, std::string
       return ChatFamily::kSmolLM3;
     if (chatml && contains(tmpl, "</think>")) return ChatFamily::kQwen3;
     if (chatml && contains(tmpl, kSmolLM2System)) return ChatFamily::kSmolLM2;
-    if (!chatml && contains(tmpl, "<|assistant|>") && contains(tmpl, "<|end|>") &&
-        !has_newline(tmpl))
-      return ChatFamily::kPhi4;
+    if (chatml && contains(tmpl, kQwen25System)) return ChatFamily::kQwen25;
+    // One ChatML turn per message and nothing else (no default system turn, no tools).
+    if (chatml && !contains(tmpl, "system") && !contains(tmpl, "tool") && !contains(tmpl, "loop"))
+      return ChatFamily::kChatML;
+    if (contains(tmpl, "<|start_header_id|>") && contains(tmpl, "<|eot_id|>"))
+      return contains(tmpl, "Cutting Knowledge Date") ? ChatFamily::kLlama32 : ChatFamily::kLlama3;
+    if (!chatml && contains(tmpl, "<|assistant|>") && contains(tmpl, "<|end|>")) {
+      if (!has_newline(tmpl)) return ChatFamily::kPhi4;
+      return contains(tmpl, "<|system|>") ? ChatFamily::kPhi3 : ChatFamily::kPhi3Legacy;
+    }
     return Error(ErrorCode::kUnsupported,
                  "unrecognized chat template (architecture '" + std::string(architecture) +
-                     "'; supported: Qwen3, Phi-4-mini, SmolLM2, SmolLM3); choose a ChatFamily "
-                     "explicitly to render it anyway");
+                     "'; supported: Qwen3, Qwen2.5, Phi-4-mini, Phi-3, Llama-3, SmolLM2, SmolLM3, "
+                     "ChatML); choose a ChatFamily explicitly to render it anyway");
   }
   if (const ArchSpec* spec = find_arch_spec(architecture)) {
-    for (const FamilySpec& family : spec->families) {
-      const auto in_vocab = [&](const char* token) {
-        return tokenizer.find_token(token).has_value();
-      };
-      if (std::all_of(family.vocab_markers.begin(), family.vocab_markers.end(), in_vocab))
-        return family.chat;
-    }
+    const FamilySpec* family = spec->family_of_vocab(
+        [&](const char* token) { return tokenizer.find_token(token).has_value(); });
+    if (family) return family->chat;
   }
   if (tokenizer.find_token(kImStart) && tokenizer.find_token(kImEnd)) return ChatFamily::kChatML;
   return Error(ErrorCode::kUnsupported, "the GGUF has no chat template and architecture '" +
@@ -262,17 +336,31 @@ Result<std::string> render_chat(ChatFamily family, const std::vector<ChatMessage
     case ChatFamily::kPhi4:
       return render_phi4(messages, options);
     case ChatFamily::kSmolLM2:
-      return render_chatml(messages, options, true);
+      return render_chatml(messages, options, kSmolLM2System);
     case ChatFamily::kSmolLM3:
       return render_smollm3(messages, options);
     case ChatFamily::kChatML:
-      return render_chatml(messages, options, false);
+      return render_chatml(messages, options, {});
+    case ChatFamily::kQwen25:
+      return render_chatml(messages, options, kQwen25System);
+    case ChatFamily::kLlama3:
+      return render_llama3(messages, options, false);
+    case ChatFamily::kLlama32:
+      return render_llama3(messages, options, true);
+    case ChatFamily::kPhi3:
+      return render_phi3(messages, options);
+    case ChatFamily::kPhi3Legacy:
+      return render_phi3_legacy(messages, options);
   }
   return Error(ErrorCode::kInvalidArgument, "unknown chat family");
 }
 
 Result<std::vector<int32_t>> chat_stop_tokens(ChatFamily family, const Tokenizer& tokenizer) {
-  const std::string_view terminator = family == ChatFamily::kPhi4 ? "<|end|>" : kImEnd;
+  std::string_view terminator = kImEnd;
+  if (family == ChatFamily::kPhi4 || family == ChatFamily::kPhi3 ||
+      family == ChatFamily::kPhi3Legacy)
+    terminator = "<|end|>";
+  if (family == ChatFamily::kLlama3 || family == ChatFamily::kLlama32) terminator = "<|eot_id|>";
   const std::optional<int32_t> id = tokenizer.find_token(terminator);
   if (!id)
     return Error(ErrorCode::kInvalidArgument, "the vocabulary has no " + std::string(terminator) +

@@ -32,7 +32,12 @@ struct ChatMessage {
 struct ChatOptions {
   bool add_generation_prompt = true;
   bool enable_thinking = true;  // Qwen3, SmolLM3: false renders the empty think block
-  std::string date_override;    // SmolLM3 "Today Date" (e.g. "21 November 2026"); empty = today
+  // SmolLM3's and Llama-3.2's "Today Date", as the template would write it (SmolLM3: "21 November
+  // 2026", Llama: "21 Nov 2026"); empty = today.
+  std::string date_override;
+  // Whether tokenizing the prompt adds the BOS token (the vocabulary's add_bos_token): a template's
+  // own leading BOS (Llama-3, Phi-3's first template) is then left out, as llama.cpp does.
+  bool tokenizer_adds_bos = true;
 };
 
 // `chat_template` is empty when the GGUF has none.
@@ -41,14 +46,14 @@ Result<ChatFamily> detect_chat_family(std::string_view architecture, std::string
 // Reads general.architecture and tokenizer.chat_template from the file.
 Result<ChatFamily> detect_chat_family(const gguf::GgufFile& file, const Tokenizer& tokenizer);
 
-// The prompt text; tokenize it with add_special = true, parse_special = true. An unknown role
-// is an error.
+// The prompt text; tokenize it with add_special = true, parse_special = true. An unknown role is
+// an error.
 Result<std::string> render_chat(ChatFamily family, const std::vector<ChatMessage>& messages,
                                 const ChatOptions& options);
 
-// The ids that end the assistant's turn: the family's turn terminator (<|im_end|>, or <|end|> for
-// Phi-4-mini) together with the vocabulary's end-of-generation set. Sorted. An error if the
-// vocabulary lacks the terminator.
+// The ids that end the assistant's turn: the family's turn terminator (<|im_end|>; <|end|> for
+// Phi-4-mini and Phi-3; <|eot_id|> for Llama-3) together with the vocabulary's end-of-generation
+// set. Sorted. An error if the vocabulary lacks the terminator.
 Result<std::vector<int32_t>> chat_stop_tokens(ChatFamily family, const Tokenizer& tokenizer);
 
 }  // namespace shoptalk::engine

@@ -31,6 +31,8 @@ const TensorSpec kRoles[] = {
      TensorInit::kRopeFactorsLong},
     {R::kRopeFactorsShort, "rope_factors_short.weight", vec(Dim::kRopePairs), Presence::kRequired,
      TensorInit::kRopeFactorsShort},
+    {R::kRopeFreqs, "rope_freqs.weight", vec(Dim::kRopePairs), Presence::kRequired,
+     TensorInit::kRopeFreqs},
     {R::kAttnNorm, "blk.%d.attn_norm.weight", vec(Dim::kEmbd), Presence::kRequired,
      TensorInit::kNorm},
     {R::kAttnQ, "blk.%d.attn_q.weight", mat(Dim::kEmbd, Dim::kEmbdQ), Presence::kRequired,
@@ -41,6 +43,11 @@ const TensorSpec kRoles[] = {
      TensorInit::kMatrix},
     {R::kAttnQkv, "blk.%d.attn_qkv.weight", mat(Dim::kEmbd, Dim::kEmbdQkv), Presence::kRequired,
      TensorInit::kMatrix},
+    {R::kAttnQBias, "blk.%d.attn_q.bias", vec(Dim::kEmbdQ), Presence::kRequired, TensorInit::kBias},
+    {R::kAttnKBias, "blk.%d.attn_k.bias", vec(Dim::kEmbdKv), Presence::kRequired,
+     TensorInit::kBias},
+    {R::kAttnVBias, "blk.%d.attn_v.bias", vec(Dim::kEmbdKv), Presence::kRequired,
+     TensorInit::kBias},
     {R::kAttnQNorm, "blk.%d.attn_q_norm.weight", vec(Dim::kHeadDim), Presence::kRequired,
      TensorInit::kNorm},
     {R::kAttnKNorm, "blk.%d.attn_k_norm.weight", vec(Dim::kHeadDim), Presence::kRequired,
@@ -99,27 +106,32 @@ ConverterKeys llama_keys() {
 constexpr TokenType C = kTokenControl;
 constexpr TokenType U = kTokenUserDefined;
 
-// Qwen3: ids 151643..151668, then [PAD151669]..[PAD151935].
-VocabSpec qwen3_vocab() {
+// Qwen2.5: ids 151643..151664, then [PAD151665]..[PAD151935].
+VocabSpec qwen25_vocab() {
   VocabSpec v;
   v.pre = "qwen2";
-  v.tail = {{0, "<|endoftext|>", C},      {1, "<|im_start|>", C},
-            {2, "<|im_end|>", C},         {3, "<|object_ref_start|>", C},
-            {4, "<|object_ref_end|>", C}, {5, "<|box_start|>", C},
-            {6, "<|box_end|>", C},        {7, "<|quad_start|>", C},
-            {8, "<|quad_end|>", C},       {9, "<|vision_start|>", C},
-            {10, "<|vision_end|>", C},    {11, "<|vision_pad|>", C},
-            {12, "<|image_pad|>", C},     {13, "<|video_pad|>", C},
-            {14, "<tool_call>", U},       {15, "</tool_call>", U},
-            {16, "<|fim_prefix|>", C},    {17, "<|fim_middle|>", C},
-            {18, "<|fim_suffix|>", C},    {19, "<|fim_pad|>", C},
-            {20, "<|repo_name|>", C},     {21, "<|file_sep|>", C},
-            {22, "<tool_response>", U},   {23, "</tool_response>", U},
-            {24, "<think>", U},           {25, "</think>", U}};
+  v.tail = {{0, "<|endoftext|>", C},        {1, "<|im_start|>", C},       {2, "<|im_end|>", C},
+            {3, "<|object_ref_start|>", C}, {4, "<|object_ref_end|>", C}, {5, "<|box_start|>", C},
+            {6, "<|box_end|>", C},          {7, "<|quad_start|>", C},     {8, "<|quad_end|>", C},
+            {9, "<|vision_start|>", C},     {10, "<|vision_end|>", C},    {11, "<|vision_pad|>", C},
+            {12, "<|image_pad|>", C},       {13, "<|video_pad|>", C},     {14, "<tool_call>", U},
+            {15, "</tool_call>", U},        {16, "<|fim_prefix|>", C},    {17, "<|fim_middle|>", C},
+            {18, "<|fim_suffix|>", C},      {19, "<|fim_pad|>", C},       {20, "<|repo_name|>", C},
+            {21, "<|file_sep|>", C}};
   v.tail_size = 151936 - 151643;
   v.bos = "<|endoftext|>";
   v.eos = "<|im_end|>";
   v.pad = "<|endoftext|>";
+  return v;
+}
+
+// Qwen3: Qwen2.5's tokens, then 151665..151668 the tool-response and think tags.
+VocabSpec qwen3_vocab() {
+  VocabSpec v = qwen25_vocab();
+  v.tail.insert(v.tail.end(), {{22, "<tool_response>", U},
+                               {23, "</tool_response>", U},
+                               {24, "<think>", U},
+                               {25, "</think>", U}});
   return v;
 }
 
@@ -131,6 +143,18 @@ ArchSpec qwen3_spec() {
   ConverterKeys keys;
   keys.head_dim = true;
   s.families = {{"qwen3", qwen3_vocab(), ChatFamily::kQwen3, {}, keys}};
+  return s;
+}
+
+// Qwen2 / Qwen2.5: the llama layout with Q/K/V biases, NEOX RoPE; the converter writes no optional
+// keys.
+ArchSpec qwen2_spec() {
+  ArchSpec s;
+  s.name = "qwen2";
+  s.tensors =
+      llama_tensors({required(R::kAttnQBias), required(R::kAttnKBias), required(R::kAttnVBias)});
+  s.rope_style = RopeStyle::kNeox;
+  s.families = {{"qwen2.5", qwen25_vocab(), ChatFamily::kQwen25, {}, {}}};
   return s;
 }
 
@@ -151,17 +175,46 @@ VocabSpec smollm2_vocab() {
   return v;
 }
 
-// SmolLM2. The converter permutes Q/K rows so that adjacent-pair (NORM) rotation is right.
+// Llama-3 (128256 tokens): 128000.. the 256 special tokens.
+VocabSpec llama3_vocab() {
+  VocabSpec v;
+  v.pre = "llama-bpe";
+  v.add_bos = true;
+  v.tail = {{0, "<|begin_of_text|>", C},
+            {1, "<|end_of_text|>", C},
+            {4, "<|finetune_right_pad_id|>", C},
+            {6, "<|start_header_id|>", C},
+            {7, "<|end_header_id|>", C},
+            {8, "<|eom_id|>", C},
+            {9, "<|eot_id|>", C},
+            {10, "<|python_tag|>", C}};
+  v.tail_size = 128256 - 128000;
+  v.fill = TailFill::kReserved;
+  v.bos = "<|begin_of_text|>";
+  v.eos = "<|eot_id|>";
+  return v;
+}
+
+// SmolLM2 and Llama-3.2. The converter permutes Q/K rows so that adjacent-pair (NORM) rotation is
+// right. Llama-3.2's rope_freqs divide the rotation frequencies (docs/models.md).
 ArchSpec llama_spec() {
   ArchSpec s;
   s.name = "llama";
   s.tensors = llama_tensors();
+  s.tensors.insert(s.tensors.begin() + 3, optional(R::kRopeFreqs));
   s.rope_style = RopeStyle::kNorm;
+  ConverterKeys llama3_keys = llama_keys();
+  llama3_keys.head_dim = true;  // Llama-3.2's config names head_dim
   s.families = {{"smollm2",
                  smollm2_vocab(),
                  ChatFamily::kChatML,
                  {"<|im_start|>", "<|im_end|>"},
-                 llama_keys()}};
+                 llama_keys()},
+                {"llama3.2",
+                 llama3_vocab(),
+                 ChatFamily::kLlama32,
+                 {"<|start_header_id|>", "<|eot_id|>"},
+                 llama3_keys}};
   return s;
 }
 
@@ -180,7 +233,27 @@ VocabSpec phi4_mini_vocab() {
   return v;
 }
 
-// Phi-4-mini: fused Q/K/V (split loads too) and gate/up, partial rotary, LongRoPE factors.
+// Phi-3-mini / Phi-3.5-mini (SentencePiece, 32064 tokens): <unk> <s> </s>, the byte tokens, the
+// pieces, then 32000.. the chat tokens and [PAD<id>] up to the padded embedding rows.
+VocabSpec phi3_mini_vocab() {
+  VocabSpec v;
+  v.model = VocabModel::kSpm;
+  v.add_bos = true;
+  v.head = {{0, "<unk>", kTokenUnknown}, {1, "<s>", C}, {2, "</s>", C}};
+  v.tail = {{0, "<|endoftext|>", C},    {1, "<|assistant|>", C},    {2, "<|placeholder1|>", C},
+            {3, "<|placeholder2|>", C}, {4, "<|placeholder3|>", C}, {5, "<|placeholder4|>", C},
+            {6, "<|system|>", C},       {7, "<|end|>", C},          {8, "<|placeholder5|>", C},
+            {9, "<|placeholder6|>", C}, {10, "<|user|>", C}};
+  v.tail_size = 32064 - 32000;
+  v.bos = "<s>";
+  v.eos = "<|endoftext|>";
+  v.pad = "<|endoftext|>";
+  v.unk = "<unk>";
+  return v;
+}
+
+// Phi-4-mini and Phi-3: fused Q/K/V (split loads too) and gate/up, partial rotary, LongRoPE
+// factors.
 ArchSpec phi3_spec() {
   ArchSpec s;
   s.name = "phi3";
@@ -207,27 +280,20 @@ ArchSpec phi3_spec() {
   ConverterKeys keys;
   keys.rope_dimension_count = true;
   s.families = {
-      {"phi4-mini", phi4_mini_vocab(), ChatFamily::kPhi4, {"<|assistant|>", "<|end|>"}, keys}};
+      {"phi4-mini", phi4_mini_vocab(), ChatFamily::kPhi4, {"<|assistant|>", "<|end|>"}, keys},
+      {"phi3-mini",
+       phi3_mini_vocab(),
+       ChatFamily::kPhi3,
+       {"<s>", "<|assistant|>", "<|end|>"},
+       keys}};
   return s;
 }
 
-// SmolLM3 (Llama-3 tokenizer): 128000.. the 256 Llama-3 special tokens.
+// SmolLM3: the Llama-3 tokenizer with <|im_start|> and <|im_end|> at 128011 and 128012.
 VocabSpec smollm3_vocab() {
-  VocabSpec v;
-  v.pre = "llama-bpe";
-  v.tail = {{0, "<|begin_of_text|>", C},
-            {1, "<|end_of_text|>", C},
-            {4, "<|finetune_right_pad_id|>", C},
-            {6, "<|start_header_id|>", C},
-            {7, "<|end_header_id|>", C},
-            {8, "<|eom_id|>", C},
-            {9, "<|eot_id|>", C},
-            {10, "<|python_tag|>", C},
-            {11, "<|im_start|>", C},
-            {12, "<|im_end|>", C}};
-  v.tail_size = 128256 - 128000;
-  v.fill = TailFill::kReserved;
-  v.bos = "<|begin_of_text|>";
+  VocabSpec v = llama3_vocab();
+  v.add_bos = false;
+  v.tail.insert(v.tail.end(), {{11, "<|im_start|>", C}, {12, "<|im_end|>", C}});
   v.eos = "<|im_end|>";
   v.pad = "<|im_end|>";
   return v;
@@ -300,7 +366,7 @@ const FamilySpec* ArchSpec::family(std::string_view family_name) const {
 
 const std::vector<ArchSpec>& arch_specs() {
   static const std::vector<ArchSpec> kSpecs = {qwen3_spec(), llama_spec(), phi3_spec(),
-                                               smollm3_spec()};
+                                               smollm3_spec(), qwen2_spec()};
   return kSpecs;
 }
 

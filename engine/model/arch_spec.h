@@ -25,11 +25,15 @@ enum class TensorRole : uint8_t {
   kOutput,
   kRopeFactorsLong,  // LongRoPE factors {n_rot/2}, chosen by context vs original context
   kRopeFactorsShort,
+  kRopeFreqs,  // Llama-3 frequency factors {n_rot/2}, at every context
   kAttnNorm,
   kAttnQ,
   kAttnK,
   kAttnV,
-  kAttnQkv,  // Q, K and V rows in one matrix
+  kAttnQkv,    // Q, K and V rows in one matrix
+  kAttnQBias,  // added right after the projection (qwen2)
+  kAttnKBias,
+  kAttnVBias,
   kAttnQNorm,
   kAttnKNorm,
   kAttnOutput,
@@ -72,8 +76,10 @@ enum class Presence : uint8_t {
 enum class TensorInit : uint8_t {
   kMatrix,            // Gaussian, std 0.02
   kNorm,              // Gaussian around 1
+  kBias,              // Gaussian, std 0.1
   kRopeFactorsShort,  // LongRoPE factors: smooth, from 1 upwards
   kRopeFactorsLong,
+  kRopeFreqs,  // Llama-3 factors from the shape's rope scaling, as the converter computes them
 };
 
 struct TensorSpec {
@@ -127,9 +133,11 @@ enum class Pooling : uint8_t { kNone = 0, kMean = 1, kCls = 2, kLast = 3 };
 // tokenizer.ggml.token_type values.
 enum TokenType : int32_t {
   kTokenNormal = 1,
+  kTokenUnknown = 2,
   kTokenControl = 3,
   kTokenUserDefined = 4,
   kTokenUnused = 5,
+  kTokenByte = 6,
 };
 
 // A special token at its real id: `offset` within its block (the head block starts at id 0, the
@@ -146,10 +154,13 @@ enum class TailFill : uint8_t {
   kReserved,  // "<|reserved_special_token_<n>|>", CONTROL (Llama-3 family)
 };
 
-// The layout of a family's real vocabulary, which synth reproduces around filler words.
+// The layout of a family's real vocabulary, which synth reproduces around filler words: BPE
+// vocabularies start with the 256 byte tokens in GPT-2 order, SentencePiece ones with `head`
+// and then the <0xXX> byte-fallback tokens.
 struct VocabSpec {
   VocabModel model = VocabModel::kBpe;  // tokenizer.ggml.model: gpt2 (byte-level BPE) or llama
   const char* pre = "default";          // tokenizer.ggml.pre
+  bool add_bos = false;                 // tokenizer.ggml.add_bos_token
   std::vector<SpecialToken> head;       // special tokens before the byte tokens
   std::vector<SpecialToken> tail;       // special tokens of the block that ends the vocabulary
   int32_t tail_size = 0;                // that block's size in the real vocabulary
@@ -166,8 +177,8 @@ struct FamilySpec {
   std::string_view name;  // "phi4-mini"
   VocabSpec vocab;
   ChatFamily chat;
-  // Tokens that identify the family in a vocabulary when the file has no chat template; none:
-  // the architecture alone does.
+  // Tokens that identify the family in a vocabulary when the file has no chat template (of the
+  // families whose markers are all there, the one with the most wins); none: any vocabulary.
   std::vector<const char*> vocab_markers;
   ConverterKeys converter_keys;
   Pooling pooling = Pooling::kNone;  // written as {arch}.pooling_type when not kNone
@@ -196,6 +207,18 @@ struct ArchSpec {
   std::string key(const char* hparam_key) const;
   // The family of this name; the default one for an empty name; nullptr when unknown.
   const FamilySpec* family(std::string_view family_name) const;
+  // The family a vocabulary holding the tokens for which `has_token` is true belongs to (see
+  // FamilySpec::vocab_markers); nullptr when none matches.
+  template <class HasToken>
+  const FamilySpec* family_of_vocab(HasToken has_token) const {
+    const FamilySpec* best = nullptr;
+    for (const FamilySpec& f : families) {
+      bool all = true;
+      for (const char* marker : f.vocab_markers) all = all && has_token(marker);
+      if (all && (!best || f.vocab_markers.size() > best->vocab_markers.size())) best = &f;
+    }
+    return best;
+  }
 };
 
 // Every supported architecture.

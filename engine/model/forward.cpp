@@ -101,6 +101,13 @@ void attention_inputs(const ForwardContext& ctx, const LayerWeights& w, int64_t 
     project(ctx, w.wk, b.k.data(), nkv);
     project(ctx, w.wv, b.v.data(), nkv);
   }
+  // Biases (qwen2) are added right after the projections, before the per-head norm and RoPE.
+  const kernels::KernelTable& k = ctx.model.kernels();
+  for (int64_t t = 0; t < n_tok; ++t) {
+    if (w.q_bias) k.add(b.q.data() + t * nq, w.q_bias, nq);
+    if (w.k_bias) k.add(b.k.data() + t * nkv, w.k_bias, nkv);
+    if (w.v_bias) k.add(b.v.data() + t * nkv, w.v_bias, nkv);
+  }
 }
 
 // Per-head norm (qwen3), RoPE unless a NoPE layer, the phi3 pre-scaling of Q.

@@ -143,6 +143,8 @@ class ModelLoader {
         return {nullptr, &m_.rope_factors_long_};
       case TensorRole::kRopeFactorsShort:
         return {nullptr, &m_.rope_factors_short_};
+      case TensorRole::kRopeFreqs:
+        return {nullptr, &m_.rope_freqs_};
       case TensorRole::kAttnNorm:
         return {nullptr, &w->attn_norm};
       case TensorRole::kAttnQ:
@@ -153,6 +155,12 @@ class ModelLoader {
         return {&w->wv, nullptr};
       case TensorRole::kAttnQkv:
         return {&w->wqkv, nullptr};
+      case TensorRole::kAttnQBias:
+        return {nullptr, &w->q_bias};
+      case TensorRole::kAttnKBias:
+        return {nullptr, &w->k_bias};
+      case TensorRole::kAttnVBias:
+        return {nullptr, &w->v_bias};
       case TensorRole::kAttnQNorm:
         return {nullptr, &w->q_norm};
       case TensorRole::kAttnKNorm:

@@ -23,6 +23,9 @@ struct LayerWeights {
   bool fused_qkv = false;
   kernels::Weight wqkv;  // fused: rows Q, then K, then V
   kernels::Weight wq, wk, wv;
+  const float* q_bias = nullptr;  // {n_embd_q}, {n_embd_kv} x2 (qwen2)
+  const float* k_bias = nullptr;
+  const float* v_bias = nullptr;
   const float* q_norm = nullptr;  // {head_dim}, only with spec.qk_norm()
   const float* k_norm = nullptr;
   kernels::Weight wo;
@@ -61,6 +64,8 @@ class Model {
   // LongRoPE factors ({n_rot/2}); nullptr when the file has none.
   const float* rope_factors_long() const { return rope_factors_long_; }
   const float* rope_factors_short() const { return rope_factors_short_; }
+  // Llama-3 frequency factors ({n_rot/2}); nullptr when the file has none.
+  const float* rope_freqs() const { return rope_freqs_; }
 
   // Bytes of tensor data the model reads (mapped, or packed copies of the same size).
   size_t weight_bytes() const { return weight_bytes_; }
@@ -84,10 +89,11 @@ class Model {
   // Every F32 vector read in place (norms, RoPE factors), as the pointer fields that hold them.
   template <class F>
   void for_each_vector(F f) {
-    for (const float** v : {&output_norm_, &rope_factors_long_, &rope_factors_short_})
+    for (const float** v : {&output_norm_, &rope_factors_long_, &rope_factors_short_, &rope_freqs_})
       if (*v) f(*v);
     for (LayerWeights& l : layers_)
-      for (const float** v : {&l.attn_norm, &l.q_norm, &l.k_norm, &l.ffn_norm})
+      for (const float** v :
+           {&l.attn_norm, &l.q_bias, &l.k_bias, &l.v_bias, &l.q_norm, &l.k_norm, &l.ffn_norm})
         if (*v) f(*v);
   }
 
@@ -102,6 +108,7 @@ class Model {
   kernels::Weight output_;
   const float* rope_factors_long_ = nullptr;
   const float* rope_factors_short_ = nullptr;
+  const float* rope_freqs_ = nullptr;
   size_t weight_bytes_ = 0;
   std::vector<GgmlType> activation_types_;
   WeightCopy weight_copies_;          // the weights not used in place

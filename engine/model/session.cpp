@@ -10,10 +10,11 @@ namespace shoptalk::engine {
 
 namespace {
 
-// The LongRoPE rule (docs/models.md): the configured context, not the current length, picks
-// the factor set; a context beyond the original training context uses the long factors.
+// Llama-3's frequency factors apply at any context. The LongRoPE rule (docs/models.md): the
+// configured context, not the current length, picks the factor set; a context beyond the
+// original training context uses the long factors.
 const float* choose_rope_factors(const Model& model, uint32_t n_ctx) {
-  if (!model.arch().longrope()) return nullptr;
+  if (!model.arch().longrope()) return model.rope_freqs();
   return n_ctx > model.hparams().n_ctx_orig ? model.rope_factors_long()
                                             : model.rope_factors_short();
 }

@@ -9,11 +9,15 @@ namespace shoptalk::synth {
 
 namespace {
 
+// Llama-3.2's rope_scaling: factor 32, low/high frequency factors 1 and 4, original context 8192.
+const Llama3Rope kLlama32Rope = {32.0f, 1.0f, 4.0f, 8192};
+
 // Values of the models' HF configs as the converter writes them (docs/models.md).
+// clang-format off
 const std::vector<PresetEntry> kPresets = {
     // name, model, general.name, arch, family, n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff,
     // n_vocab, context, rope base, rms eps, partial rotary factor, LongRoPE original context,
-    // sliding window
+    // sliding window, LongRoPE, tied embeddings, Llama-3 rope scaling
     {"qwen3-0.6b", "Qwen3-0.6B", "Qwen3 0.6B", "qwen3", "qwen3", 1024, 28, 16, 8, 128, 3072, 151936,
      40960, 1e6f, 1e-6f, 1.0f, 0, 0},
     {"qwen3-1.7b", "Qwen3-1.7B", "Qwen3 1.7B", "qwen3", "qwen3", 2048, 28, 16, 8, 128, 6144, 151936,
@@ -21,7 +25,7 @@ const std::vector<PresetEntry> kPresets = {
     {"qwen3-4b", "Qwen3-4B", "Qwen3 4B", "qwen3", "qwen3", 2560, 36, 32, 8, 128, 9728, 151936,
      40960, 1e6f, 1e-6f, 1.0f, 0, 0},
     {"phi-4-mini", "Phi-4-mini-instruct", "Phi 4 Mini Instruct", "phi3", "phi4-mini", 3072, 32, 24,
-     8, 0, 8192, 200064, 131072, 1e4f, 1e-5f, 0.75f, 4096, 262144},
+     8, 0, 8192, 200064, 131072, 1e4f, 1e-5f, 0.75f, 4096, 262144, true},
     {"smollm2-135m", "SmolLM2-135M-Instruct", "SmolLM2 135M Instruct", "llama", "smollm2", 576, 30,
      9, 3, 0, 1536, 49152, 8192, 1e5f, 1e-5f, 1.0f, 0, 0},
     {"smollm2-360m", "SmolLM2-360M-Instruct", "SmolLM2 360M Instruct", "llama", "smollm2", 960, 32,
@@ -30,17 +34,28 @@ const std::vector<PresetEntry> kPresets = {
      32, 32, 0, 8192, 49152, 8192, 1.3e5f, 1e-5f, 1.0f, 0, 0},
     {"smollm3-3b", "SmolLM3-3B", "SmolLM3 3B", "smollm3", "smollm3", 2048, 36, 16, 4, 0, 11008,
      128256, 65536, 5e6f, 1e-6f, 1.0f, 0, 0},
+    {"qwen2.5-0.5b", "Qwen2.5-0.5B-Instruct", "Qwen2.5 0.5B Instruct", "qwen2", "qwen2.5", 896, 24,
+     14, 2, 0, 4864, 151936, 32768, 1e6f, 1e-6f, 1.0f, 0, 0},
+    {"qwen2.5-1.5b", "Qwen2.5-1.5B-Instruct", "Qwen2.5 1.5B Instruct", "qwen2", "qwen2.5", 1536, 28,
+     12, 2, 0, 8960, 151936, 32768, 1e6f, 1e-6f, 1.0f, 0, 0},
+    {"llama-3.2-1b", "Llama-3.2-1B-Instruct", "Llama 3.2 1B Instruct", "llama", "llama3.2", 2048,
+     16, 32, 8, 64, 8192, 128256, 131072, 5e5f, 1e-5f, 1.0f, 0, 0, false, true, kLlama32Rope},
+    {"llama-3.2-3b", "Llama-3.2-3B-Instruct", "Llama 3.2 3B Instruct", "llama", "llama3.2", 3072,
+     28, 24, 8, 128, 8192, 128256, 131072, 5e5f, 1e-5f, 1.0f, 0, 0, false, true, kLlama32Rope},
+    {"phi-3-mini", "Phi-3-mini-4k-instruct", "Phi 3 Mini 4k Instruct", "phi3", "phi3-mini", 3072,
+     32, 32, 32, 0, 8192, 32064, 4096, 1e4f, 1e-5f, 1.0f, 4096, 2047, false, false},
 };
+// clang-format on
 
 Error invalid(const std::string& what) {
   return Error(ErrorCode::kInvalidArgument, "synth: " + what);
 }
 
 // The preset whose defaults (rope base, eps, context, vocabulary, LongRoPE) an explicit shape of
-// this architecture takes: the first one of the family.
-const PresetEntry* family_defaults(const std::string& architecture) {
+// this architecture and model family (empty: any) takes: the first one of them.
+const PresetEntry* family_defaults(const std::string& architecture, const std::string& family) {
   for (const PresetEntry& p : kPresets)
-    if (architecture == p.architecture) return &p;
+    if (architecture == p.architecture && (family.empty() || family == p.family)) return &p;
   return nullptr;
 }
 
@@ -95,10 +110,14 @@ Result<ModelShape> resolve_shape(const SynthOptions& o) {
     if (!o.architecture.empty() && o.architecture != base->architecture)
       return invalid("preset '" + o.preset + "' is a " + base->architecture + " model, not " +
                      o.architecture);
+    if (!o.family.empty() && o.family != base->family)
+      return invalid("preset '" + o.preset + "' is a " + base->family + " model, not " + o.family);
     s.name = base->general_name;
   } else {
     if (o.architecture.empty()) return invalid("give a preset or an architecture");
-    base = family_defaults(o.architecture);
+    base = family_defaults(o.architecture, o.family);
+    if (!base && !o.family.empty() && family_defaults(o.architecture, ""))
+      return invalid("unknown model family '" + o.family + "' of " + o.architecture);
     if (!base)
       return invalid("unknown architecture '" + o.architecture + "' (" +
                      engine::supported_architectures() + ")");
@@ -127,6 +146,9 @@ Result<ModelShape> resolve_shape(const SynthOptions& o) {
   s.rms_eps = base->rms_eps;
   s.rope_original_context = base->rope_original_context;
   s.sliding_window = base->sliding_window;
+  s.longrope = base->longrope;
+  s.tied_embeddings = base->tied_embeddings;
+  s.llama3_rope = base->llama3_rope;
   if (s.n_head > 0) s.n_rot = rotated_dims(s, base->partial_rotary_factor);
   ST_TRY(check_shape(s, *engine::find_arch_spec(s.architecture)));
   return s;

@@ -12,9 +12,18 @@
 
 namespace shoptalk::synth {
 
+// Llama-3's rope scaling (HF rope_scaling with rope_type "llama3"), from which the converter
+// computes the rope_freqs tensor; factor 0: none.
+struct Llama3Rope {
+  float factor = 0.0f;
+  float low_freq_factor = 1.0f;
+  float high_freq_factor = 4.0f;
+  int64_t original_context = 8192;
+};
+
 // Everything the GGUF metadata and the tensor list of a synthetic model depend on.
 struct ModelShape {
-  std::string architecture;  // general.architecture: "qwen3", "llama", "phi3" or "smollm3"
+  std::string architecture;  // general.architecture: "qwen3", "llama", "phi3", "smollm3", "qwen2"
   std::string family;        // the model family of the architecture's spec (its vocabulary)
   std::string name;          // general.name
   int64_t n_embd = 0;
@@ -28,10 +37,13 @@ struct ModelShape {
   int64_t n_rot = 0;  // rotated dimensions per head (partial rotary: fewer than head_dim)
   float rope_freq_base = 10000.0f;
   float rms_eps = 1e-5f;
-  // LongRoPE (phi3): the context the short factors were trained for; 0 = no LongRoPE.
+  // phi3: the context the model was first trained for (0: not written).
   int64_t rope_original_context = 0;
+  bool longrope = false;  // phi3 with LongRoPE factors (HF rope_scaling "longrope")
   // Written as {arch}.attention.sliding_window when non-zero (converted Phi-4-mini files have it).
   int64_t sliding_window = 0;
+  bool tied_embeddings = true;  // false: an output.weight of its own
+  Llama3Rope llama3_rope;
 
   int64_t n_embd_q() const { return n_head * head_dim; }
   int64_t n_embd_kv() const { return n_head_kv * head_dim; }
@@ -49,6 +61,9 @@ struct PresetEntry {
   float rope_freq_base, rms_eps;
   float partial_rotary_factor;  // the share of n_embd / n_head that is rotated
   int64_t rope_original_context, sliding_window;
+  bool longrope = false;
+  bool tied_embeddings = true;
+  Llama3Rope llama3_rope = {};
 };
 
 const std::vector<PresetEntry>& preset_table();

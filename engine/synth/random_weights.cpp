@@ -15,9 +15,11 @@ using engine::TensorInit;
 constexpr int64_t kPoolRows = 128;
 constexpr float kMatrixStd = 0.02f;
 constexpr float kNormStd = 0.1f;
+constexpr float kBiasStd = 0.1f;
 
-// One row of float values of a tensor made up by `init`.
-void make_row(TensorInit init, Rng& rng, float* out, int64_t n) {
+// One row of float values of a tensor made up by `init` (`planned`: the values of a kRopeFreqs
+// tensor).
+void make_row(TensorInit init, const std::vector<float>& planned, Rng& rng, float* out, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     // LongRoPE factors rise smoothly from 1 (short: to 1.25, long: to 40) like the real lists.
     const float ramp = n > 1 ? static_cast<float>(i) / static_cast<float>(n - 1) : 0.0f;
@@ -28,11 +30,17 @@ void make_row(TensorInit init, Rng& rng, float* out, int64_t n) {
       case TensorInit::kNorm:
         out[i] = 1.0f + kNormStd * rng.gaussian();
         break;
+      case TensorInit::kBias:
+        out[i] = kBiasStd * rng.gaussian();
+        break;
       case TensorInit::kRopeFactorsShort:
         out[i] = 1.0f + 0.25f * ramp * ramp;
         break;
       case TensorInit::kRopeFactorsLong:
         out[i] = 1.0f + 39.0f * ramp * ramp;
+        break;
+      case TensorInit::kRopeFreqs:
+        out[i] = planned[static_cast<size_t>(i)];
         break;
     }
   }
@@ -57,12 +65,13 @@ gguf::RowFill WeightSource::row_fill(const PlannedTensor& tensor) const {
   const TensorInit init = tensor.init;
 
   if (exact_ || init != TensorInit::kMatrix) {
-    return [&info, n, row_bytes, tensor_seed, init](int64_t first, int64_t count, uint8_t* dst) {
+    return [&info, n, row_bytes, tensor_seed, init, planned = tensor.values](
+               int64_t first, int64_t count, uint8_t* dst) {
       if (Status st = check_quantizer(info); !st) return st;
       std::vector<float> values(static_cast<size_t>(n));
       for (int64_t r = 0; r < count; ++r) {
         Rng rng(derive_seed(tensor_seed, static_cast<uint64_t>(first + r)));
-        make_row(init, rng, values.data(), n);
+        make_row(init, planned, rng, values.data(), n);
         info.quantize_row(values.data(), dst + static_cast<size_t>(r) * row_bytes, n);
       }
       return Status{};
@@ -82,7 +91,7 @@ gguf::RowFill WeightSource::row_fill(const PlannedTensor& tensor) const {
       std::vector<float> values(static_cast<size_t>(n));
       Rng rng(pool_seed);
       for (int64_t r = 0; r < kPoolRows; ++r) {
-        make_row(TensorInit::kMatrix, rng, values.data(), n);
+        make_row(TensorInit::kMatrix, {}, rng, values.data(), n);
         info.quantize_row(values.data(), pool.data() + static_cast<size_t>(r) * row_bytes, n);
       }
     }

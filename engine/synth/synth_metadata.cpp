@@ -49,7 +49,7 @@ void set_model_metadata(gguf::Writer& w, const ModelPlan& plan) {
   if (keys.rope_dimension_count || s.n_rot != s.head_dim)
     w.set(spec.key(key::kRopeDimensionCount), u32(s.n_rot));
   if (s.sliding_window > 0) w.set(spec.key(key::kSlidingWindow), u32(s.sliding_window));
-  if (s.rope_original_context > 0)
+  if (s.longrope)
     w.set(spec.key(key::kRopeAttnFactor),
           MetaValue::f32(longrope_attn_factor(s.context, s.rope_original_context)));
   if (family.pooling != engine::Pooling::kNone)
@@ -59,11 +59,13 @@ void set_model_metadata(gguf::Writer& w, const ModelPlan& plan) {
 }
 
 void set_tokenizer_metadata(gguf::Writer& w, SynthVocab v) {
-  w.set("tokenizer.ggml.model", MetaValue::string("gpt2"));
+  const bool spm = v.model == engine::VocabModel::kSpm;
+  w.set("tokenizer.ggml.model", MetaValue::string(spm ? "llama" : "gpt2"));
   w.set("tokenizer.ggml.pre", MetaValue::string(v.pre));
   w.set("tokenizer.ggml.tokens", MetaValue::string_array(std::move(v.tokens)));
+  if (spm) w.set("tokenizer.ggml.scores", MetaValue::f32_array(v.scores));
   w.set("tokenizer.ggml.token_type", MetaValue::i32_array(v.types));
-  w.set("tokenizer.ggml.merges", MetaValue::string_array(std::move(v.merges)));
+  if (!spm) w.set("tokenizer.ggml.merges", MetaValue::string_array(std::move(v.merges)));
   const std::pair<const char*, int32_t> ids[] = {{"tokenizer.ggml.bos_token_id", v.bos},
                                                  {"tokenizer.ggml.eos_token_id", v.eos},
                                                  {"tokenizer.ggml.unknown_token_id", v.unk},

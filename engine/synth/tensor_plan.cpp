@@ -1,6 +1,7 @@
 #include "engine/synth/tensor_plan.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <map>
 #include <tuple>
@@ -25,10 +26,37 @@ bool writes_optional(engine::TensorRole role, const ModelShape& s) {
   switch (role) {
     case engine::TensorRole::kRopeFactorsLong:
     case engine::TensorRole::kRopeFactorsShort:
-      return s.rope_original_context > 0;
+      return s.longrope;
+    case engine::TensorRole::kRopeFreqs:
+      return s.llama3_rope.factor > 0.0f;
+    case engine::TensorRole::kOutput:
+      return !s.tied_embeddings;
     default:
       return false;
   }
+}
+
+// The converter's Llama-3 factors: per rotated pair, 1 for short wavelengths, `factor` for long
+// ones and a smooth mix between, computed in float32 as it does (docs/models.md).
+std::vector<float> llama3_rope_freqs(const ModelShape& s) {
+  const Llama3Rope& r = s.llama3_rope;
+  const float context = static_cast<float>(r.original_context);
+  std::vector<float> out;
+  for (int64_t i = 0; i < s.n_rot; i += 2) {
+    const float freq =
+        1.0f / std::pow(s.rope_freq_base, static_cast<float>(i) / static_cast<float>(s.n_rot));
+    const float wavelen = 6.2831853071795864769f / freq;
+    if (wavelen < context / r.high_freq_factor) {
+      out.push_back(1.0f);
+    } else if (wavelen > context / r.low_freq_factor) {
+      out.push_back(r.factor);
+    } else {
+      const float smooth =
+          (context / wavelen - r.low_freq_factor) / (r.high_freq_factor - r.low_freq_factor);
+      out.push_back(1.0f / ((1.0f - smooth) / r.factor + smooth));
+    }
+  }
+  return out;
 }
 
 engine::HParams hparams_of(const ModelShape& s) {
@@ -53,6 +81,7 @@ std::vector<PlannedTensor> tensor_list(const ModelShape& s, const engine::ArchSp
     PlannedTensor planned;
     for (int d = 0; d < t.shape.n_dims; ++d) planned.ne.push_back(dim_size(t.shape.ne[d], hp));
     planned.init = t.init;
+    if (t.init == engine::TensorInit::kRopeFreqs) planned.values = llama3_rope_freqs(s);
     for (int64_t L = 0; L < (t.per_layer() ? s.n_layer : 1); ++L) {
       planned.name = t.name_in(L);
       list.push_back(planned);

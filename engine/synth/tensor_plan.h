@@ -21,6 +21,7 @@ struct PlannedTensor {
   std::vector<int64_t> ne;  // ggml order, ne[0] contiguous
   GgmlType type = GgmlType::F32;
   engine::TensorInit init = engine::TensorInit::kMatrix;
+  std::vector<float> values;  // the values of a kRopeFreqs tensor
 
   int64_t rows() const;
   uint64_t data_bytes() const;

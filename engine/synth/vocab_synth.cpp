@@ -1,6 +1,7 @@
 #include "engine/synth/vocab_synth.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "engine/model/arch_spec.h"
 #include "engine/tokenizer/byte_level.h"
@@ -27,8 +28,9 @@ std::vector<uint8_t> gpt2_byte_order() {
 }
 
 // Filler word k: lower-case words of two or more letters in length-then-lexical order, every
-// other one with a leading space ("Ġ"). Distinct from each other and from every other token.
-std::string filler(int64_t k) {
+// other one with a leading space (`space`: "Ġ" in byte-level BPE, "▁" in SentencePiece). Distinct
+// from each other and from every other token.
+std::string filler(int64_t k, const char* space) {
   int64_t w = k / 2;
   int length = 2;
   int64_t words_of_length = 26 * 26;
@@ -39,7 +41,7 @@ std::string filler(int64_t k) {
   }
   std::string word(static_cast<size_t>(length), 'a');
   for (int i = length - 1; i >= 0; --i, w /= 26) word[static_cast<size_t>(i)] = char('a' + w % 26);
-  return (k % 2 == 1 ? "\xC4\xA0" : "") + word;
+  return (k % 2 == 1 ? space : "") + word;
 }
 
 int32_t find_id(const std::vector<std::string>& tokens, const char* text) {
@@ -71,25 +73,37 @@ Result<SynthVocab> synthesize_vocab(const std::string& architecture, int64_t n_v
   const int64_t tail_start = n_vocab - tail;
 
   SynthVocab v;
+  v.model = family->model;
   v.pre = family->pre;
+  v.add_bos = family->add_bos;
+  const bool spm = v.model == engine::VocabModel::kSpm;
   v.tokens.reserve(static_cast<size_t>(n_vocab));
   v.types.reserve(static_cast<size_t>(n_vocab));
-  for (const SpecialToken& s : family->head) {
-    v.tokens.push_back(s.text);
-    v.types.push_back(s.type);
-  }
-  for (uint8_t b : gpt2_byte_order()) {
-    std::string text;
-    engine::byte_level::encode(std::string(1, static_cast<char>(b)), text);
+  // SentencePiece scores: pieces by decreasing priority, specials and padding far below.
+  const auto add = [&v, spm](std::string text, TokenType type, float score) {
     v.tokens.push_back(std::move(text));
-    v.types.push_back(kTokenNormal);
+    v.types.push_back(type);
+    if (spm) v.scores.push_back(score);
+  };
+  for (const SpecialToken& s : family->head) add(s.text, s.type, 0.0f);
+  if (spm) {
+    for (int b = 0; b < 256; ++b) {
+      char text[8];
+      std::snprintf(text, sizeof text, "<0x%02X>", b);
+      add(text, engine::kTokenByte, 0.0f);
+    }
+  } else {
+    for (uint8_t b : gpt2_byte_order()) {
+      std::string text;
+      engine::byte_level::encode(std::string(1, static_cast<char>(b)), text);
+      add(std::move(text), kTokenNormal, 0.0f);
+    }
   }
   const int64_t first_filler = static_cast<int64_t>(v.tokens.size());
   for (int64_t k = 0; first_filler + k < tail_start; ++k) {
-    v.tokens.push_back(filler(k));
-    v.types.push_back(kTokenNormal);
+    add(filler(k, spm ? "\xE2\x96\x81" : "\xC4\xA0"), kTokenNormal, -static_cast<float>(k + 1));
     // Un-spaced two-letter fillers are merges of two byte tokens.
-    if (k % 2 == 0 && k / 2 < 26 * 26) {
+    if (!spm && k % 2 == 0 && k / 2 < 26 * 26) {
       const std::string& t = v.tokens.back();
       v.merges.push_back(t.substr(0, 1) + " " + t.substr(1));
     }
@@ -98,14 +112,11 @@ Result<SynthVocab> synthesize_vocab(const std::string& architecture, int64_t n_v
     const auto named = std::find_if(family->tail.begin(), family->tail.end(),
                                     [offset](const SpecialToken& s) { return s.offset == offset; });
     if (named != family->tail.end()) {
-      v.tokens.push_back(named->text);
-      v.types.push_back(named->type);
+      add(named->text, named->type, -1000.0f);
     } else if (family->fill == engine::TailFill::kPad) {
-      v.tokens.push_back("[PAD" + std::to_string(tail_start + offset) + "]");
-      v.types.push_back(kTokenUnused);
+      add("[PAD" + std::to_string(tail_start + offset) + "]", kTokenUnused, -10000.0f);
     } else {
-      v.tokens.push_back("<|reserved_special_token_" + std::to_string(offset) + "|>");
-      v.types.push_back(kTokenControl);
+      add("<|reserved_special_token_" + std::to_string(offset) + "|>", kTokenControl, -1000.0f);
     }
   }
   v.bos = find_id(v.tokens, family->bos);

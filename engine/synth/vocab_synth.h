@@ -1,7 +1,8 @@
-// A byte-level BPE vocabulary in the layout of a family's real one
-// (docs/tokenizer.md): the 256 single-byte tokens in GPT-2 order, distinct filler words (the first
-// few reachable through valid merges), and the family's special tokens at their real ids, with
-// [PAD<id>] or reserved entries where the real vocabulary pads.
+// A vocabulary in the layout of a family's real one (docs/tokenizer.md): byte-level BPE with the
+// 256 single-byte tokens in GPT-2 order, or SentencePiece with the <0xXX> byte-fallback tokens and
+// scores; then distinct filler words (the first few BPE ones reachable through valid merges), and
+// the family's special tokens at their real ids, with [PAD<id>] or reserved entries where the
+// real vocabulary pads.
 #pragma once
 
 #include <cstdint>
@@ -20,10 +21,12 @@ using engine::kTokenUserDefined;
 using engine::TokenType;
 
 struct SynthVocab {
+  engine::VocabModel model = engine::VocabModel::kBpe;
   std::string pre;  // tokenizer.ggml.pre
   std::vector<std::string> tokens;
   std::vector<int32_t> types;
-  std::vector<std::string> merges;
+  std::vector<float> scores;                       // SentencePiece only
+  std::vector<std::string> merges;                 // BPE only
   int32_t bos = -1, eos = -1, pad = -1, unk = -1;  // -1: not written
   bool add_bos = false;
 };

@@ -69,7 +69,7 @@ struct ChatOptions {
 };
 
 struct ModelInfo {
-  std::string architecture;  // "qwen3", "llama", "phi3", "smollm3"
+  std::string architecture;  // "qwen3", "llama", "phi3", "smollm3", "qwen2"
   std::string name;          // general.name, if present
   int n_vocab = 0;
   int n_embd = 0;
@@ -88,7 +88,8 @@ struct ModelInfo {
   // template's turn terminator (e.g. <|im_end|>). Sorted.
   std::vector<Token> eog_tokens;
   // The chat template family Session::chat renders ("qwen3", "phi4-mini", "smollm2", "smollm3",
-  // "chatml"); empty when the model has no template shoptalk recognizes (chat_error says why).
+  // "chatml", "qwen2.5", "llama3", "llama3.2", "phi3", "phi3-legacy"); empty when the model has no
+  // template shoptalk recognizes (chat_error says why).
   std::string chat_family;
   std::string chat_error;
   uint64_t n_params = 0;

@@ -1,10 +1,13 @@
 // The tier table, the budget pass/fail rule and the benchmark's JSON, CSV and SVG outputs.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "json.h"
 #include "report.h"
+#include "shoptalk/synth.hpp"
 #include "tiers.h"
 
 namespace shoptalk::bench {
@@ -49,6 +52,23 @@ TEST_CASE("tier tables parse from JSON and are checked", "[bench]") {
     CHECK(r.error().code() == ErrorCode::kInvalidArgument);
     CHECK(r.error().message().rfind("tier table: ", 0) == 0);
   }
+}
+
+TEST_CASE("tier tables may name the models ShopTalk deploys through Ollama today", "[bench]") {
+  auto tiers = parse_tiers(
+      R"({"tiers": [{"id": 1, "name": "ultra-edge", "ram_budget_mib": 1024,
+                     "models": [{"preset": "qwen2.5-0.5b", "quant": "q4_k_m"},
+                                {"preset": "llama-3.2-1b", "quant": "q4_k_m"}]},
+                    {"id": 2, "name": "standard edge", "ram_budget_mib": 4096,
+                     "models": [{"preset": "qwen2.5-1.5b", "quant": "q4_k_m"},
+                                {"preset": "llama-3.2-3b", "quant": "q4_k_m"},
+                                {"preset": "phi-3-mini", "quant": "q4_k_m"}]}]})");
+  REQUIRE(tiers);
+  std::vector<std::string> presets;
+  for (const SynthPreset& p : synth_presets()) presets.push_back(p.name);
+  for (const Tier& tier : *tiers)
+    for (const TierModel& m : tier.models)
+      CHECK(std::find(presets.begin(), presets.end(), m.preset) != presets.end());
 }
 
 TEST_CASE("tiers are selected by id or all", "[bench]") {

@@ -1,13 +1,17 @@
 // The architecture specs as the one schema: each is well formed, and what synth writes from a spec
 // is exactly what the loader reads from it (docs/architecture.md, "Adding a model family").
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstdio>
 #include <set>
 #include <string>
 
+#include "engine/chat/chat_template.h"
 #include "engine/model/arch_spec.h"
 #include "engine/model/model.h"
+#include "engine/model/session.h"
 #include "engine/synth/vocab_synth.h"
+#include "engine/tokenizer/tokenizer.h"
 #include "shoptalk/synth.hpp"
 #include "test_support.h"
 
@@ -55,10 +59,11 @@ TEST_CASE("arch specs: tensor lists, keys and families are well formed", "[arch]
   }
 }
 
-// A small synthetic model of the architecture (its default family).
-std::string synthesize(const ArchSpec& spec, const std::string& quant) {
+// A small synthetic model of the architecture and model family.
+std::string synthesize(const ArchSpec& spec, const FamilySpec& family, const std::string& quant) {
   SynthOptions o;
   o.architecture = std::string(spec.name);
+  o.family = std::string(family.name);
   o.quant = quant;
   o.n_embd = 256;
   o.n_layer = 4;
@@ -66,37 +71,57 @@ std::string synthesize(const ArchSpec& spec, const std::string& quant) {
   o.n_head_kv = 2;
   o.n_ff = 512;
   o.n_vocab = 600;
-  const std::string path = test::temp_path("arch-spec-" + o.architecture + ".gguf");
+  const std::string path = test::temp_path("arch-spec-" + o.family + ".gguf");
   const Status written = synthesize_model(o, path);
   INFO((written ? "" : written.error().message()));
   REQUIRE(written);
   return path;
 }
 
-TEST_CASE("arch specs: synth writes exactly the tensors the loader reads", "[arch]") {
+TEST_CASE("arch specs: synth writes exactly the tensors the loader reads, for every family",
+          "[arch]") {
   for (const ArchSpec& spec : arch_specs()) {
-    INFO(spec.name);
-    const std::string path = synthesize(spec, "q8_0");
-    Result<gguf::GgufFile> file = gguf::GgufFile::open(path);
-    REQUIRE(file);
-    auto header = read_model_header(*file);
-    REQUIRE(header);
-    CHECK(header->first == &spec);
-    CHECK(check_tensor_names(*file, spec, header->second));
-    size_t read = 0;
-    for (const TensorSpec& t : spec.tensors) {
-      for (int64_t l = 0; l < (t.per_layer() ? 4 : 1); ++l) {
-        INFO(t.name_in(l));
-        const bool loads = loads_tensor(*file, spec, t, l);
-        CHECK(loads == (file->find_tensor(t.name_in(l)) != nullptr));
-        read += loads ? 1 : 0;
+    for (const FamilySpec& family : spec.families) {
+      INFO(spec.name << " " << family.name);
+      const std::string path = synthesize(spec, family, "q8_0");
+      Result<gguf::GgufFile> file = gguf::GgufFile::open(path);
+      REQUIRE(file);
+      auto header = read_model_header(*file);
+      REQUIRE(header);
+      CHECK(header->first == &spec);
+      CHECK(check_tensor_names(*file, spec, header->second));
+      size_t read = 0;
+      for (const TensorSpec& t : spec.tensors) {
+        for (int64_t l = 0; l < (t.per_layer() ? 4 : 1); ++l) {
+          INFO(t.name_in(l));
+          const bool loads = loads_tensor(*file, spec, t, l);
+          CHECK(loads == (file->find_tensor(t.name_in(l)) != nullptr));
+          read += loads ? 1 : 0;
+        }
       }
+      CHECK(read == file->tensors().size());
+      // The file's vocabulary is the family's, and its chat family follows from it.
+      auto tokenizer = Tokenizer::from_gguf(*file);
+      REQUIRE(tokenizer);
+      CHECK(spec.family_of_vocab([&](const char* token) {
+        return tokenizer->find_token(token).has_value();
+      }) == &family);
+      auto chat = detect_chat_family(*file, *tokenizer);
+      REQUIRE(chat);
+      CHECK(*chat == family.chat);
+      CHECK(chat_stop_tokens(*chat, *tokenizer));
+      // It loads and runs.
+      Result<std::shared_ptr<const Model>> model = Model::load(path);
+      INFO((model ? "" : model.error().message()));
+      REQUIRE(model);
+      auto session = Session::create(*model, {});
+      REQUIRE(session);
+      const std::vector<int32_t> prompt = tokenizer->tokenize("Hello world", true, false);
+      auto logits = (*session)->eval(prompt, LogitsWanted::kLast);
+      REQUIRE(logits);
+      CHECK(std::isfinite(logits->data[0]));
+      std::remove(path.c_str());
     }
-    CHECK(read == file->tensors().size());
-    Result<std::shared_ptr<const Model>> model = Model::load(path);
-    INFO((model ? "" : model.error().message()));
-    CHECK(model);
-    std::remove(path.c_str());
   }
 }
 

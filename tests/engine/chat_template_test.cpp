@@ -1,6 +1,7 @@
 // Chat templates: each family's official template rendered byte for byte, family
 // detection, stop tokens and errors.
 #include <catch2/catch.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -157,6 +158,57 @@ TEST_CASE("chat: SmolLM3 renders the official template examples", "[chat]") {
   CHECK(today->find("Today Date: ") != std::string::npos);
 }
 
+TEST_CASE("chat: Llama-3.2 renders the official template examples", "[chat]") {
+  const auto f = ChatFamily::kLlama32;
+  const std::string header =
+      "<|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December "
+      "2023\nToday Date: 21 November 2026\n\n";
+  const std::string user = "<|start_header_id|>user<|end_header_id|>\n\nHello!<|eot_id|>";
+  const std::string prompt = "<|start_header_id|>assistant<|end_header_id|>\n\n";
+  CHECK(render(f, {kSystem, kUser}) ==
+        header + "You are a helpful assistant.<|eot_id|>" + user + prompt);
+  CHECK(render(f, {kUser}) == header + "<|eot_id|>" + user + prompt);
+  CHECK(render(f, {kUser}, false) == header + "<|eot_id|>" + user);
+  // Every message is trimmed, the system message too.
+  CHECK(
+      render(
+          f,
+          {{"system", "  Be brief.\n"}, kUser, {"assistant", "\nHi! How can I help?  "}, kUser2}) ==
+      header + "Be brief.<|eot_id|>" + user +
+          "<|start_header_id|>assistant<|end_header_id|>\n\nHi! How can I help?<|eot_id|>"
+          "<|start_header_id|>user<|end_header_id|>\n\nWhat is 2+2?<|eot_id|>" +
+          prompt);
+  // Without an override the date is today's, as strftime's "%d %b %Y" writes it.
+  auto today = render_chat(f, {kUser}, ChatOptions{});
+  REQUIRE(today.ok());
+  CHECK(today->find("Today Date: ") != std::string::npos);
+  CHECK(today->find("\n\n<|eot_id|>") == today->find("Today Date: ") + 23);
+}
+
+TEST_CASE("chat: Llama-3, Phi-3 and Qwen2.5 render their templates", "[chat]") {
+  CHECK(render(ChatFamily::kLlama3, {kSystem, kUser, kAssistant}, false) ==
+        "<|start_header_id|>system<|end_header_id|>\n\nYou are a helpful assistant.<|eot_id|>"
+        "<|start_header_id|>user<|end_header_id|>\n\nHello!<|eot_id|>"
+        "<|start_header_id|>assistant<|end_header_id|>\n\nHi! How can I help?<|eot_id|>");
+  CHECK(render(ChatFamily::kPhi3, {kSystem, kUser}) ==
+        "<|system|>\nYou are a helpful assistant.<|end|>\n<|user|>\nHello!<|end|>\n"
+        "<|assistant|>\n");
+  CHECK(render(ChatFamily::kPhi3, {kUser, kAssistant, kUser2}) ==
+        "<|user|>\nHello!<|end|>\n<|assistant|>\nHi! How can I help?<|end|>\n"
+        "<|user|>\nWhat is 2+2?<|end|>\n<|assistant|>\n");
+  CHECK(render(ChatFamily::kPhi3, {kUser, kAssistant}, false) ==
+        "<|user|>\nHello!<|end|>\n<|assistant|>\nHi! How can I help?<|end|>\n<|endoftext|>");
+  CHECK(render(ChatFamily::kPhi3Legacy, {kSystem, kUser, kAssistant, kUser2}) ==
+        "<|user|>\nHello!<|end|>\n<|assistant|>\nHi! How can I help?<|end|>\n"
+        "<|user|>\nWhat is 2+2?<|end|>\n<|assistant|>\n");
+  CHECK(render(ChatFamily::kQwen25, {kUser}) ==
+        "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful "
+        "assistant.<|im_end|>\n<|im_start|>user\nHello!<|im_end|>\n<|im_start|>assistant\n");
+  CHECK(render(ChatFamily::kQwen25, {kSystem, kUser, kAssistant}, false) ==
+        "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\nHello!"
+        "<|im_end|>\n<|im_start|>assistant\nHi! How can I help?<|im_end|>\n");
+}
+
 TEST_CASE("chat: plain ChatML and bad roles", "[chat]") {
   CHECK(
       render(ChatFamily::kChatML, {kUser, kAssistant}, false) ==
@@ -206,16 +258,32 @@ TEST_CASE("chat: families are detected from the GGUF", "[chat]") {
     CHECK(ids.back() == 200019);
   }
   if (const Tokenizer* l = load("reference/tokenizer/llama3-smaug-bpe.gguf", file)) {
-    // Llama-3's own template is not one of the supported families.
+    // Llama-3's first template: no dated system block.
     auto family = detect_chat_family(*file, *l);
-    REQUIRE(!family.ok());
-    CHECK(family.error().code() == ErrorCode::kUnsupported);
+    REQUIRE(family.ok());
+    CHECK(*family == ChatFamily::kLlama3);
+    CHECK(*chat_stop_tokens(*family, *l) == std::vector<int32_t>{128001, 128009});
     CHECK(!chat_stop_tokens(ChatFamily::kChatML, *l).ok());  // no <|im_end|> in this vocabulary
+    // This vocabulary does not add BOS: the template's own one is written, once.
+    ChatOptions options;
+    options.tokenizer_adds_bos = l->add_bos();
+    auto text = render_chat(*family, {kUser}, options);
+    REQUIRE(text.ok());
+    const std::vector<int32_t> ids = l->tokenize(*text, true, true);
+    CHECK(std::count(ids.begin(), ids.end(), 128000) == 1);
+    CHECK(ids[0] == 128000);
   }
   if (const Tokenizer* s =
           load("reference/tokenizer/llama.cpp-suite/ggml-vocab-phi-3.gguf", file)) {
-    // Phi-3's template has newlines after the role tags: not Phi-4-mini.
-    CHECK(!detect_chat_family(*file, *s).ok());
+    // Phi-3-mini's first template (newlines after the role tags, no system turn).
+    auto family = detect_chat_family(*file, *s);
+    REQUIRE(family.ok());
+    CHECK(*family == ChatFamily::kPhi3Legacy);
+    CHECK(*chat_stop_tokens(*family, *s) == std::vector<int32_t>{2, 32000, 32007});
+    // The whitespace after the special tokens is stripped (RSTRIP); BOS, which the tokenizer adds,
+    // comes first.
+    CHECK(s->tokenize(render(*family, {kSystem, kUser}), true, true) ==
+          std::vector<int32_t>{1, 32010, 15043, 29991, 32007, 32001});
     // By template text alone.
     const std::string smollm2 =
         "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ "
@@ -235,6 +303,50 @@ TEST_CASE("chat: families are detected from the GGUF", "[chat]") {
     CHECK(*detect_chat_family("smollm3", "", *s) == ChatFamily::kSmolLM3);
     CHECK(*detect_chat_family("qwen3", "", *s) == ChatFamily::kQwen3);
     CHECK(!detect_chat_family("gemma3", "", *s).ok());
+    // Without a template: the architecture's model family whose marker tokens the vocabulary has
+    // (this one is Phi-3's SentencePiece vocabulary, with <s>).
+    CHECK(*detect_chat_family("phi3", "", *s) == ChatFamily::kPhi3);
+    CHECK(*detect_chat_family("qwen2", "", *s) == ChatFamily::kQwen25);
+    CHECK(!detect_chat_family("llama", "", *s).ok());
+  }
+}
+
+// The models-next reference prompts are these templates rendered (the Llama-3 one with its BOS,
+// which our tokenization adds).
+TEST_CASE("chat: the reference set's prompts are the rendered templates", "[chat]") {
+  const ChatMessage user{"user", "Please explain in one short sentence what a tokenizer do"};
+  CHECK("<|begin_of_text|>" + render(ChatFamily::kLlama3, {kSystem, user}) ==
+        "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nYou are a helpful "
+        "assistant.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nPlease explain in one "
+        "short sentence what a tokenizer do<|eot_id|><|start_header_id|>assistant<|end_header_id|>"
+        "\n\n");
+  CHECK(
+      render(ChatFamily::kPhi3, {kSystem,
+                                 {"user",
+                                  "Please explain in one short sentence what a tokenizer does and "
+                                  "wh"}}) ==
+      "<|system|>\nYou are a helpful assistant.<|end|>\n<|user|>\nPlease explain in one short "
+      "sentence what a tokenizer does and wh<|end|>\n<|assistant|>\n");
+  CHECK(render(ChatFamily::kChatML,
+               {kSystem,
+                {"user",
+                 "Please explain in one short sentence what a tokenizer does and "
+                 "why model"}}) ==
+        "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\nPlease "
+        "explain in one short sentence what a tokenizer does and why model<|im_end|>\n"
+        "<|im_start|>assistant\n");
+  std::optional<gguf::GgufFile> file;
+  const std::pair<const char*, ChatFamily> files[] = {
+      {"reference/models-next/llama3/llama3-Q4_0.gguf", ChatFamily::kLlama3},
+      {"reference/models-next/phi3spm/phi3spm-Q4_0.gguf", ChatFamily::kPhi3},
+      {"reference/models-next/qwen2/qwen2-Q4_0.gguf", ChatFamily::kChatML}};
+  for (const auto& [relative, family] : files) {
+    INFO(relative);
+    const Tokenizer* tokenizer = load(relative, file);
+    if (!tokenizer) continue;
+    auto detected = detect_chat_family(*file, *tokenizer);
+    REQUIRE(detected.ok());
+    CHECK(*detected == family);
   }
 }
 

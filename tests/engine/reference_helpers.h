@@ -1,13 +1,18 @@
-// Shared by the engine tests: the reference manifest, model loading and logits comparison.
+// Shared by the engine tests: the reference manifests, model loading, sessions and logits
+// comparison.
 #pragma once
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 #include "engine/model/model.h"
 #include "engine/model/session.h"
@@ -16,17 +21,24 @@
 
 namespace shoptalk::test {
 
-// The reference manifest, or null when the reference data is absent.
-inline const json::Json& reference_manifest() {
-  static const json::Json manifest = [] {
-    const auto path = find_reference("reference/models/manifest.json");
-    if (!path) return json::Json{};
-    std::ifstream in(*path);
-    std::stringstream text;
-    text << in.rdbuf();
-    auto parsed = json::parse(text.str());
-    return parsed ? std::move(*parsed) : json::Json{};
-  }();
+// The reference sets: the original families and the next architectures (qwen2, Llama-3.2,
+// Phi-3 SentencePiece, Qwen3-Embedding), each a manifest.json with its files.
+inline const std::string kModelsSet = "reference/models";
+inline const std::string kModelsNextSet = "reference/models-next";
+
+// A set's manifest, or null when the reference data is absent.
+inline const json::Json& reference_manifest(const std::string& set = kModelsSet) {
+  static std::map<std::string, json::Json> manifests;
+  const auto cached = manifests.find(set);
+  if (cached != manifests.end()) return cached->second;
+  json::Json& manifest = manifests[set];
+  const auto path = find_reference(set + "/manifest.json");
+  if (!path) return manifest;
+  std::ifstream in(*path);
+  std::stringstream text;
+  text << in.rdbuf();
+  auto parsed = json::parse(text.str());
+  if (parsed) manifest = std::move(*parsed);
   return manifest;
 }
 
@@ -92,11 +104,115 @@ inline Comparison compare_logits(const std::vector<float>& ours, const std::vect
 }
 
 inline std::shared_ptr<const engine::Model> load_reference_model(const std::string& relative) {
-  const auto path = find_reference("reference/models/" + relative);
+  const auto path = find_reference(kModelsSet + "/" + relative);
   if (!path) return nullptr;
   auto model = engine::Model::load(*path);
   if (!model) return nullptr;
   return *model;
+}
+
+inline std::unique_ptr<engine::Session> open_session(std::shared_ptr<const engine::Model> model,
+                                                     uint32_t n_ctx, GgmlType kv_type) {
+  engine::SessionOptions options;
+  options.n_ctx = n_ctx;
+  options.kv_type = kv_type;
+  auto session = engine::Session::create(std::move(model), options);
+  REQUIRE(session);
+  return std::move(session).value();
+}
+
+inline std::vector<float> prefill_logits(engine::Session& session,
+                                         const std::vector<int32_t>& prompt) {
+  auto logits = session.eval(prompt, engine::LogitsWanted::kAll);
+  REQUIRE(logits);
+  return std::vector<float>(logits->data, logits->data + logits->n_rows * logits->n_vocab);
+}
+
+inline std::vector<float> decode_logits(engine::Session& session,
+                                        const std::vector<int32_t>& prompt) {
+  std::vector<float> out;
+  for (int32_t token : prompt) {
+    auto logits = session.eval(&token, 1, engine::LogitsWanted::kLast);
+    REQUIRE(logits);
+    out.insert(out.end(), logits->data, logits->data + logits->n_vocab);
+  }
+  return out;
+}
+
+inline std::vector<int32_t> greedy_tokens(engine::Session& session,
+                                          const std::vector<int32_t>& prompt, size_t count) {
+  auto logits = session.eval(prompt, engine::LogitsWanted::kLast);
+  REQUIRE(logits);
+  std::vector<int32_t> out;
+  while (out.size() < count) {
+    const int32_t next = static_cast<int32_t>(argmax(logits->data, logits->n_vocab));
+    out.push_back(next);
+    if (out.size() == count) break;
+    logits = session.eval(&next, 1, engine::LogitsWanted::kLast);
+    REQUIRE(logits);
+  }
+  return out;
+}
+
+// Our logits against the reference file (relative to the set) within the tolerance.
+inline void check_logits(const std::string& what, const std::vector<float>& ours,
+                         const std::string& ref_relative, int64_t n_vocab, const Tolerance& tol,
+                         const std::string& set = kModelsSet) {
+  const auto ref_path = find_reference(set + "/" + ref_relative);
+  if (!ref_path) return;
+  const std::vector<float> ref = read_f32_file(*ref_path);
+  REQUIRE(ref.size() == ours.size());
+  const Comparison c = compare_logits(ours, ref, n_vocab);
+  std::printf("%-40s %-8s max|diff| %.4f  rms %.4f  top1 %.3f\n", ref_relative.c_str(),
+              what.c_str(), c.max_abs, c.rms, c.top1);
+  INFO(what << " " << ref_relative << ": max " << c.max_abs << " rms " << c.rms << " top1 "
+            << c.top1);
+  CHECK(c.max_abs <= tol.max_abs);
+  CHECK(c.rms <= tol.rms);
+  CHECK(c.top1 >= tol.top1);
+}
+
+// Greedy tokens equal to the reference's up to the first step whose reference top1-top2 margin is
+// below `tie` (after that llama.cpp's own choice is within rounding noise of another order), or
+// all of them when `all`.
+inline void check_greedy(const std::string& file, const std::vector<int32_t>& ours,
+                         const json::Json& run, double tie, bool all) {
+  const std::vector<int32_t> expected = int_list(run.at("greedy_tokens"));
+  const std::vector<double> margins = number_list(run.at("greedy_margins"));
+  size_t same = 0;
+  while (same < expected.size() && same < ours.size() && ours[same] == expected[same]) ++same;
+  size_t required = 0;
+  while (required < margins.size() && margins[required] >= tie) ++required;
+  if (all) required = expected.size();
+  std::printf("%-40s greedy   %zu of %zu identical (required %zu)\n", file.c_str(), same,
+              expected.size(), required);
+  INFO(file << ": greedy tokens identical for " << same << " steps, required " << required);
+  CHECK(same >= required);
+}
+
+// Calls fn(model, file, loaded) for every file of the set's manifest that is present; a present
+// file that does not load is a failure.
+template <typename Fn>
+void for_each_reference_file(Fn fn, const std::string& set = kModelsSet) {
+  const json::Json& manifest = reference_manifest(set);
+  if (!manifest.is_object()) {
+    WARN(set << " manifest not found: skipping");
+    return;
+  }
+  int files = 0;
+  for (const json::Json& model : manifest.at("models")) {
+    for (const json::Json& file : model.at("files")) {
+      const std::string relative = file.at("file").get<std::string>();
+      const auto path = find_reference(set + "/" + relative);
+      if (!path) continue;
+      auto loaded = engine::Model::load(*path);
+      INFO(relative << ": " << (loaded ? "" : loaded.error().message()));
+      REQUIRE(loaded);
+      ++files;
+      fn(model, file, *loaded);
+    }
+  }
+  CHECK(files > 0);
 }
 
 }  // namespace shoptalk::test

@@ -255,7 +255,9 @@ TEST_CASE("synth: per-tensor rules and shape fallbacks of the K-quant presets", 
 }
 
 TEST_CASE("synth: plans match llama-quantize's files of the reference models", "[synth]") {
-  const std::vector<std::string> files = test::list_reference("reference/models", ".gguf");
+  std::vector<std::string> files = test::list_reference("reference/models", ".gguf");
+  for (const std::string& next : test::list_reference("reference/models-next", ".gguf"))
+    files.push_back(next);
   if (files.empty()) {
     WARN("reference models absent; skipped");
     return;
@@ -266,8 +268,14 @@ TEST_CASE("synth: plans match llama-quantize's files of the reference models", "
     REQUIRE(file);
     const std::string arch(*file->get_string("general.architecture"));
     const std::string p = arch + ".";
+    Result<engine::Vocab> vocab = engine::load_vocab(*file);
+    REQUIRE(vocab);
+    const engine::FamilySpec* family = engine::find_arch_spec(arch)->family_of_vocab(
+        [&](const char* token) { return vocab->find(token) >= 0; });
+    REQUIRE(family);
     SynthOptions o;
     o.architecture = arch;
+    o.family = std::string(family->name);
     o.n_embd = static_cast<int>(*file->get_u32(p + "embedding_length"));
     o.n_layer = static_cast<int>(*file->get_u32(p + "block_count"));
     o.n_head = static_cast<int>(*file->get_u32(p + "attention.head_count"));
@@ -296,6 +304,50 @@ TEST_CASE("synth: plans match llama-quantize's files of the reference models", "
     CHECK(*file->get_u32("general.file_type") == static_cast<uint32_t>(plan->quant.file_type));
     if (arch == "phi3") CHECK(*file->get_u32(p + "rope.dimension_count") == plan->shape.n_rot);
   }
+}
+
+TEST_CASE("synth: Qwen2.5, Llama-3.2 and Phi-3-mini presets have the real models' tensors",
+          "[synth]") {
+  struct Row {
+    const char* preset;
+    size_t tensors;
+    uint64_t params;  // the Hugging Face model's, plus Llama-3.2's rope_freqs
+  };
+  const Row rows[] = {{"qwen2.5-0.5b", 290, 494032768},
+                      {"qwen2.5-1.5b", 338, 1543714304},
+                      {"llama-3.2-1b", 147, 1235814400 + 32},
+                      {"llama-3.2-3b", 255, 3212749824 + 64},
+                      {"phi-3-mini", 195, 3821079552}};
+  for (const Row& r : rows) {
+    INFO(r.preset);
+    const ModelPlan plan = plan_of(r.preset, "q4_k_m");
+    CHECK(plan.tensors.size() == r.tensors);
+    CHECK(parameters(plan) == r.params);
+  }
+  const ModelPlan qwen = plan_of("qwen2.5-0.5b", "q4_0");
+  CHECK(find(qwen, "blk.23.attn_k.bias")->ne == std::vector<int64_t>{128});
+  CHECK(find(qwen, "blk.23.attn_k.bias")->type == GgmlType::F32);
+  CHECK(find(qwen, "output.weight") == nullptr);
+  const ModelPlan phi = plan_of("phi-3-mini", "q4_0");
+  CHECK(find(phi, "output.weight")->type == GgmlType::Q6_K);
+  CHECK(find(phi, "token_embd.weight")->type == GgmlType::Q4_0);
+  CHECK(find(phi, "rope_factors_long.weight") == nullptr);
+  CHECK(find(phi, "blk.0.attn_qkv.weight")->ne == std::vector<int64_t>{3072, 9216});
+  // The converter's Llama-3 factors for base 500000, 64 rotated dimensions, factor 32.
+  const ModelPlan llama = plan_of("llama-3.2-1b", "q4_k_m");
+  const PlannedTensor* freqs = find(llama, "rope_freqs.weight");
+  REQUIRE(freqs);
+  REQUIRE(freqs->values.size() == 32);
+  for (size_t i = 0; i < 32; ++i) {
+    const float expected = i < 15    ? 1.0f
+                           : i == 15 ? 1.6513292f
+                           : i == 16 ? 3.2922626f
+                           : i == 17 ? 9.6667299f
+                                     : 32.0f;
+    CHECK(freqs->values[i] == Approx(expected).epsilon(1e-6));
+  }
+  CHECK(find(plan_of("llama-3.2-3b", "q4_k_m"), "rope_freqs.weight")->ne ==
+        std::vector<int64_t>{64});
 }
 
 TEST_CASE("synth: vocabularies put the families' special tokens at their real ids", "[synth]") {
@@ -353,10 +405,47 @@ TEST_CASE("synth: vocabularies put the families' special tokens at their real id
     CHECK(tokens.count(m.substr(0, space) + m.substr(space + 1)));
   }
   CHECK_FALSE(synth::synthesize_vocab("qwen3", 200));
+
+  Result<synth::SynthVocab> qwen25 = synth::synthesize_vocab("qwen2", 151936);
+  REQUIRE(qwen25);
+  CHECK(qwen25->tokens[151664] == "<|file_sep|>");
+  CHECK(qwen25->tokens[151665] == "[PAD151665]");
+  CHECK(qwen25->eos == 151645);
+
+  Result<synth::SynthVocab> llama3 = synth::synthesize_vocab("llama", 128256, "llama3.2");
+  REQUIRE(llama3);
+  CHECK(llama3->pre == "llama-bpe");
+  CHECK(llama3->tokens[128006] == "<|start_header_id|>");
+  CHECK(llama3->bos == 128000);
+  CHECK(llama3->eos == 128009);
+  CHECK(llama3->add_bos);
+
+  // SentencePiece: <unk> <s> </s>, the byte-fallback tokens, pieces with falling scores.
+  Result<synth::SynthVocab> phi3 = synth::synthesize_vocab("phi3", 32064, "phi3-mini");
+  REQUIRE(phi3);
+  CHECK(phi3->model == engine::VocabModel::kSpm);
+  CHECK(phi3->merges.empty());
+  CHECK(phi3->scores.size() == 32064);
+  CHECK(phi3->tokens[0] == "<unk>");
+  CHECK(phi3->types[0] == engine::kTokenUnknown);
+  CHECK(phi3->tokens[13] == "<0x0A>");
+  CHECK(phi3->types[13] == engine::kTokenByte);
+  CHECK(phi3->tokens[260] ==
+        "\xE2\x96\x81"
+        "aa");
+  CHECK(phi3->scores[259] > phi3->scores[260]);
+  CHECK(phi3->tokens[32000] == "<|endoftext|>");
+  CHECK(phi3->tokens[32010] == "<|user|>");
+  CHECK(phi3->tokens[32011] == "[PAD32011]");
+  CHECK(phi3->types[32063] == synth::kTokenUnused);
+  CHECK(phi3->bos == 1);
+  CHECK(phi3->eos == 32000);
+  CHECK(phi3->unk == 0);
+  CHECK(phi3->add_bos);
 }
 
 TEST_CASE("synth: small models of every architecture parse with their planned types", "[synth]") {
-  for (const std::string arch : {"qwen3", "llama", "phi3", "smollm3"}) {
+  for (const std::string arch : {"qwen3", "llama", "phi3", "smollm3", "qwen2"}) {
     for (const std::string quant : {"f32", "bf16", "q8_0", "q4_1", "q3_k_m", "q4_k_m", "iq4_xs"}) {
       INFO(arch << " " << quant);
       const SynthOptions o = tiny(arch, quant);
@@ -429,7 +518,7 @@ TEST_CASE("synth: the same seed writes the same bytes; exact mode has the planne
 }
 
 TEST_CASE("synth: small models of every architecture load and run a forward pass", "[synth]") {
-  for (const std::string arch : {"qwen3", "llama", "phi3", "smollm3"}) {
+  for (const std::string arch : {"qwen3", "llama", "phi3", "smollm3", "qwen2"}) {
     for (const std::string quant : {"f16", "q8_0", "q4_k_m"}) {
       INFO(arch << " " << quant);
       SynthOptions o = tiny(arch, quant);
@@ -485,7 +574,7 @@ TEST_CASE("synth: bad options give one clear error", "[synth]") {
   CHECK_FALSE(synthesize_model(o, path));
   o = tiny("llama", "q4_0");
   CHECK(synthesize_model(o, "/nonexistent-dir/x.gguf").error().code() == ErrorCode::kIo);
-  CHECK(synth_presets().size() == 8);
+  CHECK(synth_presets().size() == 13);
   CHECK(synth_quant_names().size() == 19);
 }
 

@@ -55,7 +55,10 @@ void register_synth(CLI::App& app, CommandRunner& run) {
       "synth", "Write a GGUF with random weights in a real model's layout and quant mix");
   cmd->add_option("--preset", o.preset, "A real model's shape (see --list)");
   cmd->add_option("--arch", o.architecture,
-                  "Architecture without a preset: qwen3, llama, phi3, smollm3");
+                  "Architecture without a preset: qwen3, llama, phi3, smollm3, qwen2");
+  cmd->add_option("--family", o.family,
+                  "Model family of the architecture without a preset: llama3.2 (llama), "
+                  "phi3-mini (phi3); default: the first (smollm2, phi4-mini)");
   cmd->add_option("--quant", o.quant, "llama-quantize preset (see --list)")->capture_default_str();
   cmd->add_option("-o,--output", args->output, "The GGUF file to write");
   cmd->add_option("--n-embd", o.n_embd, "Embedding width");

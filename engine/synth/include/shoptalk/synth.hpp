@@ -13,7 +13,10 @@ namespace shoptalk {
 
 struct SynthOptions {
   std::string preset;        // "qwen3-0.6b", "smollm2-135m", "phi-4-mini", ... (see synth_presets)
-  std::string architecture;  // without a preset: "qwen3", "llama", "phi3" or "smollm3"
+  std::string architecture;  // without a preset: "qwen3", "llama", "phi3", "smollm3" or "qwen2"
+  // Without a preset, the model family of the architecture whose vocabulary and defaults to use
+  // ("smollm2" or "llama3.2" for llama, "phi4-mini" or "phi3-mini" for phi3); empty: the first.
+  std::string family;
   // Shape overrides (0 = the preset's value). Without a preset, n_embd, n_layer, n_head and n_ff
   // are required; the rest default as converted files do.
   int n_embd = 0;
