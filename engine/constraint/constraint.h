@@ -116,6 +116,10 @@ class Vocabulary {
   // Sets the bits of the tokens that are text from their first byte (see node_text) and have at
   // most `chars` characters.
   void add_text_tokens(int chars, uint32_t* bits) const;
+  // Whether every token of the node's subtree is text from its first byte.
+  bool only_text_tokens(size_t node) const {
+    return (text_tokens_only_[node >> 6] >> (node & 63)) & 1;
+  }
   const std::vector<int32_t>& tokens_in_order() const { return dfs_tokens_; }
 
  private:
@@ -135,6 +139,7 @@ class Vocabulary {
   static constexpr int kShortText = 32;
   std::vector<uint32_t> short_text_;  // kShortText masks of mask_words() words
   std::vector<std::pair<uint8_t, int32_t>> long_text_;
+  std::vector<uint64_t> text_tokens_only_;  // a bit per node
   std::vector<int32_t> dfs_tokens_;
 };
 

@@ -358,7 +358,8 @@ void Runtime::walk(int32_t cfg, size_t begin, size_t end, uint32_t* bits,
   int32_t at[257];
   at[Vocabulary::node_depth(trie[begin]) - 1] = cfg;
   // From the root, the tokens that are text from their first byte are decided by their
-  // character count alone when the configuration's text reach is a bound.
+  // character count alone when the configuration's text reach is a bound: subtrees of only such
+  // tokens need no walk.
   bool root_text_done = false;
   if (begin == 0 && end == vocab_.trie().size() &&
       !(resume && cfgs_[static_cast<size_t>(cfg)].accept)) {
@@ -374,7 +375,7 @@ void Runtime::walk(int32_t cfg, size_t begin, size_t end, uint32_t* bits,
   for (size_t i = begin; i < end;) {
     const uint64_t node = trie[i];
     const uint32_t depth = Vocabulary::node_depth(node);
-    if (root_text_done && depth == 1 && Vocabulary::node_text(node)) {
+    if (root_text_done && vocab_.only_text_tokens(i)) {
       i += Vocabulary::node_size(node);
       continue;
     }

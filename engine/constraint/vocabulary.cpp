@@ -189,16 +189,18 @@ void Vocabulary::build(std::vector<std::string> pieces, std::vector<char> is_tex
     if (plain) trie_[i] |= uint64_t{1} << 40;
     if (text && boundary[i]) trie_[i] |= uint64_t{1} << 41;
   }
-  // Text tokens by character count: a token is text when its depth-1 node's subtree is, or when
-  // its own path is (walk the root children that are not wholly text).
+  // Text tokens (text from their first byte) by character count, and the nodes whose subtree
+  // has only such tokens (their path from the root is text, and every child's subtree is so).
   const size_t words = mask_words();
   short_text_.assign(static_cast<size_t>(kShortText) * words, 0);
   long_text_.clear();
   std::vector<int> chars(257, 0);
   std::vector<char> ok(257, 1);
+  std::vector<char> rooted(n_nodes);
   for (size_t i = 0; i < n_nodes; ++i) {
     const uint32_t d = node_depth(trie_[i]);
     ok[d] = ok[d - 1] && valid_byte[i];
+    rooted[i] = ok[d];
     chars[d] = chars[d - 1] + (boundary[i] ? 1 : 0);
     const uint32_t tok = node_token(trie_[i]);
     if (tok == kNoToken || !ok[d]) continue;
@@ -213,6 +215,14 @@ void Vocabulary::build(std::vector<std::string> pieces, std::vector<char> is_tex
     }
   }
   std::sort(long_text_.begin(), long_text_.end());
+  text_tokens_only_.assign((n_nodes + 63) / 64, 0);
+  for (size_t i = n_nodes; i-- > 0;) {
+    bool all = rooted[i];
+    const size_t end = i + node_size(trie_[i]);
+    for (size_t j = i + 1; j < end && all; j += node_size(trie_[j])) all = rooted[j];
+    rooted[i] = all;  // from now on: the whole subtree (children come first)
+    if (all) text_tokens_only_[i >> 6] |= uint64_t{1} << (i & 63);
+  }
 
   first_token_.resize(n_nodes + 1);
   dfs_tokens_.clear();
