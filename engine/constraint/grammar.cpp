@@ -305,7 +305,8 @@ int32_t GrammarCompiler::min_len(ExprId e) {
 }
 
 bool GrammarCompiler::counted(const GrammarBuilder::Node& n) {
-  if (n.op != GrammarBuilder::Op::kRepeat || n.calls || regular_depth_ > 0) return false;
+  if (n.op != GrammarBuilder::Op::kRepeat || n.calls || regular_depth_ > 0 || !b_.limits_.counters)
+    return false;
   const int32_t top = n.max == kUnbounded ? n.min : n.max;
   return top > kCounterThreshold && min_len(n.a) >= 1;
 }

@@ -42,11 +42,14 @@ struct GrammarLimits {
   size_t max_dfa_states = 1 << 18;  // deterministic states over all rules
   size_t max_rules = 1 << 16;
   size_t max_counters = 1024;
+  // Whether large repetitions may run with counters (false: a regular expression compiles to
+  // one call-free automaton, for matching it directly).
+  bool counters = true;
 };
 
 // Repetitions with a count above this run with a counter (Grammar::Counter) when their item is
 // regular and never empty; smaller ones are unrolled into states.
-constexpr int32_t kCounterThreshold = 16;
+constexpr int32_t kCounterThreshold = 4;
 // The largest count a repetition may have.
 constexpr int32_t kMaxRepeat = 100000;
 

@@ -184,7 +184,10 @@ bool SchemaValidator::matches(const std::string& regex, bool search, const std::
   const std::string key = (search ? "s" : "f") + regex;
   auto it = regexes_.find(key);
   if (it == regexes_.end()) {
-    GrammarBuilder b;
+    // One call-free automaton, run byte by byte below.
+    GrammarLimits limits;
+    limits.counters = false;
+    GrammarBuilder b(limits);
     std::shared_ptr<const Grammar> g;
     Result<ExprId> e = compile_regex(b, regex, Encoding::kUtf8,
                                      search ? RegexMode::kSearch : RegexMode::kFullMatch);

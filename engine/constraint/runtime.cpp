@@ -26,6 +26,7 @@ Runtime::Runtime(Grammar grammar, const Vocabulary& vocab, size_t cache_bytes)
 
 void Runtime::clear() {
   cfgs_.clear();
+  hot_.clear();
   pool_.clear();
   index_.clear();
   trans_.clear();
@@ -59,6 +60,7 @@ int32_t Runtime::intern(const std::vector<int32_t>& stacks, bool accept, bool cl
   pool_.insert(pool_.end(), stacks.begin(), stacks.end());
   const int32_t id = static_cast<int32_t>(cfgs_.size());
   cfgs_.push_back(c);
+  hot_.push_back(static_cast<uint8_t>(kHotPlain | kHotText | (accept ? kHotAccept : 0)));
   trans_.resize(trans_.size() + K_, kUnknown);
   index_.emplace(std::move(key), id);
   return id;
@@ -222,6 +224,7 @@ bool Runtime::plain_loop(int32_t cfg) {
       if (Vocabulary::is_plain(byte)) loop = next(cfg, byte) == cfg;
     }
     cfgs_[static_cast<size_t>(cfg)].plain = loop ? 1 : 0;
+    if (!loop) hot_[static_cast<size_t>(cfg)] &= static_cast<uint8_t>(~kHotPlain);
   }
   return cfgs_[static_cast<size_t>(cfg)].plain == 1;
 }
@@ -345,6 +348,7 @@ int Runtime::text_reach(int32_t cfg) {
       }
     }
     cfgs_[static_cast<size_t>(cfg)].reach = static_cast<int16_t>(reach);
+    if (reach == 0) hot_[static_cast<size_t>(cfg)] &= static_cast<uint8_t>(~kHotText);
     cfgs_[static_cast<size_t>(cfg)].reach_exact = reach > 0 && (reach == 255 || exact);
   }
   return cfgs_[static_cast<size_t>(cfg)].reach;
@@ -370,6 +374,7 @@ void Runtime::walk(int32_t cfg, size_t begin, size_t end, uint32_t* bits,
     }
   }
   const int32_t* trans = trans_.data();
+  const uint8_t* hot = hot_.data();
   const uint8_t* cls = g_.byte_class;
   const size_t K = K_;
   for (size_t i = begin; i < end;) {
@@ -383,12 +388,12 @@ void Runtime::walk(int32_t cfg, size_t begin, size_t end, uint32_t* bits,
     // Text all the way down, no longer than the configuration takes: every token of the subtree
     // is allowed, without stepping its nodes. (Not where the walk collects resume nodes and
     // `from` is one: every node of the subtree would be.)
-    const Cfg& f = cfgs_[static_cast<size_t>(from)];
-    const bool text = Vocabulary::node_text(node) && f.reach != 0;
-    const bool plain = Vocabulary::node_plain(node) && f.plain != 0;
-    if ((text || plain) && !(resume && f.accept)) {
-      const bool loop = text ? text_reach(from) >= vocab_.text_chars(i) : plain_loop(from);
+    const uint32_t maybe = static_cast<uint32_t>(node >> 40) & hot[from] & (kHotPlain | kHotText);
+    if (maybe && !(resume && (hot[from] & kHotAccept))) {
+      const bool loop =
+          (maybe & kHotText) ? text_reach(from) >= vocab_.text_chars(i) : plain_loop(from);
       trans = trans_.data();  // the checks may have added configurations
+      hot = hot_.data();
       if (loop) {
         const size_t next = i + Vocabulary::node_size(node);
         for (uint32_t k = vocab_.first_token(i), e = vocab_.first_token(next); k < e; ++k)
@@ -402,6 +407,7 @@ void Runtime::walk(int32_t cfg, size_t begin, size_t end, uint32_t* bits,
     if (to == kUnknown) {
       to = step(from, byte);
       trans = trans_.data();
+      hot = hot_.data();
     }
     if (to < 0) {
       i += Vocabulary::node_size(node);
@@ -416,8 +422,7 @@ void Runtime::walk(int32_t cfg, size_t begin, size_t end, uint32_t* bits,
              t = vocab_.same_bytes_next(t))
           bits[static_cast<size_t>(t) >> 5] |= 1u << (t & 31);
     }
-    if (resume && cfgs_[static_cast<size_t>(to)].accept)
-      resume->push_back(static_cast<uint32_t>(i));
+    if (resume && (hot[to] & kHotAccept)) resume->push_back(static_cast<uint32_t>(i));
     ++i;
   }
 }

@@ -129,6 +129,10 @@ struct Runtime {
   uint64_t epoch_ = 1;
   int32_t initial_ = 0;
   std::vector<Cfg> cfgs_;
+  // Per configuration, what the trie walk reads at every node: whether plain / text subtrees
+  // may be taken whole (matching the trie node's bits 40 and 41), and whether it accepts.
+  static constexpr uint8_t kHotPlain = 1, kHotText = 2, kHotAccept = 4;
+  std::vector<uint8_t> hot_;
   std::vector<int32_t> pool_;
   std::unordered_map<std::string, int32_t> index_;
   std::vector<int32_t> trans_;
