@@ -28,6 +28,7 @@ ModelInfo describe_model(const gguf::GgufFile& file, const engine::ArchSpec& spe
   info.context_train = static_cast<int>(hp.n_ctx_train);
   info.rope_base = hp.rope_freq_base;
   info.rms_eps = hp.rms_eps;
+  info.pooling = static_cast<Pooling>(hp.pooling);
   const auto token_id = [&](const char* key) {
     const auto id = file.get_u32(key);
     return id && *id < hp.n_vocab ? static_cast<Token>(*id) : Token{-1};

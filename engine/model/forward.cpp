@@ -11,7 +11,8 @@ struct BufferSizes {
   int64_t x, q, kv, qkv, gate, up, ffn, rope, logits, widest_input;
 };
 
-BufferSizes sizes_for(const HParams& hp, bool fused_qkv, bool fused_gate_up, int64_t n_batch) {
+BufferSizes sizes_for(const HParams& hp, bool fused_qkv, bool fused_gate_up, int64_t n_batch,
+                      bool logits) {
   BufferSizes s;
   s.x = n_batch * hp.n_embd;
   s.q = n_batch * hp.n_embd_q();
@@ -21,7 +22,7 @@ BufferSizes sizes_for(const HParams& hp, bool fused_qkv, bool fused_gate_up, int
   s.gate = fused_gate_up ? 2 * s.ffn : s.ffn;
   s.up = fused_gate_up ? 0 : s.ffn;
   s.rope = n_batch * (hp.n_rot / 2);
-  s.logits = n_batch * hp.n_vocab;
+  s.logits = logits ? n_batch * hp.n_vocab : 0;
   s.widest_input = std::max<int64_t>({hp.n_embd, hp.n_embd_q(), hp.n_ff});
   return s;
 }
@@ -32,10 +33,12 @@ size_t as_size(int64_t n) {
 
 }  // namespace
 
-ForwardBuffers::ForwardBuffers(const Model& model, int64_t batch) : n_batch(batch) {
+ForwardBuffers::ForwardBuffers(const Model& model, int64_t batch, bool with_logits)
+    : n_batch(batch) {
   const bool fused_qkv = std::any_of(model.layers().begin(), model.layers().end(),
                                      [](const LayerWeights& w) { return w.fused_qkv; });
-  const BufferSizes s = sizes_for(model.hparams(), fused_qkv, model.arch().fused_gate_up(), batch);
+  const BufferSizes s =
+      sizes_for(model.hparams(), fused_qkv, model.arch().fused_gate_up(), batch, with_logits);
   x.resize(as_size(s.x));
   normed.resize(as_size(s.x));
   q.resize(as_size(s.q));
@@ -53,8 +56,9 @@ ForwardBuffers::ForwardBuffers(const Model& model, int64_t batch) : n_batch(batc
 }
 
 size_t ForwardBuffers::bytes_for(const HParams& hp, bool fused_qkv, bool fused_gate_up,
-                                 const std::vector<GgmlType>& activation_types, int64_t batch) {
-  const BufferSizes s = sizes_for(hp, fused_qkv, fused_gate_up, batch);
+                                 const std::vector<GgmlType>& activation_types, int64_t batch,
+                                 bool logits) {
+  const BufferSizes s = sizes_for(hp, fused_qkv, fused_gate_up, batch, logits);
   const int64_t floats =
       4 * s.x + 2 * s.q + 2 * s.kv + s.qkv + s.gate + s.up + s.ffn + 2 * s.rope + s.logits;
   size_t bytes = as_size(floats) * sizeof(float);
@@ -234,10 +238,8 @@ void ffn_block(const ForwardContext& ctx, uint32_t layer, int64_t n_tok) {
   k.add(b.x.data(), b.proj.data(), n_tok * hp.n_embd);
 }
 
-}  // namespace
-
-bool forward(const ForwardContext& ctx, const int32_t* tokens, int64_t n_tok, int64_t pos0,
-             bool all_logits) {
+// Every layer over the batch, leaving the residual stream in buffers.x; false when cancelled.
+bool run_layers(const ForwardContext& ctx, const int32_t* tokens, int64_t n_tok, int64_t pos0) {
   const Model& model = ctx.model;
   const HParams& hp = model.hparams();
   const kernels::KernelTable& k = model.kernels();
@@ -256,13 +258,31 @@ bool forward(const ForwardContext& ctx, const int32_t* tokens, int64_t n_tok, in
     attention_block(ctx, layer, n_tok, pos0);
     ffn_block(ctx, layer, n_tok);
   }
+  return true;
+}
 
+}  // namespace
+
+bool forward(const ForwardContext& ctx, const int32_t* tokens, int64_t n_tok, int64_t pos0,
+             bool all_logits) {
+  if (!run_layers(ctx, tokens, n_tok, pos0)) return false;
+  const Model& model = ctx.model;
+  const HParams& hp = model.hparams();
+  ForwardBuffers& b = ctx.buffers;
   const int64_t first = all_logits ? 0 : n_tok - 1;
   const int64_t n_out = n_tok - first;
   rmsnorm_rows(ctx, b.x.data() + first * hp.n_embd, model.output_norm(), b.normed.data(), n_out,
                hp.n_embd);
   b.activations.reset(b.normed.data(), n_out, hp.n_embd);
   project(ctx, model.output(), b.logits.data(), hp.n_vocab);
+  return true;
+}
+
+bool forward_states(const ForwardContext& ctx, const int32_t* tokens, int64_t n_tok, int64_t pos0) {
+  if (!run_layers(ctx, tokens, n_tok, pos0)) return false;
+  const HParams& hp = ctx.model.hparams();
+  rmsnorm_rows(ctx, ctx.buffers.x.data(), ctx.model.output_norm(), ctx.buffers.normed.data(), n_tok,
+               hp.n_embd);
   return true;
 }
 

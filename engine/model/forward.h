@@ -15,12 +15,14 @@ namespace shoptalk::engine {
 
 // Per-session working memory for batches of up to n_batch tokens.
 struct ForwardBuffers {
-  // Sizes every buffer for the model; bytes() tells how much that is.
-  ForwardBuffers(const Model& model, int64_t n_batch);
+  // Sizes every buffer for the model; bytes_for() tells how much that is. Without `logits` (an
+  // embedding session, which never runs the LM head) the logits buffer stays empty.
+  ForwardBuffers(const Model& model, int64_t n_batch, bool logits = true);
   // Bytes a ForwardBuffers holds (float buffers, the logits of a full batch and the converted
   // activations) for a model of these hyper-parameters, layouts and activation types.
   static size_t bytes_for(const HParams& hp, bool fused_qkv, bool fused_gate_up,
-                          const std::vector<GgmlType>& activation_types, int64_t n_batch);
+                          const std::vector<GgmlType>& activation_types, int64_t n_batch,
+                          bool logits = true);
 
   int64_t n_batch;
   std::vector<float> x;       // residual stream [n_tok][n_embd]
@@ -55,5 +57,10 @@ struct ForwardContext {
 // cache rows of these positions are partly written (they are overwritten when they are reused).
 bool forward(const ForwardContext& ctx, const int32_t* tokens, int64_t n_tok, int64_t pos0,
              bool all_logits);
+
+// The same pass without the LM head: writes the output-normed hidden state of every token (after
+// output_norm and its weight: the vector the output matrix would multiply) into buffers.normed,
+// n_tok rows of n_embd. What an embedding pools. Returns false when cancelled, as forward().
+bool forward_states(const ForwardContext& ctx, const int32_t* tokens, int64_t n_tok, int64_t pos0);
 
 }  // namespace shoptalk::engine

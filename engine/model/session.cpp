@@ -33,7 +33,7 @@ Result<int> resolve_threads(int requested) {
 Session::Session(std::shared_ptr<const Model> model, KvCache kv, const SessionOptions& options)
     : model_(std::move(model)),
       kv_(std::move(kv)),
-      buffers_(*model_, std::min<int64_t>(options.n_batch, kv_.n_ctx())),
+      buffers_(*model_, std::min<int64_t>(options.n_batch, kv_.n_ctx()), options.logits),
       pool_(options.n_threads),
       rope_factors_(choose_rope_factors(*model_, kv_.n_ctx())),
       cancel_(options.cancel) {}
@@ -55,9 +55,9 @@ Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> mo
   return std::unique_ptr<Session>(new Session(std::move(model), std::move(kv), resolved));
 }
 
-Result<Logits> Session::eval(const int32_t* tokens, size_t n_tokens, LogitsWanted wanted) {
+Status Session::check_tokens(const int32_t* tokens, size_t n_tokens) const {
   const HParams& hp = model_->hparams();
-  if (n_tokens == 0) return Error(ErrorCode::kInvalidArgument, "eval needs at least one token");
+  if (n_tokens == 0) return Error(ErrorCode::kInvalidArgument, "no tokens to evaluate");
   for (size_t i = 0; i < n_tokens; ++i) {
     if (tokens[i] < 0 || static_cast<uint32_t>(tokens[i]) >= hp.n_vocab)
       return Error(ErrorCode::kInvalidArgument,
@@ -69,6 +69,14 @@ Result<Logits> Session::eval(const int32_t* tokens, size_t n_tokens, LogitsWante
                                                   " of " + std::to_string(kv_.n_ctx()) +
                                                   " positions used, " + std::to_string(n_tokens) +
                                                   " more requested");
+  return {};
+}
+
+Result<Logits> Session::eval(const int32_t* tokens, size_t n_tokens, LogitsWanted wanted) {
+  const HParams& hp = model_->hparams();
+  if (buffers_.logits.empty())
+    return Error(ErrorCode::kInvalidArgument, "an embedding session computes no logits");
+  ST_TRY(check_tokens(tokens, n_tokens));
 
   const bool all = wanted == LogitsWanted::kAll;
   if (all) all_logits_.resize(n_tokens * hp.n_vocab);
@@ -91,15 +99,46 @@ Result<Logits> Session::eval(const int32_t* tokens, size_t n_tokens, LogitsWante
   return Logits{buffers_.logits.data(), 1, hp.n_vocab};
 }
 
+Status Session::embed(const int32_t* tokens, size_t n_tokens, Pooling pooling, float* out) {
+  if (pooling == Pooling::kNone)
+    return Error(ErrorCode::kInvalidArgument, "an embedding needs a pooling (mean, cls or last)");
+  reset();
+  ST_TRY(check_tokens(tokens, n_tokens));
+  const int64_t n_embd = model_->hparams().n_embd;
+  const kernels::KernelTable& k = model_->kernels();
+  const ForwardContext ctx{*model_, kv_, buffers_, pool_, rope_factors_, cancel_};
+  std::fill(out, out + n_embd, 0.0f);
+  for (size_t done = 0; done < n_tokens;) {
+    const int64_t n = std::min<int64_t>(buffers_.n_batch, static_cast<int64_t>(n_tokens - done));
+    if (!forward_states(ctx, tokens + done, n, position_)) {
+      reset();
+      return Error(ErrorCode::kCancelled, "embedding cancelled after " + std::to_string(done) +
+                                              " of " + std::to_string(n_tokens) + " tokens");
+    }
+    const float* states = buffers_.normed.data();
+    if (pooling == Pooling::kMean) {
+      for (int64_t t = 0; t < n; ++t) k.add(out, states + t * n_embd, n_embd);
+    } else if (pooling == Pooling::kCls && done == 0) {
+      std::copy(states, states + n_embd, out);
+    } else if (pooling == Pooling::kLast && done + static_cast<size_t>(n) == n_tokens) {
+      std::copy(states + (n - 1) * n_embd, states + n * n_embd, out);
+    }
+    position_ += n;
+    done += static_cast<size_t>(n);
+  }
+  if (pooling == Pooling::kMean) k.scale(out, 1.0f / static_cast<float>(n_tokens), n_embd);
+  return {};
+}
+
 MemoryReport Session::memory() const {
   MemoryReport report;
   report.weights = model_->weight_bytes();
   report.kv_cache = kv_.bytes();
   const bool fused_qkv = std::any_of(model_->layers().begin(), model_->layers().end(),
                                      [](const LayerWeights& w) { return w.fused_qkv; });
-  report.scratch =
-      ForwardBuffers::bytes_for(model_->hparams(), fused_qkv, model_->arch().fused_gate_up(),
-                                model_->activation_types(), buffers_.n_batch);
+  report.scratch = ForwardBuffers::bytes_for(
+      model_->hparams(), fused_qkv, model_->arch().fused_gate_up(), model_->activation_types(),
+      buffers_.n_batch, !buffers_.logits.empty());
   return report;
 }
 

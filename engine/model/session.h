@@ -29,6 +29,9 @@ struct SessionOptions {
   GgmlType kv_type = GgmlType::F16;
   int n_threads = 1;       // 0: one per core (resolve_threads)
   uint32_t n_batch = 512;  // tokens per forward pass; longer inputs run in several
+  // false: a session for embed() only, which never runs the LM head and so holds no logits buffer
+  // (a batch of Qwen3 logits is 300 MiB); its eval() is kInvalidArgument.
+  bool logits = true;
   // Set from any thread to stop an eval: checked before every layer of every batch. The flag
   // belongs to the caller (clear it before the next eval); nullptr = never cancelled.
   const std::atomic<bool>* cancel = nullptr;
@@ -58,6 +61,12 @@ class Session {
     return eval(tokens.data(), tokens.size(), wanted);
   }
 
+  // Evaluates one sequence from position 0 (it replaces the context) and pools the output-normed
+  // hidden states of its tokens (forward_states) into `out`, n_embd floats: kMean averages them,
+  // kCls takes the first token's, kLast the last token's. The LM head is not run. Errors as
+  // eval(); Pooling::kNone is kInvalidArgument.
+  Status embed(const int32_t* tokens, size_t n_tokens, Pooling pooling, float* out);
+
   int64_t position() const { return position_; }
   uint32_t n_ctx() const { return kv_.n_ctx(); }
   // Forgets the conversation (the cache contents are overwritten as new tokens arrive).
@@ -78,6 +87,9 @@ class Session {
 
  private:
   Session(std::shared_ptr<const Model> model, KvCache kv, const SessionOptions& options);
+  // kInvalidArgument for an empty input or a token outside the vocabulary, kContextOverflow when
+  // the tokens do not fit after the current position.
+  Status check_tokens(const int32_t* tokens, size_t n_tokens) const;
 
   std::shared_ptr<const Model> model_;
   KvCache kv_;

@@ -56,7 +56,6 @@ struct MemoryPlan {
   uint64_t total() const { return weights + kv_cache + scratch; }
 };
 
-// Hyperparameters and identity of a loaded model.
 // One chat message; role is "system", "user" or "assistant".
 struct ChatMessage {
   std::string role;
@@ -68,6 +67,28 @@ struct ChatOptions {
   bool enable_thinking = true;        // Qwen3, SmolLM3: false pre-fills an empty think block
 };
 
+// How an embedding pools the output-normed hidden states of an input's tokens into one vector:
+// the values of a GGUF's {arch}.pooling_type.
+enum class Pooling {
+  kNone = 0,  // ModelInfo: the file declares no pooling; EmbedOptions: use the model's
+  kMean = 1,  // the average over the tokens
+  kCls = 2,   // the first token's
+  kLast = 3,  // the last token's (Qwen3-Embedding)
+};
+const char* pooling_name(Pooling pooling);                 // "none", "mean", "cls", "last"
+Result<Pooling> pooling_from_name(std::string_view name);  // the same spellings
+
+struct EmbedOptions {
+  // kNone: the model's own (ModelInfo::pooling). A model that declares none (a generative model,
+  // whose hidden states were not trained as sentence embeddings) is refused unless one is named.
+  Pooling pooling = Pooling::kNone;
+  bool normalize = false;  // divide each vector by its L2 norm (cosine similarity = dot product)
+  int threads = 0;         // 0 = the model's default
+  // As SessionOptions::cancel: set, the call stops within one layer and returns kCancelled.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+// Hyperparameters and identity of a loaded model.
 struct ModelInfo {
   std::string architecture;  // "qwen3", "llama", "phi3", "smollm3", "qwen2"
   std::string name;          // general.name, if present
@@ -82,7 +103,8 @@ struct ModelInfo {
   int context_train = 0;
   float rope_base = 0.0f;
   float rms_eps = 0.0f;
-  Token bos = -1;  // -1: none
+  Pooling pooling = Pooling::kNone;  // {arch}.pooling_type: set by embedding models
+  Token bos = -1;                    // -1: none
   Token eos = -1;
   // The ids that end a generation: the vocabulary's end-of-generation set plus the chat
   // template's turn terminator (e.g. <|im_end|>). Sorted.
@@ -126,6 +148,21 @@ class Model {
   // parse_special = true). kUnsupported when the model has no recognized template.
   Result<std::string> chat_prompt(const std::vector<ChatMessage>& messages,
                                   const ChatOptions& options = {}) const;
+
+  // Embeddings: one vector of info().n_embd floats per input, in input order: the output-normed
+  // hidden states of its tokens (after the final norm and its weight, the vectors the LM head
+  // would multiply, which is not run) pooled as EmbedOptions says. Each input is evaluated alone
+  // from position 0. Thread-safe: concurrent calls on one model each use a context of their own,
+  // sized to their longest input. An empty input or a token outside the vocabulary is
+  // kInvalidArgument, an input longer than the training context kContextOverflow (the message
+  // names the input); an empty list gives an empty result.
+  Result<std::vector<std::vector<float>>> embed_tokens(
+      const std::vector<std::vector<Token>>& inputs, const EmbedOptions& options = {}) const;
+  // The same for texts, tokenized as tokenize(text, true, true): special-token text is parsed and
+  // BOS/EOS are added where the vocabulary asks. Qwen3-Embedding expects each text to end with
+  // "<|endoftext|>" (its vocabulary does not add it).
+  Result<std::vector<std::vector<float>>> embed(const std::vector<std::string>& texts,
+                                                const EmbedOptions& options = {}) const;
 
   struct Impl;
 

@@ -103,8 +103,9 @@ inline Comparison compare_logits(const std::vector<float>& ours, const std::vect
   return c;
 }
 
-inline std::shared_ptr<const engine::Model> load_reference_model(const std::string& relative) {
-  const auto path = find_reference(kModelsSet + "/" + relative);
+inline std::shared_ptr<const engine::Model> load_reference_model(
+    const std::string& relative, const std::string& set = kModelsSet) {
+  const auto path = find_reference(set + "/" + relative);
   if (!path) return nullptr;
   auto model = engine::Model::load(*path);
   if (!model) return nullptr;

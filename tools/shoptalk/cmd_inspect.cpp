@@ -30,9 +30,9 @@ void print_text(const std::string& path, const FileSummary& s, const std::string
     const ModelInfo& m = s.model;
     std::printf(
         "hparams     n_vocab %d, n_embd %d, n_layer %d, n_head %d, n_head_kv %d, head_dim %d, "
-        "n_ff %d, n_rot %d, context %d, rope base %g, rms eps %g, params %" PRIu64 "\n",
+        "n_ff %d, n_rot %d, context %d, rope base %g, rms eps %g, pooling %s, params %" PRIu64 "\n",
         m.n_vocab, m.n_embd, m.n_layer, m.n_head, m.n_head_kv, m.head_dim, m.n_ff, m.n_rot,
-        m.context_train, m.rope_base, m.rms_eps, m.n_params);
+        m.context_train, m.rope_base, m.rms_eps, pooling_name(m.pooling), m.n_params);
   }
   std::printf("\nmetadata (%zu keys)\n", s.metadata.size());
   for (const MetadataSummary& m : s.metadata)
@@ -69,6 +69,7 @@ void print_json(const std::string& path, const FileSummary& s, const std::string
                     {"context_length", m.context_train},
                     {"rope_freq_base", json::float_number(m.rope_base)},
                     {"rms_eps", json::float_number(m.rms_eps)},
+                    {"pooling", pooling_name(m.pooling)},
                     {"n_params", m.n_params}};
   }
   json::Json& metadata = j["metadata"] = json::Json::array();

@@ -1,9 +1,9 @@
 // `shoptalk logits MODEL --tokens "ID ..." --out FILE [--mode prefill|decode]`: the logits of
 // every position as float32 little-endian rows [n_tokens][n_vocab] (the reference files' layout).
-#include <cstdio>
 #include <memory>
 
 #include "commands.h"
+#include "f32_file.h"
 #include "model_flags.h"
 #include "token_list.h"
 
@@ -38,10 +38,8 @@ int run_logits(const LogitsArgs& a) {
   if (!session) return report(session.error());
   auto logits = compute(*session, *tokens, a.mode == "prefill");
   if (!logits) return report(logits.error());
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(a.out.c_str(), "wb"), std::fclose);
-  if (!f || std::fwrite(logits->data(), sizeof(float), logits->size(), f.get()) != logits->size())
-    return report(Error(ErrorCode::kIo, "cannot write '" + a.out + "'"));
-  return 0;
+  const Status written = write_f32_file(a.out, logits->data(), logits->size());
+  return written ? 0 : report(written.error());
 }
 }  // namespace
 

@@ -15,6 +15,7 @@ using CommandRunner = std::function<int()>;
 void register_inspect(CLI::App& app, CommandRunner& run);
 void register_synth(CLI::App& app, CommandRunner& run);
 void register_logits(CLI::App& app, CommandRunner& run);
+void register_embed(CLI::App& app, CommandRunner& run);
 void register_generate(CLI::App& app, CommandRunner& run);
 void register_tokenize(CLI::App& app, CommandRunner& run);
 void register_run(CLI::App& app, CommandRunner& run);

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   register_inspect(app, run);
   register_synth(app, run);
   register_logits(app, run);
+  register_embed(app, run);
   register_generate(app, run);
   register_tokenize(app, run);
   register_pack(app, run);
