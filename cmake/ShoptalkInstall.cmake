@@ -9,7 +9,8 @@ install(TARGETS shoptalk EXPORT shoptalkTargets
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/shoptalk
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h" PATTERN "*.hpp")
 
-# Eigen and xsimd are header-only and private: the exported target must not ask consumers for them.
+# xsimd is header-only and private: the exported target must not ask consumers for it (Eigen is
+# the tests' alone).
 set(SHOPTALK_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/shoptalk)
 install(EXPORT shoptalkTargets NAMESPACE shoptalk:: DESTINATION ${SHOPTALK_CMAKE_DIR})
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/shoptalkConfig.cmake.in

@@ -43,11 +43,10 @@ function(shoptalk_add_layer layer)
   set(target shoptalk_${layer})
   add_library(${target} STATIC)
   target_include_directories(${target} PUBLIC $<BUILD_INTERFACE:${root}>)
-  # Eigen and xsimd are header-only: used without becoming part of any exported link interface (a
-  # consumer of libshoptalk.a needs neither; Debian's xsimd target would also drag in a
-  # non-existent libxtl).
+  # xsimd is header-only: used without becoming part of any exported link interface (a consumer
+  # of libshoptalk.a does not need it; Debian's xsimd target would also drag in a non-existent
+  # libxtl).
   target_include_directories(${target} SYSTEM PRIVATE
-    $<TARGET_PROPERTY:Eigen3::Eigen,INTERFACE_INCLUDE_DIRECTORIES>
     $<TARGET_PROPERTY:xsimd,INTERFACE_INCLUDE_DIRECTORIES>)
   shoptalk_set_warnings(${target})
   if(SHOPTALK_NO_EXCEPTIONS)
