@@ -14,11 +14,6 @@
 using shoptalk::capi::fail;
 using shoptalk::capi::status_of;
 
-struct shoptalk_model {
-  shoptalk::Model model;
-  std::vector<shoptalk_type_bytes> type_bytes;  // the C view of model.info().type_bytes
-};
-
 struct shoptalk_session {
   std::atomic<bool> cancel{false};  // before `session`, which points at it
   std::optional<shoptalk::Session> session;
@@ -68,6 +63,7 @@ void describe(const ModelInfo& info, const std::vector<shoptalk_type_bytes>& typ
                              info.context_train,
                              info.rope_base,
                              info.rms_eps,
+                             static_cast<shoptalk_pooling>(info.pooling),
                              info.bos,
                              info.eos,
                              info.eog_tokens.data(),

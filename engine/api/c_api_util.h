@@ -1,11 +1,16 @@
-// Shared by the C API's translation units (c_api.cpp, c_api_files.cpp): the per-thread error
-// message, statuses from Results, and the C view of a ModelInfo.
+// Shared by the C API's translation units (c_api.cpp, c_api_files.cpp, c_api_embed.cpp): the model
+// handle, the per-thread error message, statuses from Results, and the C view of a ModelInfo.
 #pragma once
 
 #include <vector>
 
 #include "shoptalk/shoptalk.h"
 #include "shoptalk/shoptalk.hpp"
+
+struct shoptalk_model {
+  shoptalk::Model model;
+  std::vector<shoptalk_type_bytes> type_bytes;  // the C view of model.info().type_bytes
+};
 
 namespace shoptalk::capi {
 

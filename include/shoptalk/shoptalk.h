@@ -110,6 +110,20 @@ typedef struct shoptalk_type_bytes {
   uint64_t bytes;
 } shoptalk_type_bytes;
 
+/* How an embedding pools the output-normed hidden states of an input's tokens: the values of
+ * shoptalk::Pooling and of a GGUF's {arch}.pooling_type. */
+typedef enum shoptalk_pooling {
+  SHOPTALK_POOLING_NONE = 0, /* model info: the file declares none; embed options: the model's */
+  SHOPTALK_POOLING_MEAN = 1, /* the average over the tokens */
+  SHOPTALK_POOLING_CLS = 2,  /* the first token's */
+  SHOPTALK_POOLING_LAST = 3  /* the last token's (Qwen3-Embedding) */
+} shoptalk_pooling;
+
+/* "none", "mean", "cls", "last"; "" for other values. */
+const char* shoptalk_pooling_name(shoptalk_pooling pooling);
+/* The pooling a name spells; SHOPTALK_INVALID_ARGUMENT for any other name. */
+shoptalk_status shoptalk_pooling_from_name(const char* name, shoptalk_pooling* pooling);
+
 /* Hyperparameters and identity of a model (shoptalk.hpp: ModelInfo). Pointers stay valid while
  * the model (or the file summary it came from) lives. */
 typedef struct shoptalk_model_info {
@@ -126,7 +140,8 @@ typedef struct shoptalk_model_info {
   int context_train;
   float rope_base;
   float rms_eps;
-  int32_t bos; /* -1: none */
+  shoptalk_pooling pooling; /* {arch}.pooling_type: set by embedding models */
+  int32_t bos;              /* -1: none */
   int32_t eos;
   const int32_t* eog_tokens; /* the ids that end a generation, sorted */
   size_t n_eog_tokens;
@@ -176,6 +191,31 @@ shoptalk_status shoptalk_model_chat_prompt(const shoptalk_model* model,
                                            const shoptalk_chat_message* messages, size_t n_messages,
                                            const shoptalk_chat_options* options, char* text,
                                            size_t capacity, size_t* length);
+
+/* ---- Embeddings ---- */
+
+typedef struct shoptalk_embed_options {
+  /* SHOPTALK_POOLING_NONE (the init value): the model's own; a model that declares none is
+   * refused unless one is named. */
+  shoptalk_pooling pooling;
+  int normalize; /* nonzero: each vector divided by its L2 norm */
+  int threads;   /* 0 = the model's default */
+} shoptalk_embed_options;
+
+void shoptalk_embed_options_init(shoptalk_embed_options* options);
+
+/* One embedding per input (shoptalk.hpp: Model::embed_tokens): input i is the n_tokens[i] ids at
+ * inputs[i]. The vectors, n_embd floats each (shoptalk_model_info), are written one after the
+ * other into `vectors`, and *n_floats is set to n_inputs x n_embd; a buffer too small is
+ * SHOPTALK_INVALID_ARGUMENT before anything is evaluated. Thread-safe on one model. */
+shoptalk_status shoptalk_model_embed_tokens(const shoptalk_model* model,
+                                            const int32_t* const* inputs, const size_t* n_tokens,
+                                            size_t n_inputs, const shoptalk_embed_options* options,
+                                            float* vectors, size_t capacity, size_t* n_floats);
+/* The same for NUL-terminated texts, tokenized with special-token parsing (Model::embed). */
+shoptalk_status shoptalk_model_embed(const shoptalk_model* model, const char* const* texts,
+                                     size_t n_texts, const shoptalk_embed_options* options,
+                                     float* vectors, size_t capacity, size_t* n_floats);
 
 /* ---- Sessions ---- */
 

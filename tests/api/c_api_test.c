@@ -3,7 +3,7 @@
  * messages; then every call the C++ API has a C twin for (docs/api.md's table): model info and
  * options, detokenize, chat prompts, eval into a caller buffer, tokens and truncate, stop tokens,
  * logit bias and per-token log-probabilities, the KV cache type, cancellation keeping the text,
- * dropping old turns when the context is full, files and packing. */
+ * dropping old turns when the context is full, files and packing, embeddings. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,6 +307,52 @@ static void check_file_calls(const char* path) {
   remove(out);
 }
 
+/* The demo model declares no pooling: refused until one is named; then one vector per input. */
+static void check_embed_calls(shoptalk_model* model) {
+  const char* texts[] = {"Pump P-204 sounds like gravel", "Conveyor C-12 relay trips"};
+  float vectors[2 * 256];
+  float from_tokens[256];
+  int32_t ids[64];
+  const int32_t* inputs[1];
+  size_t n_ids = 0, n_floats = 0, i;
+  double norm = 0.0;
+  shoptalk_embed_options options;
+  shoptalk_model_info info;
+  shoptalk_pooling pooling = SHOPTALK_POOLING_NONE;
+
+  shoptalk_model_get_info(model, &info);
+  CHECK(info.pooling == SHOPTALK_POOLING_NONE);
+  shoptalk_embed_options_init(&options);
+  CHECK(options.pooling == SHOPTALK_POOLING_NONE && !options.normalize && options.threads == 0);
+  CHECK(shoptalk_model_embed(model, texts, 2, &options, vectors, 512, &n_floats) ==
+        SHOPTALK_INVALID_ARGUMENT);
+  CHECK(strstr(shoptalk_last_error(), "declares no pooling") != NULL);
+
+  options.pooling = SHOPTALK_POOLING_MEAN;
+  options.normalize = 1;
+  CHECK(shoptalk_model_embed(model, texts, 2, &options, vectors, 511, &n_floats) ==
+        SHOPTALK_INVALID_ARGUMENT);
+  CHECK(n_floats == 512);
+  CHECK(shoptalk_model_embed(model, texts, 2, &options, vectors, 512, &n_floats) == SHOPTALK_OK);
+  for (i = 0; i < 256; ++i) norm += (double)vectors[256 + i] * vectors[256 + i];
+  CHECK(fabs(norm - 1.0) < 1e-5);
+
+  CHECK(shoptalk_tokenize(model, texts[1], 1, 1, ids, 64, &n_ids) == SHOPTALK_OK);
+  inputs[0] = ids;
+  CHECK(shoptalk_model_embed_tokens(model, inputs, &n_ids, 1, &options, from_tokens, 256,
+                                    &n_floats) == SHOPTALK_OK);
+  CHECK(memcmp(from_tokens, vectors + 256, sizeof from_tokens) == 0);
+  n_ids = 0;
+  CHECK(shoptalk_model_embed_tokens(model, inputs, &n_ids, 1, &options, from_tokens, 256,
+                                    &n_floats) == SHOPTALK_INVALID_ARGUMENT);
+  CHECK(strcmp(shoptalk_last_error(), "input 0 is empty") == 0);
+
+  CHECK(strcmp(shoptalk_pooling_name(SHOPTALK_POOLING_LAST), "last") == 0);
+  CHECK(shoptalk_pooling_from_name("cls", &pooling) == SHOPTALK_OK &&
+        pooling == SHOPTALK_POOLING_CLS);
+  CHECK(shoptalk_pooling_from_name("max", &pooling) == SHOPTALK_INVALID_ARGUMENT);
+}
+
 int main(int argc, char** argv) {
   shoptalk_model* model = NULL;
   shoptalk_session* session = NULL;
@@ -397,6 +443,7 @@ int main(int argc, char** argv) {
   check_session_calls(model);
   check_generation_calls(model);
   check_file_calls(argv[1]);
+  check_embed_calls(model);
   shoptalk_model_free(model);
   if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
   return failures ? 1 : 0;
