@@ -85,36 +85,45 @@ class Vocabulary {
   bool is_eog(int32_t id) const;
   const std::vector<int32_t>& eog() const { return eog_; }
 
-  // The trie, in depth-first order: one 64-bit word per node (see kNode*). Internal.
+  // The trie, in depth-first order: one 64-bit word per node (layout below). Internal.
   const std::vector<uint64_t>& trie() const { return trie_; }
   // Other tokens with the same bytes as token t (-1 ends the chain). Internal.
   int32_t same_bytes_next(int32_t t) const { return dup_next_[static_cast<size_t>(t)]; }
 
   // Node layout: byte (8 bits) | depth (8) | subtree size in nodes (23) | other tokens share
-  // these bytes (1) | every byte in the subtree is plain text (1, see is_plain) | the node
-  // starts a character and its subtree is text (1, see node_text) | token ending here or
-  // kNoToken (22).
+  // these bytes (1) | node_utf8 (1) | node_char_end (1) | token ending here or kNoToken (22).
   static constexpr uint32_t kNoToken = 0x3FFFFF;
   static uint8_t node_byte(uint64_t n) { return static_cast<uint8_t>(n); }
   static uint32_t node_depth(uint64_t n) { return static_cast<uint32_t>(n >> 8) & 0xFF; }
   static uint32_t node_size(uint64_t n) { return static_cast<uint32_t>(n >> 16) & 0x7FFFFF; }
   static bool node_shared(uint64_t n) { return (n >> 39) & 1; }
-  static bool node_plain(uint64_t n) { return (n >> 40) & 1; }
   // The node's byte starts a character, and every token of the subtree continues from there
-  // with valid UTF-8 (its last character possibly cut short) whose ASCII bytes are plain.
-  static bool node_text(uint64_t n) { return (n >> 41) & 1; }
+  // with valid UTF-8 (its last character possibly cut short).
+  static constexpr uint64_t kNodeUtf8 = uint64_t{1} << 40;
+  static bool node_utf8(uint64_t n) { return n & kNodeUtf8; }
+  // The node's byte ends a character (or is not valid UTF-8 where it stands): its children start
+  // characters.
+  static bool node_char_end(uint64_t n) { return (n >> 41) & 1; }
   static uint32_t node_token(uint64_t n) { return static_cast<uint32_t>(n >> 42); }
-  // Plain text bytes: printable ASCII except '"' and '\' (the bytes a JSON string or a typical
-  // grammar's free text takes without changing state).
-  static bool is_plain(uint8_t b) { return b >= 0x20 && b < 0x7F && b != '"' && b != '\\'; }
+
+  // Characters fall into 64 buckets (char_bucket() of their first byte): each ASCII punctuation
+  // byte, space, tab, newline and carriage return alone; the other controls; digits; A-Z; a-z;
+  // ranges of lead bytes above ASCII (Latin-1, Greek, Cyrillic, CJK...); bucket 63 is a byte
+  // that cannot start a character. A set of buckets summarises which characters a subtree holds.
+  static int char_bucket(uint8_t first_byte);
+  // Text: the characters a JSON string takes as they are (all but controls, '"' and '\\').
+  static uint64_t text_buckets();
+  // The buckets of the characters that start at or below the node (its subtree's tokens, read
+  // from the node on).
+  uint64_t char_buckets(size_t node) const { return buckets_[node]; }
   // The tokens of the subtree of node i: tokens_in_order()[first_token(i) .. first_token(i +
   // size)).
   uint32_t first_token(size_t node) const { return first_token_[node]; }
-  // For a node with node_text: the most characters a token of its subtree has from this node on
-  // (at most 255).
+  // For a node with node_utf8: the most characters a token of its subtree has from this node on
+  // (at most 255; a character cut short counts).
   uint8_t text_chars(size_t node) const { return text_chars_[node]; }
-  // Sets the bits of the tokens that are text from their first byte (see node_text) and have at
-  // most `chars` characters.
+  // Sets the bits of the tokens that are text from their first byte (valid UTF-8 of characters
+  // in text_buckets()) and have at most `chars` characters.
   void add_text_tokens(int chars, uint32_t* bits) const;
   // Whether every token of the node's subtree is text from its first byte.
   bool only_text_tokens(size_t node) const {
@@ -134,6 +143,7 @@ class Vocabulary {
   std::vector<int32_t> dup_next_;
   std::vector<uint32_t> first_token_;  // per node, and one past the last
   std::vector<uint8_t> text_chars_;
+  std::vector<uint64_t> buckets_;
   // Tokens that are text, by characters: masks of those with at most 1..kShortText characters,
   // and the longer ones sorted by their count.
   static constexpr int kShortText = 32;

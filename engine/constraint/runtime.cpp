@@ -21,6 +21,12 @@ Runtime::Runtime(Grammar grammar, const Vocabulary& vocab, size_t cache_bytes)
   uint32_t longest = 0;
   for (uint64_t node : vocab_.trie()) longest = std::max(longest, Vocabulary::node_depth(node));
   far_ = static_cast<int32_t>(longest) + 1;
+  item_tested_.assign(g_.counters.size(), 0);
+  item_passed_.assign(g_.counters.size(), 0);
+  class_buckets_.assign(K_, 0);
+  for (unsigned b = 0; b < 256; ++b)
+    class_buckets_[g_.byte_class[b]] |= uint64_t{1}
+                                        << Vocabulary::char_bucket(static_cast<uint8_t>(b));
   clear();
 }
 
@@ -60,7 +66,7 @@ int32_t Runtime::intern(const std::vector<int32_t>& stacks, bool accept, bool cl
   pool_.insert(pool_.end(), stacks.begin(), stacks.end());
   const int32_t id = static_cast<int32_t>(cfgs_.size());
   cfgs_.push_back(c);
-  hot_.push_back(static_cast<uint8_t>(kHotPlain | kHotText | (accept ? kHotAccept : 0)));
+  hot_.push_back(static_cast<uint8_t>(kHotClass | (accept ? kHotAccept : 0)));
   trans_.resize(trans_.size() + K_, kUnknown);
   index_.emplace(std::move(key), id);
   return id;
@@ -68,6 +74,7 @@ int32_t Runtime::intern(const std::vector<int32_t>& stacks, bool accept, bool cl
 
 int32_t Runtime::intern_out(bool clamped) {
   std::sort(out_.begin(), out_.end());
+  out_.erase(std::unique(out_.begin(), out_.end()), out_.end());
   std::vector<int32_t> flat;
   for (const std::vector<int32_t>& s : out_) {
     flat.push_back(static_cast<int32_t>(s.size()));
@@ -215,19 +222,46 @@ int32_t Runtime::clamped(int32_t cfg) {
   return id;
 }
 
-bool Runtime::plain_loop(int32_t cfg) {
-  if (cfgs_[static_cast<size_t>(cfg)].plain < 0) {
-    // Most configurations fail on the first byte tried.
-    bool loop = true;
-    for (int b = 'a'; b <= 'a' + 94 && loop; ++b) {
-      const uint8_t byte = static_cast<uint8_t>(b <= '~' ? b : b - 95);  // 'a'..'~', then ' '..'`'
-      if (Vocabulary::is_plain(byte)) loop = next(cfg, byte) == cfg;
-    }
-    cfgs_[static_cast<size_t>(cfg)].plain = loop ? 1 : 0;
-    if (!loop) hot_[static_cast<size_t>(cfg)] &= static_cast<uint8_t>(~kHotPlain);
+namespace {
+
+// The first bytes of the characters of each bucket.
+struct BucketBytes {
+  std::vector<uint8_t> of[64];
+  BucketBytes() {
+    for (unsigned b = 0; b < 256; ++b)
+      of[Vocabulary::char_bucket(static_cast<uint8_t>(b))].push_back(static_cast<uint8_t>(b));
   }
-  return cfgs_[static_cast<size_t>(cfg)].plain == 1;
+};
+// Built on first use: the buckets are another file's table.
+const BucketBytes& bucket_bytes() {
+  static const BucketBytes table;
+  return table;
 }
+
+// A UTF-8 lead byte: continuation bytes due and the range of the first one (0 pending: ASCII or
+// not a lead).
+struct Lead {
+  int pending;
+  uint8_t lo, hi;
+};
+Lead lead_of(uint8_t b) {
+  if (b >= 0xC2 && b <= 0xDF) return {1, 0x80, 0xBF};
+  if (b >= 0xE0 && b <= 0xEF)
+    return {2, static_cast<uint8_t>(b == 0xE0 ? 0xA0 : 0x80),
+            static_cast<uint8_t>(b == 0xED ? 0x9F : 0xBF)};
+  if (b >= 0xF0 && b <= 0xF4)
+    return {3, static_cast<uint8_t>(b == 0xF0 ? 0x90 : 0x80),
+            static_cast<uint8_t>(b == 0xF4 ? 0x8F : 0xBF)};
+  return {0, 0, 0};
+}
+
+constexpr int kInvalidBucket = 63;
+
+bool is_text_byte(uint8_t b) {
+  return (Vocabulary::text_buckets() >> Vocabulary::char_bucket(b)) & 1;
+}
+
+}  // namespace
 
 bool Runtime::utf8_returns(int32_t cfg, int pending, uint8_t lo, uint8_t hi, int32_t home) {
   // Bytes in one class step alike: one byte per class of the range is enough.
@@ -237,121 +271,264 @@ bool Runtime::utf8_returns(int32_t cfg, int pending, uint8_t lo, uint8_t hi, int
     if ((seen[c >> 5] >> (c & 31)) & 1) continue;
     seen[c >> 5] |= 1u << (c & 31);
     const int32_t to = next(cfg, static_cast<uint8_t>(b));
-    if (pending == 1) {
-      if (to != home) return false;
-    } else if (to < 0 || cfgs_[static_cast<size_t>(to)].accept ||
-               !utf8_returns(to, pending - 1, 0x80, 0xBF, home)) {
+    if (pending == 1 ? to != home : to < 0 || !utf8_returns(to, pending - 1, 0x80, 0xBF, home))
       return false;
+  }
+  return true;
+}
+
+bool Runtime::chars_lead(int32_t cfg, int bucket, int32_t home) {
+  if (bucket == kInvalidBucket) return false;
+  uint32_t seen[8] = {};
+  for (uint8_t b : bucket_bytes().of[bucket]) {
+    const Lead l = lead_of(b);
+    if (l.pending == 0) {
+      // ASCII: bytes in one class step alike.
+      const uint8_t c = g_.byte_class[b];
+      if ((seen[c >> 5] >> (c & 31)) & 1) continue;
+      seen[c >> 5] |= 1u << (c & 31);
+      if (next(cfg, b) != home) return false;
+    } else {
+      const int32_t to = next(cfg, b);
+      if (to < 0 || !utf8_returns(to, l.pending, l.lo, l.hi, home)) return false;
     }
   }
   return true;
 }
 
-bool Runtime::text_goes_to(int32_t cfg, int32_t home) {
-  // UTF-8 leads and the range of their first continuation byte.
-  static const struct {
-    uint8_t lo, hi, pending, next_lo, next_hi;
-  } kLeads[] = {{0xC2, 0xDF, 1, 0x80, 0xBF}, {0xE0, 0xE0, 2, 0xA0, 0xBF},
-                {0xE1, 0xEC, 2, 0x80, 0xBF}, {0xED, 0xED, 2, 0x80, 0x9F},
-                {0xEE, 0xEF, 2, 0x80, 0xBF}, {0xF0, 0xF0, 3, 0x90, 0xBF},
-                {0xF1, 0xF3, 3, 0x80, 0xBF}, {0xF4, 0xF4, 3, 0x80, 0x8F}};
-  // Plain bytes first, the most likely to fail; 'a' first of all.
-  for (int b = 'a'; b <= 'a' + 94; ++b) {
-    const uint8_t byte = static_cast<uint8_t>(b <= '~' ? b : b - 95);  // 'a'..'~', then ' '..'`'
-    if (Vocabulary::is_plain(byte) && next(cfg, byte) != home) return false;
-  }
-  for (const auto& l : kLeads) {
-    for (unsigned b = l.lo; b <= l.hi; ++b) {
-      const int32_t to = next(cfg, static_cast<uint8_t>(b));
-      if (to < 0 || cfgs_[static_cast<size_t>(to)].accept ||
-          !utf8_returns(to, l.pending, l.next_lo, l.next_hi, home))
-        return false;
-    }
+bool Runtime::item_ends(int32_t state, int pending, uint8_t lo, uint8_t hi) const {
+  uint32_t seen[8] = {};
+  for (unsigned b = lo; b <= hi; ++b) {
+    const uint8_t c = g_.byte_class[b];
+    if ((seen[c >> 5] >> (c & 31)) & 1) continue;
+    seen[c >> 5] |= 1u << (c & 31);
+    const int32_t to = g_.next(state, static_cast<uint8_t>(b));
+    if (to < 0) return false;
+    const Grammar::State& st = g_.states[static_cast<size_t>(to)];
+    if (pending == 1 ? !st.accept || st.has_bytes : !item_ends(to, pending - 1, 0x80, 0xBF))
+      return false;
   }
   return true;
 }
 
-bool Runtime::text_loop(int32_t cfg) {
-  if (cfgs_[static_cast<size_t>(cfg)].text < 0)
-    cfgs_[static_cast<size_t>(cfg)].text = text_goes_to(cfg, cfg) ? 1 : 0;
-  return cfgs_[static_cast<size_t>(cfg)].text == 1;
+bool Runtime::item_reads(uint32_t counter, int bucket) {
+  const uint64_t bit = uint64_t{1} << bucket;
+  if (!(item_tested_[counter] & bit)) {
+    bool ok = bucket != kInvalidBucket;
+    const int32_t start = g_.rule_start[g_.counters[counter].item];
+    for (size_t i = 0; ok && i < bucket_bytes().of[bucket].size(); ++i) {
+      const uint8_t b = bucket_bytes().of[bucket][i];
+      const Lead l = lead_of(b);
+      if (l.pending == 0) {
+        const int32_t to = g_.next(start, b);
+        ok = to >= 0 && g_.states[static_cast<size_t>(to)].accept &&
+             !g_.states[static_cast<size_t>(to)].has_bytes;
+      } else {
+        const int32_t to = g_.next(start, b);
+        ok = to >= 0 && item_ends(to, l.pending, l.lo, l.hi);
+      }
+    }
+    item_tested_[counter] |= bit;
+    if (ok) item_passed_[counter] |= bit;
+  }
+  return item_passed_[counter] & bit;
 }
 
-int Runtime::counted_reach(int32_t cfg, bool& exact) {
-  exact = false;
-  if (!cfgs_[static_cast<size_t>(cfg)].clamped) return 0;
-  // The counters right below a stack's top (their item is being read) with their distance to
-  // the maximum, and the same configuration with those counters unlimited: if that one takes
-  // any text, one character being one item, this one takes as many as they allow.
-  std::vector<int32_t> stacks;
-  copy_stacks(cfg, stacks);
-  int limit = 255;
-  bool counted = false;
-  for (size_t i = 0; i < stacks.size();) {
-    const size_t n = static_cast<size_t>(stacks[i]);
-    int32_t& f = stacks[i + n - 1];
-    if (n >= 2 && f >= kClampedBase) {
-      const uint32_t v = static_cast<uint32_t>(f - kClampedBase);
-      limit = std::min(limit, static_cast<int>(v & 511));
-      f = clamped_frame(v >> 18, 0, far_);
-      counted = true;
+void Runtime::counted_stacks(int32_t cfg, std::vector<size_t>& out) const {
+  out.clear();
+  const Cfg& c = cfgs_[static_cast<size_t>(cfg)];
+  if (!c.clamped) return;
+  for (uint32_t i = 0; i < c.len;) {
+    const uint32_t n = static_cast<uint32_t>(pool_[c.off + i]);
+    const int32_t* frames = &pool_[c.off + i + 1];
+    if (n >= 2 && frames[n - 2] >= kClampedBase) {
+      const uint32_t counter = static_cast<uint32_t>(frames[n - 2] - kClampedBase) >> 18;
+      if (frames[n - 1] == g_.rule_start[g_.counters[counter].item]) out.push_back(i);
     }
     i += n + 1;
   }
-  if (!counted) return 0;
-  out_.clear();
-  for (size_t i = 0; i < stacks.size();) {
-    const size_t n = static_cast<size_t>(stacks[i]);
-    out_.emplace_back(stacks.begin() + static_cast<std::ptrdiff_t>(i) + 1,
-                      stacks.begin() + static_cast<std::ptrdiff_t>(i + n) + 1);
-    i += n + 1;
-  }
-  std::sort(out_.begin(), out_.end());
-  out_.erase(std::unique(out_.begin(), out_.end()), out_.end());
-  out_accept_ = cfgs_[static_cast<size_t>(cfg)].accept;
-  if (!text_loop(intern_out(true))) return 0;
-  // Exact when the stacks not reading counted items take no text at all.
-  exact = true;
-  for (size_t i = 0; i < stacks.size() && exact;) {
-    const size_t n = static_cast<size_t>(stacks[i]);
-    if (n < 2 || stacks[i + n - 1] < kClampedBase) {
-      for (unsigned b = 0x20; b <= 0xF4 && exact; ++b)
-        if ((b < 0x7F && Vocabulary::is_plain(static_cast<uint8_t>(b))) || b >= 0xC2)
-          exact = g_.next(stacks[i + n], static_cast<uint8_t>(b)) < 0;
-    }
-    i += n + 1;
-  }
-  // The item being read is one more than the counter's distance to its maximum (the counter
-  // moves on when an item starts).
-  return limit >= far_ ? 255 : limit + 1;
 }
 
-int Runtime::text_reach(int32_t cfg) {
-  if (cfgs_[static_cast<size_t>(cfg)].reach < 0) {
-    int reach = 0;
-    bool exact = true;
-    if (!text_loop(cfg)) {
-      reach = counted_reach(cfg, exact);
-      if (reach == 0) {
-        // One character first, any character to the same configuration (the first item of a
-        // counted string, before it joins the loop), then a reach of its own.
-        const int32_t first = next(cfg, 'a');
-        if (first >= 0 && first != cfg && !cfgs_[static_cast<size_t>(first)].accept &&
-            text_goes_to(cfg, first)) {
-          bool exact_first = true;
-          const int after = text_loop(first) ? 255 : counted_reach(first, exact_first);
-          if (after > 0) {
-            reach = after == 255 ? 255 : after + 1;
-            exact = exact_first;
+void Runtime::class_of(int32_t cfg) {
+  if (cfgs_[static_cast<size_t>(cfg)].reads != Reads::kUnknown) return;
+  Reads reads = Reads::kNothing;
+  int reach = 0;
+  int32_t first = -1;
+  std::vector<size_t> counted;
+  counted_stacks(cfg, counted);
+  if (!counted.empty()) {
+    // Each counted stack takes the items its counter still allows: the one being read and
+    // to_max more.
+    reads = Reads::kCounted;
+    reach = 255;
+    const Cfg& c = cfgs_[static_cast<size_t>(cfg)];
+    for (size_t i : counted) {
+      const uint32_t n = static_cast<uint32_t>(pool_[c.off + i]);
+      const int32_t to_max = (pool_[c.off + i + n - 1] - kClampedBase) & 511;
+      if (to_max < far_) reach = std::min(reach, to_max + 1);
+    }
+  } else {
+    // A representative character: where it leads tells a loop from a first character.
+    int32_t to = -1;
+    for (uint8_t b : {'a', 'A', '0', ' '})
+      if ((to = next(cfg, b)) >= 0) break;
+    if (to == cfg) {
+      reads = Reads::kLoop;
+      reach = 255;
+    } else if (to >= 0) {
+      // One level only: the configuration after it must loop or count.
+      std::vector<size_t> after;
+      counted_stacks(to, after);
+      bool loops = false;
+      if (after.empty())
+        for (uint8_t b : {'a', 'A', '0', ' '})
+          if (const int32_t t = next(to, b); t >= 0) {
+            loops = t == to;
+            break;
           }
+      if (!after.empty() || loops) {
+        class_of(to);
+        const int after_reach = cfgs_[static_cast<size_t>(to)].reach;
+        if (after_reach > 0) {
+          reads = Reads::kFirst;
+          first = to;
+          reach = std::min(255, after_reach + 1);
         }
       }
     }
-    cfgs_[static_cast<size_t>(cfg)].reach = static_cast<int16_t>(reach);
-    if (reach == 0) hot_[static_cast<size_t>(cfg)] &= static_cast<uint8_t>(~kHotText);
-    cfgs_[static_cast<size_t>(cfg)].reach_exact = reach > 0 && (reach == 255 || exact);
   }
-  return cfgs_[static_cast<size_t>(cfg)].reach;
+  Cfg& c = cfgs_[static_cast<size_t>(cfg)];
+  c.reads = reach > 0 ? reads : Reads::kNothing;
+  c.reach = static_cast<int16_t>(reach);
+  c.first = first;
+  if (reach == 0) hot_[static_cast<size_t>(cfg)] &= static_cast<uint8_t>(~kHotClass);
+}
+
+bool Runtime::reads_bucket(int32_t cfg, int bucket) {
+  class_of(cfg);
+  const uint64_t bit = uint64_t{1} << bucket;
+  if (cfgs_[static_cast<size_t>(cfg)].tested & bit)
+    return cfgs_[static_cast<size_t>(cfg)].passed & bit;
+  bool ok = false;
+  switch (cfgs_[static_cast<size_t>(cfg)].reads) {
+    case Reads::kLoop:
+      ok = chars_lead(cfg, bucket, cfg);
+      break;
+    case Reads::kCounted: {
+      std::vector<size_t> counted;
+      counted_stacks(cfg, counted);
+      ok = true;
+      for (size_t i = 0; ok && i < counted.size(); ++i) {
+        const Cfg& c = cfgs_[static_cast<size_t>(cfg)];
+        const uint32_t n = static_cast<uint32_t>(pool_[c.off + counted[i]]);
+        ok = item_reads(
+            static_cast<uint32_t>(pool_[c.off + counted[i] + n - 1] - kClampedBase) >> 18, bucket);
+      }
+      break;
+    }
+    case Reads::kFirst: {
+      const int32_t first = cfgs_[static_cast<size_t>(cfg)].first;
+      ok = chars_lead(cfg, bucket, first) && reads_bucket(first, bucket);
+      break;
+    }
+    default:
+      break;
+  }
+  Cfg& c = cfgs_[static_cast<size_t>(cfg)];
+  c.tested |= bit;
+  if (ok) c.passed |= bit;
+  return ok;
+}
+
+bool Runtime::reads_all(int32_t cfg, uint64_t buckets) {
+  for (uint64_t todo = buckets & ~cfgs_[static_cast<size_t>(cfg)].tested; todo; todo &= todo - 1)
+    if (!reads_bucket(cfg, __builtin_ctzll(todo))) return false;
+  return (buckets & ~cfgs_[static_cast<size_t>(cfg)].passed) == 0;
+}
+
+bool Runtime::covers(int32_t cfg, size_t node) {
+  class_of(cfg);
+  return cfgs_[static_cast<size_t>(cfg)].reach >= vocab_.text_chars(node) &&
+         reads_all(cfg, vocab_.char_buckets(node));
+}
+
+bool Runtime::takes_text(int32_t state) const {
+  for (unsigned b = 0; b < 256; ++b)
+    if (is_text_byte(static_cast<uint8_t>(b)) && g_.next(state, static_cast<uint8_t>(b)) >= 0)
+      return true;
+  return false;
+}
+
+bool Runtime::exact_text(int32_t cfg) {
+  class_of(cfg);
+  if (cfgs_[static_cast<size_t>(cfg)].exact < 0) {
+    bool exact = !cfgs_[static_cast<size_t>(cfg)].accept;
+    switch (cfgs_[static_cast<size_t>(cfg)].reads) {
+      case Reads::kLoop:
+        break;
+      case Reads::kFirst:
+        exact = exact && exact_text(cfgs_[static_cast<size_t>(cfg)].first);
+        break;
+      case Reads::kCounted: {
+        // Text stops where the counters do: every counted stack allows as many items, the other
+        // stacks take no text, and once a counter is done what follows takes none either (nor
+        // may it leave the walk's rule, whose context might).
+        std::vector<size_t> counted;
+        counted_stacks(cfg, counted);
+        std::vector<int32_t> stacks;
+        copy_stacks(cfg, stacks);
+        int limit = -1;
+        for (size_t i = 0; i < stacks.size() && exact;) {
+          const size_t n = static_cast<size_t>(stacks[i]);
+          const int32_t* frames = &stacks[i + 1];
+          if (std::find(counted.begin(), counted.end(), i) == counted.end()) {
+            exact = !is_counter(frames[n - 1]) && !takes_text(frames[n - 1]);
+          } else {
+            const uint32_t v = static_cast<uint32_t>(frames[n - 2] - kClampedBase);
+            const int to_max = static_cast<int>(v & 511);
+            exact = limit < 0 || limit == to_max;
+            limit = to_max;
+            std::vector<int32_t> done(frames, frames + n - 1);
+            done.back() = clamped_frame(v >> 18, 0, 0);
+            out_.clear();
+            out_accept_ = false;
+            seen_.clear();
+            expand(std::move(done), true);
+            exact = exact && !out_accept_;
+            for (const std::vector<int32_t>& s : out_) exact = exact && !takes_text(s.back());
+          }
+          i += n + 1;
+        }
+        break;
+      }
+      default:
+        exact = false;
+        break;
+    }
+    cfgs_[static_cast<size_t>(cfg)].exact = exact ? 1 : 0;
+  }
+  return cfgs_[static_cast<size_t>(cfg)].exact == 1;
+}
+
+uint64_t Runtime::next_buckets(int32_t cfg) {
+  Cfg& c = cfgs_[static_cast<size_t>(cfg)];
+  if (!c.next_known) {
+    uint64_t buckets = 0;
+    for (uint32_t i = 0; i < c.len;) {
+      const uint32_t n = static_cast<uint32_t>(pool_[c.off + i]);
+      const int32_t top = pool_[c.off + i + n];
+      if (is_counter(top)) {
+        buckets = ~uint64_t{0};
+      } else {
+        for (uint32_t k = 0; k < K_; ++k)
+          if (g_.trans[static_cast<size_t>(top) * K_ + k] >= 0) buckets |= class_buckets_[k];
+      }
+      i += n + 1;
+    }
+    c.next_buckets = buckets;
+    c.next_known = true;
+  }
+  return c.next_buckets;
 }
 
 void Runtime::walk(int32_t cfg, size_t begin, size_t end, uint32_t* bits,
@@ -362,13 +539,14 @@ void Runtime::walk(int32_t cfg, size_t begin, size_t end, uint32_t* bits,
   int32_t at[257];
   at[Vocabulary::node_depth(trie[begin]) - 1] = cfg;
   // From the root, the tokens that are text from their first byte are decided by their
-  // character count alone when the configuration's text reach is a bound: subtrees of only such
-  // tokens need no walk.
+  // character count alone when text longer than the configuration's reach is invalid: subtrees
+  // of only such tokens need no walk.
   bool root_text_done = false;
-  if (begin == 0 && end == vocab_.trie().size() &&
-      !(resume && cfgs_[static_cast<size_t>(cfg)].accept)) {
-    const int reach = text_reach(cfg);
-    if (reach > 0 && (reach == 255 || cfgs_[static_cast<size_t>(cfg)].reach_exact)) {
+  if (begin == 0 && end == vocab_.trie().size()) {
+    class_of(cfg);
+    const int reach = cfgs_[static_cast<size_t>(cfg)].reach;
+    if (reach > 0 && reads_all(cfg, Vocabulary::text_buckets()) &&
+        (reach == 255 || exact_text(cfg))) {
       vocab_.add_text_tokens(reach, bits);
       root_text_done = true;
     }
@@ -385,16 +563,13 @@ void Runtime::walk(int32_t cfg, size_t begin, size_t end, uint32_t* bits,
       continue;
     }
     const int32_t from = at[depth - 1];
-    // Text all the way down, no longer than the configuration takes: every token of the subtree
-    // is allowed, without stepping its nodes. (Not where the walk collects resume nodes and
-    // `from` is one: every node of the subtree would be.)
-    const uint32_t maybe = static_cast<uint32_t>(node >> 40) & hot[from] & (kHotPlain | kHotText);
-    if (maybe && !(resume && (hot[from] & kHotAccept))) {
-      const bool loop =
-          (maybe & kHotText) ? text_reach(from) >= vocab_.text_chars(i) : plain_loop(from);
+    // Characters the configuration takes, no more than it takes: every token of the subtree is
+    // allowed, without stepping its nodes.
+    if ((node & Vocabulary::kNodeUtf8) && (hot[from] & kHotClass)) {
+      const bool whole = covers(from, i);
       trans = trans_.data();  // the checks may have added configurations
       hot = hot_.data();
-      if (loop) {
+      if (whole) {
         const size_t next = i + Vocabulary::node_size(node);
         for (uint32_t k = vocab_.first_token(i), e = vocab_.first_token(next); k < e; ++k)
           bits[static_cast<uint32_t>(order[k]) >> 5] |= 1u << (order[k] & 31);
@@ -453,24 +628,48 @@ const std::vector<uint32_t>& Runtime::mask(int32_t exact) {
   copy_stacks(cfg, stacks);
   // The union over the stacks of: what the stack's top part decides alone (the innermost rule,
   // with the counters it runs in and their caller), and from each node where that part may be
-  // left, the rest of the subtree walked in the configuration below it.
+  // left, the rest of the subtree walked in the configuration below it. Stacks with the same top
+  // part share its mask and walk their parts below together.
+  std::vector<std::pair<std::vector<int32_t>, std::vector<std::vector<int32_t>>>> groups;
   for (size_t i = 0; i < stacks.size();) {
     const size_t n = static_cast<size_t>(stacks[i]);
     const int32_t* frames = &stacks[i + 1];
     size_t lo = n - 1;
     while (lo >= 2 && is_counter(frames[lo - 1])) lo -= 2;
-    const Within& w = within(std::vector<int32_t>(frames + lo, frames + n));
-    for (size_t k = 0; k < bits.size(); ++k) bits[k] |= w.mask[k];
-    if (!w.resume.empty() && lo > 0) {
-      out_.clear();
-      out_accept_ = false;
-      seen_.clear();
-      expand(std::vector<int32_t>(frames, frames + lo), clamping());
-      const int32_t below = intern_out(clamping());
-      for (uint32_t r : w.resume)
-        walk(below, r + 1, r + Vocabulary::node_size(trie[r]), bits.data(), nullptr);
-    }
+    std::vector<int32_t> top(frames + lo, frames + n);
+    auto g =
+        std::find_if(groups.begin(), groups.end(), [&](const auto& x) { return x.first == top; });
+    if (g == groups.end()) g = groups.insert(groups.end(), {std::move(top), {}});
+    if (lo > 0) g->second.emplace_back(frames, frames + lo);
     i += n + 1;
+  }
+  for (const auto& [top, belows] : groups) {
+    const Within& w = within(top);
+    for (size_t k = 0; k < bits.size(); ++k) bits[k] |= w.mask[k];
+    if (w.resume.empty() || belows.empty()) continue;
+    // The walk below resumes only under nodes whose subtree holds a character it may read.
+    auto resume_below = [&] {
+      const int32_t below = intern_out(clamping());
+      const uint64_t wanted = next_buckets(below);
+      for (uint32_t r : w.resume) {
+        const uint64_t node = trie[r];
+        if (Vocabulary::node_char_end(node) && !(vocab_.char_buckets(r) & wanted)) continue;
+        walk(below, r + 1, r + Vocabulary::node_size(node), bits.data(), nullptr);
+      }
+    };
+    out_.clear();
+    out_accept_ = false;
+    seen_.clear();
+    for (const std::vector<int32_t>& b : belows) {
+      if (out_.size() >= kMaxStacks / 2) {
+        resume_below();
+        out_.clear();
+        out_accept_ = false;
+        seen_.clear();
+      }
+      expand(b, clamping());
+    }
+    if (!out_.empty() || out_accept_) resume_below();
   }
   mask_bytes_ += bits.size() * sizeof(uint32_t);
   masks_.push_back(std::move(bits));

@@ -5,14 +5,17 @@
 // so stepping a byte is one table lookup.
 //
 // Masks: a token is allowed when its bytes lead to a live configuration. Masks are computed by
-// walking the token trie and cached per configuration. Two things keep that cheap:
+// walking the token trie and cached per configuration. These keep that cheap:
 // - The part of a mask decided by the innermost rule alone (the tokens it accepts without
 //   returning) is computed once per stack top and shared by every context; only the tokens that
 //   reach the rule's end continue in the context below, walked from the trie nodes where the
-//   rule may return.
+//   rule may return (skipping those whose subtree holds no character the context takes).
 // - Masks look at most one token ahead (at most `horizon` bytes), so counters far from their
 //   bounds are interchangeable: masks use configurations whose counters are clamped to "at
 //   least horizon + 1 away", which makes a long bounded string cost a handful of masks.
+// - Characters read in a loop or as the items of counted repetitions (free text, a string with
+//   maxLength, [a-z]{1,12}) are decided by bucket and count: a trie subtree whose characters all
+//   fall in buckets the configuration takes, no more of them than it takes, is allowed whole.
 #pragma once
 
 #include <cstdint>
@@ -58,14 +61,20 @@ struct Runtime {
   std::mutex mu;
 
  private:
+  // How a configuration reads characters without a walk (see class_of).
+  enum class Reads : int8_t { kUnknown, kNothing, kLoop, kCounted, kFirst };
   struct Cfg {
     uint32_t off = 0, len = 0;  // in pool_
     bool accept = false;
-    bool clamped = false;      // counters are clamped (a configuration for masks)
-    int8_t plain = -1;         // every plain byte leads back here: 1 yes, 0 no, -1 not known yet
-    int8_t text = -1;          // and every UTF-8 character too, through live, non-accepting configs
-    int16_t reach = -1;        // how many characters of any text stay valid (255: any number)
-    bool reach_exact = false;  // and longer text is not (it is a bound, not only a guarantee)
+    bool clamped = false;  // counters are clamped (a configuration for masks)
+    Reads reads = Reads::kUnknown;
+    int8_t exact = -1;          // longer text than `reach` is invalid: 1 yes, 0 no, -1 not known
+    int16_t reach = 0;          // characters it surely takes (255: any number)
+    int32_t first = -1;         // kFirst: the configuration after one character
+    uint64_t tested = 0;        // buckets tested (see reads_bucket)
+    uint64_t passed = 0;        // and those it takes
+    uint64_t next_buckets = 0;  // buckets of the bytes it may read next (see next_buckets)
+    bool next_known = false;
     int32_t clamped_id = -1;
     int32_t mask = -1;  // index in masks_
   };
@@ -77,21 +86,37 @@ struct Runtime {
   };
 
   int32_t step(int32_t cfg, uint8_t byte);
-  bool plain_loop(int32_t cfg);
-  bool text_loop(int32_t cfg);
-  // How many characters of any text (see Vocabulary::node_text) the configuration takes: 255
-  // when text leads back to it; else, when it reads text as the items of counted repetitions
-  // (a string with maxLength near its bound), the items those counters still allow; else 0.
-  int text_reach(int32_t cfg);
-  // Whether every character of text (every plain byte, every UTF-8 character) leads from cfg to
-  // `home`, through live configurations that do not accept.
-  bool text_goes_to(int32_t cfg, int32_t home);
-  // The reach of a configuration reading counted items (0 if it is not one); `exact`: longer
-  // text is invalid.
-  int counted_reach(int32_t cfg, bool& exact);
+  // How the configuration reads characters: kLoop, every character of a bucket it takes leads
+  // back to it (free text; reach 255); kCounted, its stacks read counted items of one character
+  // each (a string with maxLength, [a-z]{1,12}: reach is the items the counters still allow);
+  // kFirst, one character leads to a configuration of those kinds (reach one more); else
+  // kNothing.
+  void class_of(int32_t cfg);
+  // Whether the configuration takes every character of the bucket, as class_of says (memoized).
+  bool reads_bucket(int32_t cfg, int bucket);
+  // Whether it takes every character of every bucket of the set.
+  bool reads_all(int32_t cfg, uint64_t buckets);
+  // Whether every token of trie node i's subtree is allowed from cfg, by buckets and count.
+  bool covers(int32_t cfg, size_t node);
+  // Whether text longer than the reach is invalid from cfg (so text tokens decide by length).
+  bool exact_text(int32_t cfg);
+  // Whether every character of the bucket leads cfg to `home`.
+  bool chars_lead(int32_t cfg, int bucket, int32_t home);
   // Whether every continuation of `pending` bytes (the first in [lo, hi], the others in
-  // [0x80, 0xBF]) from cfg stays live, passes no accepting configuration and ends in `home`.
+  // [0x80, 0xBF]) from cfg stays live and ends in `home`.
   bool utf8_returns(int32_t cfg, int pending, uint8_t lo, uint8_t hi, int32_t home);
+  // Whether a counter's item reads every character of the bucket as one whole item.
+  bool item_reads(uint32_t counter, int bucket);
+  // Whether, from a state of an item being read, every continuation of `pending` bytes (as in
+  // utf8_returns) ends the item.
+  bool item_ends(int32_t state, int pending, uint8_t lo, uint8_t hi) const;
+  // The counted stacks of a clamped configuration: the offset in its stack list of each stack
+  // whose top starts the item of the counter right below it.
+  void counted_stacks(int32_t cfg, std::vector<size_t>& out) const;
+  // Whether a grammar state reads a byte that starts text.
+  bool takes_text(int32_t state) const;
+  // The buckets of the bytes the configuration's stacks may read next (an over-estimate).
+  uint64_t next_buckets(int32_t cfg);
   // Adds every stack reachable from `stack` without consuming a byte to out_.
   void expand(std::vector<int32_t> stack, bool clamped);
   // Interns out_ (sorted) as a configuration.
@@ -129,9 +154,9 @@ struct Runtime {
   uint64_t epoch_ = 1;
   int32_t initial_ = 0;
   std::vector<Cfg> cfgs_;
-  // Per configuration, what the trie walk reads at every node: whether plain / text subtrees
-  // may be taken whole (matching the trie node's bits 40 and 41), and whether it accepts.
-  static constexpr uint8_t kHotPlain = 1, kHotText = 2, kHotAccept = 4;
+  // Per configuration, what the trie walk reads at every node: whether character subtrees may
+  // be taken whole (cleared once class_of finds it reads nothing), and whether it accepts.
+  static constexpr uint8_t kHotClass = 1, kHotAccept = 4;
   std::vector<uint8_t> hot_;
   std::vector<int32_t> pool_;
   std::unordered_map<std::string, int32_t> index_;
@@ -139,6 +164,10 @@ struct Runtime {
   std::vector<std::vector<uint32_t>> masks_;
   std::unordered_map<std::string, Within> within_;
   size_t mask_bytes_ = 0;
+  // Per counter, the buckets item_reads tested and those it passed.
+  std::vector<uint64_t> item_tested_, item_passed_;
+  // Per byte class, the buckets of its bytes.
+  std::vector<uint64_t> class_buckets_;
 
   // Scratch of expand()/step().
   std::vector<std::vector<int32_t>> out_;

@@ -45,6 +45,80 @@ std::shared_ptr<const Vocabulary> Vocabulary::from_pieces(std::vector<std::strin
   return v;
 }
 
+namespace {
+
+struct BucketTable {
+  uint8_t of[256];
+  BucketTable() {
+    int next = 0;
+    auto range = [&](unsigned lo, unsigned hi) {
+      for (unsigned b = lo; b <= hi; ++b) of[b] = static_cast<uint8_t>(next);
+      ++next;
+    };
+    range(0x00, 0x1F);  // controls (tab, newline and carriage return get their own below)
+    for (uint8_t b : {'\t', '\n', '\r'}) of[b] = static_cast<uint8_t>(next++);
+    of[0x7F] = 0;
+    for (unsigned b = 0x20; b < 0x7F;) {
+      if (b == '0' || b == 'A' || b == 'a') {
+        const unsigned last = b == '0' ? '9' : b + 25;
+        range(b, last);
+        b = last + 1;
+      } else {
+        range(b, b);
+        ++b;
+      }
+    }
+    // Lead bytes above ASCII, grouped by script: Latin-1 (C2, C3), Latin extended, IPA,
+    // combining marks, Greek, Cyrillic, Armenian and Hebrew, Arabic, other two-byte scripts;
+    // Indic (E0), E1, punctuation and symbols (E2), CJK symbols and kana (E3), CJK ideographs,
+    // Hangul and other, ED, private use and compatibility forms; four-byte characters.
+    for (const auto& r : {std::pair<unsigned, unsigned>{0xC2, 0xC2},
+                          {0xC3, 0xC3},
+                          {0xC4, 0xC5},
+                          {0xC6, 0xC9},
+                          {0xCA, 0xCB},
+                          {0xCC, 0xCD},
+                          {0xCE, 0xCF},
+                          {0xD0, 0xD3},
+                          {0xD4, 0xD7},
+                          {0xD8, 0xDB},
+                          {0xDC, 0xDF},
+                          {0xE0, 0xE0},
+                          {0xE1, 0xE1},
+                          {0xE2, 0xE2},
+                          {0xE3, 0xE3},
+                          {0xE4, 0xE9},
+                          {0xEA, 0xEC},
+                          {0xED, 0xED},
+                          {0xEE, 0xEF},
+                          {0xF0, 0xF0},
+                          {0xF1, 0xF3},
+                          {0xF4, 0xF4}})
+      range(r.first, r.second);
+    for (unsigned b = 0x80; b < 0xC2; ++b) of[b] = 63;
+    for (unsigned b = 0xF5; b <= 0xFF; ++b) of[b] = 63;
+  }
+};
+
+}  // namespace
+
+int Vocabulary::char_bucket(uint8_t first_byte) {
+  // Built on first use, so that other files' static tables may use it.
+  static const BucketTable table;
+  return table.of[first_byte];
+}
+
+uint64_t Vocabulary::text_buckets() {
+  static const uint64_t mask = [] {
+    uint64_t m = 0;
+    for (unsigned b = 0x20; b < 0xF5; ++b)
+      if (b < 0x7F ? b != '"' && b != '\\' : b >= 0xC2)
+        m |= uint64_t{1} << char_bucket(static_cast<uint8_t>(b));
+    return m;
+  }();
+  return mask;
+}
+
 std::string_view Vocabulary::bytes(int32_t id) const {
   if (id < 0 || id >= size()) return {};
   return std::string_view(arena_).substr(
@@ -136,9 +210,10 @@ void Vocabulary::build(std::vector<std::string> pieces, std::vector<char> is_tex
   }
   close_to(0);
 
-  // Plain and text subtrees. Top-down: whether each node's byte is valid UTF-8 after its path
-  // (and plain when ASCII), and whether its parent's path ends on a character boundary; then
-  // bottom-up: a subtree is plain / text when its node and all its children's subtrees are.
+  // Characters of subtrees. Top-down: whether each node's byte is valid UTF-8 after its path,
+  // whether it starts a character and whether it ends one; then bottom-up: a subtree is valid
+  // when its node and all its children's subtrees are, and its buckets are its own character's
+  // and its children's.
   const size_t n_nodes = trie_.size();
   struct Utf8 {
     uint8_t pending = 0, lo = 0x80,
@@ -155,9 +230,8 @@ void Vocabulary::build(std::vector<std::string> pieces, std::vector<char> is_tex
     bool ok = true;
     if (p.pending > 0) {
       ok = b >= p.lo && b <= p.hi;
-      s.pending = static_cast<uint8_t>(p.pending - 1);
-    } else if (b < 0x80) {
-      ok = is_plain(b);
+      // A byte that breaks a character starts over (the next one starts a character).
+      if (ok) s = {static_cast<uint8_t>(p.pending - 1), 0x80, 0xBF};
     } else if (b >= 0xC2 && b <= 0xDF) {
       s.pending = 1;
     } else if (b >= 0xE0 && b <= 0xEF) {
@@ -167,27 +241,29 @@ void Vocabulary::build(std::vector<std::string> pieces, std::vector<char> is_tex
       s = {3, static_cast<uint8_t>(b == 0xF0 ? 0x90 : 0x80),
            static_cast<uint8_t>(b == 0xF4 ? 0x8F : 0xBF)};
     } else {
-      ok = false;
+      ok = b < 0x80;
     }
     at[d] = s;
     valid[i] = valid_byte[i] = ok;
     boundary[i] = p.pending == 0;
+    if (s.pending == 0) trie_[i] |= uint64_t{1} << 41;
   }
   text_chars_.assign(n_nodes, 0);
+  buckets_.assign(n_nodes, 0);
   for (size_t i = n_nodes; i-- > 0;) {
-    bool plain = is_plain(node_byte(trie_[i]));
-    bool text = valid[i];
+    bool ok = valid[i];
     uint32_t chars = 0;
+    uint64_t buckets = boundary[i] ? uint64_t{1} << char_bucket(node_byte(trie_[i])) : 0;
     const size_t end = i + node_size(trie_[i]);
     for (size_t j = i + 1; j < end; j += node_size(trie_[j])) {
-      plain = plain && node_plain(trie_[j]);
-      text = text && valid[j];
+      ok = ok && valid[j];
       chars = std::max<uint32_t>(chars, text_chars_[j]);
+      buckets |= buckets_[j];
     }
     text_chars_[i] = static_cast<uint8_t>(std::min<uint32_t>(255, chars + (boundary[i] ? 1 : 0)));
-    valid[i] = text;  // from now on: the whole subtree is valid (children come first)
-    if (plain) trie_[i] |= uint64_t{1} << 40;
-    if (text && boundary[i]) trie_[i] |= uint64_t{1} << 41;
+    buckets_[i] = buckets;
+    valid[i] = ok;  // from now on: the whole subtree is valid (children come first)
+    if (ok && boundary[i]) trie_[i] |= kNodeUtf8;
   }
   // Text tokens (text from their first byte) by character count, and the nodes whose subtree
   // has only such tokens (their path from the root is text, and every child's subtree is so).
@@ -199,7 +275,8 @@ void Vocabulary::build(std::vector<std::string> pieces, std::vector<char> is_tex
   std::vector<char> rooted(n_nodes);
   for (size_t i = 0; i < n_nodes; ++i) {
     const uint32_t d = node_depth(trie_[i]);
-    ok[d] = ok[d - 1] && valid_byte[i];
+    ok[d] = ok[d - 1] && valid_byte[i] &&
+            (!boundary[i] || ((text_buckets() >> char_bucket(node_byte(trie_[i]))) & 1));
     rooted[i] = ok[d];
     chars[d] = chars[d - 1] + (boundary[i] ? 1 : 0);
     const uint32_t tok = node_token(trie_[i]);
