@@ -79,12 +79,18 @@ void Matcher::fill_mask(uint32_t* words) {
   const Vocabulary& v = c_->vocabulary();
   const size_t n = v.mask_words();
   Runtime& rt = *c_->rt_;
-  std::lock_guard<std::mutex> lock(rt.mu);
-  sync();
-  if (finished_) {
-    std::memset(words, 0, n * sizeof(uint32_t));
+  // The copy is made outside the lock: matchers sharing the constraint wait for each other only
+  // while a mask is looked up (or computed), not while one is copied.
+  Runtime::Mask mask;
+  {
+    std::lock_guard<std::mutex> lock(rt.mu);
+    sync();
+    if (!finished_) mask = rt.mask(config_);
+  }
+  if (mask) {
+    std::memcpy(words, mask->data(), n * sizeof(uint32_t));
   } else {
-    std::memcpy(words, rt.mask(config_).data(), n * sizeof(uint32_t));
+    std::memset(words, 0, n * sizeof(uint32_t));
   }
   if (accept_ && !finished_)
     for (int32_t t : v.eog()) words[static_cast<size_t>(t) >> 5] |= 1u << (t & 31);

@@ -29,7 +29,8 @@
 // - Every valid prefix can be completed: compilation removes dead ends, and a constraint that
 //   matches nothing, or only the empty string, is refused.
 // - Matcher is a small value (copyable); Constraint is immutable apart from its mask and
-//   transition caches, which are shared between matchers behind a mutex.
+//   transition caches, which are shared between matchers behind a mutex (not held while a mask
+//   is copied).
 //
 // The three kinds (details in docs/constraints.md):
 // - kJsonSchema: the output is one JSON value (no leading whitespace) that validates against the
@@ -122,6 +123,10 @@ class Vocabulary {
   // For a node with node_utf8: the most characters a token of its subtree has from this node on
   // (at most 255; a character cut short counts).
   uint8_t text_chars(size_t node) const { return text_chars_[node]; }
+  // The characters that start on the path from the root to the node, the node included.
+  uint8_t chars_to(size_t node) const { return chars_to_[node]; }
+  // Per entry of tokens_in_order(): the characters of the token (a character cut short counts).
+  const std::vector<uint8_t>& chars_in_order() const { return dfs_chars_; }
   // Sets the bits of the tokens that are text from their first byte (valid UTF-8 of characters
   // in text_buckets()) and have at most `chars` characters.
   void add_text_tokens(int chars, uint32_t* bits) const;
@@ -143,6 +148,7 @@ class Vocabulary {
   std::vector<int32_t> dup_next_;
   std::vector<uint32_t> first_token_;  // per node, and one past the last
   std::vector<uint8_t> text_chars_;
+  std::vector<uint8_t> chars_to_;
   std::vector<uint64_t> buckets_;
   // Tokens that are text, by characters: masks of those with at most 1..kShortText characters,
   // and the longer ones sorted by their count.
@@ -151,6 +157,7 @@ class Vocabulary {
   std::vector<std::pair<uint8_t, int32_t>> long_text_;
   std::vector<uint64_t> text_tokens_only_;  // a bit per node
   std::vector<int32_t> dfs_tokens_;
+  std::vector<uint8_t> dfs_chars_;
 };
 
 // The ids of the tokens a mask allows, in increasing order (appended to `out`).

@@ -53,9 +53,9 @@ void Runtime::trim() {
   if (used > budget_) clear();
 }
 
-int32_t Runtime::intern(const std::vector<int32_t>& stacks, bool accept, bool clamped) {
+int32_t Runtime::intern(const std::vector<int32_t>& stacks, bool accept, bool clamped, bool open) {
   std::string key = key_of(stacks);
-  key.push_back(static_cast<char>((accept ? 1 : 0) | (clamped ? 2 : 0)));
+  key.push_back(static_cast<char>((accept ? 1 : 0) | (clamped ? 2 : 0) | (open ? 4 : 0)));
   auto it = index_.find(key);
   if (it != index_.end()) return it->second;
   Cfg c;
@@ -63,6 +63,7 @@ int32_t Runtime::intern(const std::vector<int32_t>& stacks, bool accept, bool cl
   c.len = static_cast<uint32_t>(stacks.size());
   c.accept = accept;
   c.clamped = clamped;
+  c.open = open;
   pool_.insert(pool_.end(), stacks.begin(), stacks.end());
   const int32_t id = static_cast<int32_t>(cfgs_.size());
   cfgs_.push_back(c);
@@ -72,7 +73,7 @@ int32_t Runtime::intern(const std::vector<int32_t>& stacks, bool accept, bool cl
   return id;
 }
 
-int32_t Runtime::intern_out(bool clamped) {
+int32_t Runtime::intern_out(bool clamped, bool open) {
   std::sort(out_.begin(), out_.end());
   out_.erase(std::unique(out_.begin(), out_.end()), out_.end());
   std::vector<int32_t> flat;
@@ -80,7 +81,7 @@ int32_t Runtime::intern_out(bool clamped) {
     flat.push_back(static_cast<int32_t>(s.size()));
     flat.insert(flat.end(), s.begin(), s.end());
   }
-  return intern(flat, out_accept_, clamped);
+  return intern(flat, out_accept_, clamped, open);
 }
 
 void Runtime::copy_stacks(int32_t cfg, std::vector<int32_t>& out) const {
@@ -185,7 +186,7 @@ int32_t Runtime::step(int32_t cfg, uint8_t byte) {
     }
     i += n + 1;
   }
-  const int32_t result = out_.empty() && !out_accept_ ? kDead : intern_out(c.clamped);
+  const int32_t result = out_.empty() && !out_accept_ ? kDead : intern_out(c.clamped, c.open);
   trans_[static_cast<size_t>(cfg) * K_ + g_.byte_class[byte]] = result;
   return result;
 }
@@ -256,10 +257,6 @@ Lead lead_of(uint8_t b) {
 }
 
 constexpr int kInvalidBucket = 63;
-
-bool is_text_byte(uint8_t b) {
-  return (Vocabulary::text_buckets() >> Vocabulary::char_bucket(b)) & 1;
-}
 
 }  // namespace
 
@@ -446,33 +443,55 @@ bool Runtime::reads_all(int32_t cfg, uint64_t buckets) {
   return (buckets & ~cfgs_[static_cast<size_t>(cfg)].passed) == 0;
 }
 
-bool Runtime::covers(int32_t cfg, size_t node) {
-  class_of(cfg);
-  return cfgs_[static_cast<size_t>(cfg)].reach >= vocab_.text_chars(node) &&
-         reads_all(cfg, vocab_.char_buckets(node));
+bool Runtime::decide(int32_t cfg, size_t node, uint32_t* bits) {
+  if (!reads_all(cfg, vocab_.char_buckets(node))) return false;
+  const int reach = cfgs_[static_cast<size_t>(cfg)].reach;
+  const uint32_t begin = vocab_.first_token(node),
+                 end = vocab_.first_token(node + Vocabulary::node_size(vocab_.trie()[node]));
+  const int32_t* order = vocab_.tokens_in_order().data();
+  if (reach >= vocab_.text_chars(node)) {
+    for (uint32_t k = begin; k < end; ++k)
+      bits[static_cast<uint32_t>(order[k]) >> 5] |= 1u << (order[k] & 31);
+    return true;
+  }
+  if (!exact_for(cfg, vocab_.char_buckets(node))) return false;
+  // The tokens' characters from the root, less those above the node (it starts a character).
+  const int limit = reach + vocab_.chars_to(node) - 1;
+  const uint8_t* chars = vocab_.chars_in_order().data();
+  for (uint32_t k = begin; k < end; ++k)
+    if (chars[k] <= limit) bits[static_cast<uint32_t>(order[k]) >> 5] |= 1u << (order[k] & 31);
+  return true;
 }
 
-bool Runtime::takes_text(int32_t state) const {
-  for (unsigned b = 0; b < 256; ++b)
-    if (is_text_byte(static_cast<uint8_t>(b)) && g_.next(state, static_cast<uint8_t>(b)) >= 0)
-      return true;
-  return false;
+uint64_t Runtime::state_buckets(int32_t state) const {
+  uint64_t buckets = 0;
+  for (uint32_t k = 0; k < K_; ++k)
+    if (g_.trans[static_cast<size_t>(state) * K_ + k] >= 0) buckets |= class_buckets_[k];
+  return buckets;
 }
 
-bool Runtime::exact_text(int32_t cfg) {
+bool Runtime::exact_for(int32_t cfg, uint64_t buckets) {
   class_of(cfg);
   if (cfgs_[static_cast<size_t>(cfg)].exact < 0) {
-    bool exact = !cfgs_[static_cast<size_t>(cfg)].accept;
+    // Leaving the walk's rule (an open configuration that accepts) continues in a context that
+    // might read anything; ending the input reads nothing more.
+    const bool open = cfgs_[static_cast<size_t>(cfg)].open;
+    bool exact = !(open && cfgs_[static_cast<size_t>(cfg)].accept);
+    uint64_t rest = 0;
     switch (cfgs_[static_cast<size_t>(cfg)].reads) {
       case Reads::kLoop:
         break;
-      case Reads::kFirst:
-        exact = exact && exact_text(cfgs_[static_cast<size_t>(cfg)].first);
+      case Reads::kFirst: {
+        const int32_t first = cfgs_[static_cast<size_t>(cfg)].first;
+        exact_for(first, 0);
+        exact = exact && cfgs_[static_cast<size_t>(first)].exact == 1;
+        rest = cfgs_[static_cast<size_t>(first)].rest;
         break;
+      }
       case Reads::kCounted: {
-        // Text stops where the counters do: every counted stack allows as many items, the other
-        // stacks take no text, and once a counter is done what follows takes none either (nor
-        // may it leave the walk's rule, whose context might).
+        // Characters stop where the counters do: every counted stack allows as many items; the
+        // characters the other stacks read, and those that may follow once a counter is done,
+        // are the rest.
         std::vector<size_t> counted;
         counted_stacks(cfg, counted);
         std::vector<int32_t> stacks;
@@ -482,7 +501,8 @@ bool Runtime::exact_text(int32_t cfg) {
           const size_t n = static_cast<size_t>(stacks[i]);
           const int32_t* frames = &stacks[i + 1];
           if (std::find(counted.begin(), counted.end(), i) == counted.end()) {
-            exact = !is_counter(frames[n - 1]) && !takes_text(frames[n - 1]);
+            exact = !is_counter(frames[n - 1]);
+            if (exact) rest |= state_buckets(frames[n - 1]);
           } else {
             const uint32_t v = static_cast<uint32_t>(frames[n - 2] - kClampedBase);
             const int to_max = static_cast<int>(v & 511);
@@ -494,8 +514,8 @@ bool Runtime::exact_text(int32_t cfg) {
             out_accept_ = false;
             seen_.clear();
             expand(std::move(done), true);
-            exact = exact && !out_accept_;
-            for (const std::vector<int32_t>& s : out_) exact = exact && !takes_text(s.back());
+            exact = exact && !(open && out_accept_);
+            for (const std::vector<int32_t>& s : out_) rest |= state_buckets(s.back());
           }
           i += n + 1;
         }
@@ -506,8 +526,10 @@ bool Runtime::exact_text(int32_t cfg) {
         break;
     }
     cfgs_[static_cast<size_t>(cfg)].exact = exact ? 1 : 0;
+    cfgs_[static_cast<size_t>(cfg)].rest = rest;
   }
-  return cfgs_[static_cast<size_t>(cfg)].exact == 1;
+  const Cfg& c = cfgs_[static_cast<size_t>(cfg)];
+  return c.exact == 1 && !(buckets & c.rest);
 }
 
 uint64_t Runtime::next_buckets(int32_t cfg) {
@@ -517,12 +539,7 @@ uint64_t Runtime::next_buckets(int32_t cfg) {
     for (uint32_t i = 0; i < c.len;) {
       const uint32_t n = static_cast<uint32_t>(pool_[c.off + i]);
       const int32_t top = pool_[c.off + i + n];
-      if (is_counter(top)) {
-        buckets = ~uint64_t{0};
-      } else {
-        for (uint32_t k = 0; k < K_; ++k)
-          if (g_.trans[static_cast<size_t>(top) * K_ + k] >= 0) buckets |= class_buckets_[k];
-      }
+      buckets |= is_counter(top) ? ~uint64_t{0} : state_buckets(top);
       i += n + 1;
     }
     c.next_buckets = buckets;
@@ -535,7 +552,6 @@ void Runtime::walk(int32_t cfg, size_t begin, size_t end, uint32_t* bits,
                    std::vector<uint32_t>* resume) {
   if (begin >= end) return;
   const uint64_t* trie = vocab_.trie().data();
-  const int32_t* order = vocab_.tokens_in_order().data();
   int32_t at[257];
   at[Vocabulary::node_depth(trie[begin]) - 1] = cfg;
   // From the root, the tokens that are text from their first byte are decided by their
@@ -546,7 +562,7 @@ void Runtime::walk(int32_t cfg, size_t begin, size_t end, uint32_t* bits,
     class_of(cfg);
     const int reach = cfgs_[static_cast<size_t>(cfg)].reach;
     if (reach > 0 && reads_all(cfg, Vocabulary::text_buckets()) &&
-        (reach == 255 || exact_text(cfg))) {
+        (reach == 255 || exact_for(cfg, Vocabulary::text_buckets()))) {
       vocab_.add_text_tokens(reach, bits);
       root_text_done = true;
     }
@@ -563,17 +579,18 @@ void Runtime::walk(int32_t cfg, size_t begin, size_t end, uint32_t* bits,
       continue;
     }
     const int32_t from = at[depth - 1];
-    // Characters the configuration takes, no more than it takes: every token of the subtree is
-    // allowed, without stepping its nodes.
+    // Characters the configuration takes: the subtree's tokens are decided by their count,
+    // without stepping its nodes.
     if ((node & Vocabulary::kNodeUtf8) && (hot[from] & kHotClass)) {
-      const bool whole = covers(from, i);
+      class_of(from);
+      const Cfg& f = cfgs_[static_cast<size_t>(from)];
+      // Too many characters for the reach and no count decides them: a walk, without asking.
+      const bool decided =
+          f.reach > 0 && (f.reach >= vocab_.text_chars(i) || f.exact != 0) && decide(from, i, bits);
       trans = trans_.data();  // the checks may have added configurations
       hot = hot_.data();
-      if (whole) {
-        const size_t next = i + Vocabulary::node_size(node);
-        for (uint32_t k = vocab_.first_token(i), e = vocab_.first_token(next); k < e; ++k)
-          bits[static_cast<uint32_t>(order[k]) >> 5] |= 1u << (order[k] & 31);
-        i = next;
+      if (decided) {
+        i += Vocabulary::node_size(node);
         continue;
       }
     }
@@ -602,8 +619,9 @@ void Runtime::walk(int32_t cfg, size_t begin, size_t end, uint32_t* bits,
   }
 }
 
-const Runtime::Within& Runtime::within(const std::vector<int32_t>& suffix) {
-  const std::string key = key_of(suffix);
+const Runtime::Within& Runtime::within(const std::vector<int32_t>& suffix, bool open) {
+  std::string key = key_of(suffix);
+  key.push_back(open ? 1 : 0);
   auto it = within_.find(key);
   if (it != within_.end()) return it->second;
   Within w;
@@ -612,13 +630,13 @@ const Runtime::Within& Runtime::within(const std::vector<int32_t>& suffix) {
   // its bottom frame shows as an accepting configuration.
   std::vector<int32_t> flat{static_cast<int32_t>(suffix.size())};
   flat.insert(flat.end(), suffix.begin(), suffix.end());
-  const int32_t start = intern(flat, false, clamping());
+  const int32_t start = intern(flat, false, clamping(), open);
   walk(start, 0, vocab_.trie().size(), w.mask.data(), &w.resume);
   mask_bytes_ += w.mask.size() * sizeof(uint32_t) + w.resume.size() * sizeof(uint32_t);
   return within_.emplace(key, std::move(w)).first->second;
 }
 
-const std::vector<uint32_t>& Runtime::mask(int32_t exact) {
+const Runtime::Mask& Runtime::mask(int32_t exact) {
   const int32_t cfg = clamped(exact);
   if (cfgs_[static_cast<size_t>(cfg)].mask >= 0)
     return masks_[static_cast<size_t>(cfgs_[static_cast<size_t>(cfg)].mask)];
@@ -644,7 +662,7 @@ const std::vector<uint32_t>& Runtime::mask(int32_t exact) {
     i += n + 1;
   }
   for (const auto& [top, belows] : groups) {
-    const Within& w = within(top);
+    const Within& w = within(top, !belows.empty());
     for (size_t k = 0; k < bits.size(); ++k) bits[k] |= w.mask[k];
     if (w.resume.empty() || belows.empty()) continue;
     // The walk below resumes only under nodes whose subtree holds a character it may read.
@@ -672,7 +690,7 @@ const std::vector<uint32_t>& Runtime::mask(int32_t exact) {
     if (!out_.empty() || out_accept_) resume_below();
   }
   mask_bytes_ += bits.size() * sizeof(uint32_t);
-  masks_.push_back(std::move(bits));
+  masks_.push_back(std::make_shared<const std::vector<uint32_t>>(std::move(bits)));
   cfgs_[static_cast<size_t>(cfg)].mask = static_cast<int32_t>(masks_.size() - 1);
   return masks_.back();
 }

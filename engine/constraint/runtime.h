@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -46,13 +47,16 @@ struct Runtime {
     const int32_t t = trans_[static_cast<size_t>(cfg) * K_ + g_.byte_class[byte]];
     return t != kUnknown ? t : step(cfg, byte);
   }
-  // The mask of a configuration (computed on first use).
-  const std::vector<uint32_t>& mask(int32_t cfg);
+  // The mask of a configuration (computed on first use). Shared: the caller may copy it after
+  // releasing the lock, even if a cache reset drops it meanwhile.
+  using Mask = std::shared_ptr<const std::vector<uint32_t>>;
+  const Mask& mask(int32_t cfg);
   bool accept(int32_t cfg) const { return cfgs_[static_cast<size_t>(cfg)].accept; }
   bool has_stacks(int32_t cfg) const { return cfgs_[static_cast<size_t>(cfg)].len > 0; }
   // The configuration's stacks ([len, frames...]*), and the configuration of such stacks.
   void copy_stacks(int32_t cfg, std::vector<int32_t>& out) const;
-  int32_t intern(const std::vector<int32_t>& stacks, bool accept, bool clamped = false);
+  int32_t intern(const std::vector<int32_t>& stacks, bool accept, bool clamped = false,
+                 bool open = false);
   // Clears every cache when over budget; configuration ids are invalid afterwards (the epoch
   // changes).
   void trim();
@@ -67,8 +71,12 @@ struct Runtime {
     uint32_t off = 0, len = 0;  // in pool_
     bool accept = false;
     bool clamped = false;  // counters are clamped (a configuration for masks)
+    // Leaving the bottom frame continues in a context the stacks do not hold (a walk of a
+    // stack's top part, see within), instead of ending the input.
+    bool open = false;
     Reads reads = Reads::kUnknown;
-    int8_t exact = -1;          // longer text than `reach` is invalid: 1 yes, 0 no, -1 not known
+    int8_t exact = -1;          // see exact_for: 1 yes (but for `rest`), 0 no, -1 not known
+    uint64_t rest = 0;          // buckets of the characters that may follow, see exact_for
     int16_t reach = 0;          // characters it surely takes (255: any number)
     int32_t first = -1;         // kFirst: the configuration after one character
     uint64_t tested = 0;        // buckets tested (see reads_bucket)
@@ -96,10 +104,14 @@ struct Runtime {
   bool reads_bucket(int32_t cfg, int bucket);
   // Whether it takes every character of every bucket of the set.
   bool reads_all(int32_t cfg, uint64_t buckets);
-  // Whether every token of trie node i's subtree is allowed from cfg, by buckets and count.
-  bool covers(int32_t cfg, size_t node);
-  // Whether text longer than the reach is invalid from cfg (so text tokens decide by length).
-  bool exact_text(int32_t cfg);
+  // Decides the tokens of trie node i's subtree from cfg without a walk when every character of
+  // it falls in buckets cfg takes: all allowed when none has more characters than the reach,
+  // else by their count when longer text of those buckets is invalid (exact_for). Sets their
+  // bits and returns true; false when the subtree needs a walk.
+  bool decide(int32_t cfg, size_t node, uint32_t* bits);
+  // Whether characters of the buckets beyond the reach are invalid from cfg: after the reach,
+  // nothing reads them (and the walk's rule is not left).
+  bool exact_for(int32_t cfg, uint64_t buckets);
   // Whether every character of the bucket leads cfg to `home`.
   bool chars_lead(int32_t cfg, int bucket, int32_t home);
   // Whether every continuation of `pending` bytes (the first in [lo, hi], the others in
@@ -113,16 +125,17 @@ struct Runtime {
   // The counted stacks of a clamped configuration: the offset in its stack list of each stack
   // whose top starts the item of the counter right below it.
   void counted_stacks(int32_t cfg, std::vector<size_t>& out) const;
-  // Whether a grammar state reads a byte that starts text.
-  bool takes_text(int32_t state) const;
+  // The buckets of the bytes a grammar state reads.
+  uint64_t state_buckets(int32_t state) const;
   // The buckets of the bytes the configuration's stacks may read next (an over-estimate).
   uint64_t next_buckets(int32_t cfg);
   // Adds every stack reachable from `stack` without consuming a byte to out_.
   void expand(std::vector<int32_t> stack, bool clamped);
   // Interns out_ (sorted) as a configuration.
-  int32_t intern_out(bool clamped);
+  int32_t intern_out(bool clamped, bool open = false);
   int32_t clamped(int32_t cfg);
-  const Within& within(const std::vector<int32_t>& suffix);
+  // `open`: the suffix has a context below it.
+  const Within& within(const std::vector<int32_t>& suffix, bool open);
   // Walks trie nodes [begin, end), whose parent is in configuration cfg, setting the bits of the
   // tokens that stay valid; collects the nodes reached in an accepting configuration when
   // `resume` is given.
@@ -161,7 +174,7 @@ struct Runtime {
   std::vector<int32_t> pool_;
   std::unordered_map<std::string, int32_t> index_;
   std::vector<int32_t> trans_;
-  std::vector<std::vector<uint32_t>> masks_;
+  std::vector<Mask> masks_;
   std::unordered_map<std::string, Within> within_;
   size_t mask_bytes_ = 0;
   // Per counter, the buckets item_reads tested and those it passed.

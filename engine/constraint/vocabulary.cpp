@@ -273,12 +273,14 @@ void Vocabulary::build(std::vector<std::string> pieces, std::vector<char> is_tex
   std::vector<int> chars(257, 0);
   std::vector<char> ok(257, 1);
   std::vector<char> rooted(n_nodes);
+  chars_to_.assign(n_nodes, 0);
   for (size_t i = 0; i < n_nodes; ++i) {
     const uint32_t d = node_depth(trie_[i]);
     ok[d] = ok[d - 1] && valid_byte[i] &&
             (!boundary[i] || ((text_buckets() >> char_bucket(node_byte(trie_[i]))) & 1));
     rooted[i] = ok[d];
     chars[d] = chars[d - 1] + (boundary[i] ? 1 : 0);
+    chars_to_[i] = static_cast<uint8_t>(std::min(chars[d], 255));
     const uint32_t tok = node_token(trie_[i]);
     if (tok == kNoToken || !ok[d]) continue;
     for (int32_t t = static_cast<int32_t>(tok); t >= 0; t = dup_next_[static_cast<size_t>(t)]) {
@@ -303,12 +305,15 @@ void Vocabulary::build(std::vector<std::string> pieces, std::vector<char> is_tex
 
   first_token_.resize(n_nodes + 1);
   dfs_tokens_.clear();
+  dfs_chars_.clear();
   for (size_t i = 0; i < n_nodes; ++i) {
     first_token_[i] = static_cast<uint32_t>(dfs_tokens_.size());
     const uint32_t tok = node_token(trie_[i]);
     if (tok == kNoToken) continue;
-    for (int32_t t = static_cast<int32_t>(tok); t >= 0; t = dup_next_[static_cast<size_t>(t)])
+    for (int32_t t = static_cast<int32_t>(tok); t >= 0; t = dup_next_[static_cast<size_t>(t)]) {
       dfs_tokens_.push_back(t);
+      dfs_chars_.push_back(chars_to_[i]);
+    }
   }
   first_token_[n_nodes] = static_cast<uint32_t>(dfs_tokens_.size());
 }
