@@ -135,6 +135,15 @@ VocabSpec qwen3_vocab() {
   return v;
 }
 
+// Qwen3-Embedding: Qwen3's tokens without the [PAD] rows (151669 ids).
+VocabSpec qwen3_embedding_vocab() {
+  VocabSpec v = qwen3_vocab();
+  v.tail_size = 151669 - 151643;
+  return v;
+}
+
+// Qwen3, and Qwen3-Embedding: the same graph, whose converter writes pooling_type = LAST (the
+// sentence-transformers last-token pooling) for Model::embed.
 ArchSpec qwen3_spec() {
   ArchSpec s;
   s.name = "qwen3";
@@ -142,7 +151,9 @@ ArchSpec qwen3_spec() {
   s.rope_style = RopeStyle::kNeox;
   ConverterKeys keys;
   keys.head_dim = true;
-  s.families = {{"qwen3", qwen3_vocab(), ChatFamily::kQwen3, {}, keys}};
+  s.families = {
+      {"qwen3", qwen3_vocab(), ChatFamily::kQwen3, {}, keys},
+      {"qwen3-embedding", qwen3_embedding_vocab(), ChatFamily::kQwen3, {}, keys, Pooling::kLast}};
   return s;
 }
 

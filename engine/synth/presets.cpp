@@ -44,6 +44,8 @@ const std::vector<PresetEntry> kPresets = {
      28, 24, 8, 128, 8192, 128256, 131072, 5e5f, 1e-5f, 1.0f, 0, 0, false, true, kLlama32Rope},
     {"phi-3-mini", "Phi-3-mini-4k-instruct", "Phi 3 Mini 4k Instruct", "phi3", "phi3-mini", 3072,
      32, 32, 32, 0, 8192, 32064, 4096, 1e4f, 1e-5f, 1.0f, 4096, 2047, false, false},
+    {"qwen3-embedding-0.6b", "Qwen3-Embedding-0.6B", "Qwen3 Embedding 0.6B", "qwen3",
+     "qwen3-embedding", 1024, 28, 16, 8, 128, 3072, 151669, 32768, 1e6f, 1e-6f, 1.0f, 0, 0},
 };
 // clang-format on
 

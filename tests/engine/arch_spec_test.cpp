@@ -100,12 +100,17 @@ TEST_CASE("arch specs: synth writes exactly the tensors the loader reads, for ev
         }
       }
       CHECK(read == file->tensors().size());
-      // The file's vocabulary is the family's, and its chat family follows from it.
+      // The file's vocabulary is the family's, and its chat family follows from it. An embedding
+      // family shares its base family's tokens (Qwen3-Embedding: Qwen3's); its pooling_type key
+      // tells it apart.
+      CHECK(header->second.pooling == family.pooling);
       auto tokenizer = Tokenizer::from_gguf(*file);
       REQUIRE(tokenizer);
-      CHECK(spec.family_of_vocab([&](const char* token) {
-        return tokenizer->find_token(token).has_value();
-      }) == &family);
+      const FamilySpec* by_vocab = spec.family_of_vocab(
+          [&](const char* token) { return tokenizer->find_token(token).has_value(); });
+      REQUIRE(by_vocab);
+      CHECK(by_vocab->chat == family.chat);
+      if (family.pooling == Pooling::kNone) CHECK(by_vocab == &family);
       auto chat = detect_chat_family(*file, *tokenizer);
       REQUIRE(chat);
       CHECK(*chat == family.chat);

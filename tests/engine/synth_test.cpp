@@ -306,18 +306,19 @@ TEST_CASE("synth: plans match llama-quantize's files of the reference models", "
   }
 }
 
-TEST_CASE("synth: Qwen2.5, Llama-3.2 and Phi-3-mini presets have the real models' tensors",
-          "[synth]") {
+TEST_CASE(
+    "synth: Qwen2.5, Llama-3.2, Phi-3-mini and Qwen3-Embedding presets have the real models' "
+    "tensors",
+    "[synth]") {
   struct Row {
     const char* preset;
     size_t tensors;
     uint64_t params;  // the Hugging Face model's, plus Llama-3.2's rope_freqs
   };
-  const Row rows[] = {{"qwen2.5-0.5b", 290, 494032768},
-                      {"qwen2.5-1.5b", 338, 1543714304},
-                      {"llama-3.2-1b", 147, 1235814400 + 32},
-                      {"llama-3.2-3b", 255, 3212749824 + 64},
-                      {"phi-3-mini", 195, 3821079552}};
+  const Row rows[] = {
+      {"qwen2.5-0.5b", 290, 494032768},       {"qwen2.5-1.5b", 338, 1543714304},
+      {"llama-3.2-1b", 147, 1235814400 + 32}, {"llama-3.2-3b", 255, 3212749824 + 64},
+      {"phi-3-mini", 195, 3821079552},        {"qwen3-embedding-0.6b", 310, 595776512}};
   for (const Row& r : rows) {
     INFO(r.preset);
     const ModelPlan plan = plan_of(r.preset, "q4_k_m");
@@ -574,7 +575,7 @@ TEST_CASE("synth: bad options give one clear error", "[synth]") {
   CHECK_FALSE(synthesize_model(o, path));
   o = tiny("llama", "q4_0");
   CHECK(synthesize_model(o, "/nonexistent-dir/x.gguf").error().code() == ErrorCode::kIo);
-  CHECK(synth_presets().size() == 13);
+  CHECK(synth_presets().size() == 14);
   CHECK(synth_quant_names().size() == 19);
 }
 
