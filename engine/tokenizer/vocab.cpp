@@ -1,7 +1,6 @@
 #include "engine/tokenizer/vocab.h"
 
 #include <algorithm>
-#include <cctype>
 #include <string>
 
 #include "formats/try.h"
@@ -124,10 +123,12 @@ Status apply_pre(const gguf::GgufFile& file, Vocab& v) {
                                             std::string(pre) + "' (supported: " + supported + ")");
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
+// Phi-3's SentencePiece vocabulary, known by its chat tokens: whatever the file is named (a
+// renamed or synthesized Phi-3 keeps them). Phi-4-mini has the same chat tokens in a BPE
+// vocabulary, whose tokenizer strips nothing.
+bool is_phi3_spm(const Vocab& v) {
+  return v.model == VocabModel::kSpm && v.find("<|user|>") >= 0 && v.find("<|assistant|>") >= 0 &&
+         v.find("<|end|>") >= 0;
 }
 
 void compute_eog(Vocab& v, int32_t eot, int32_t eom) {
@@ -281,10 +282,8 @@ Result<Vocab> load_vocab(const gguf::GgufFile& file) {
     return Error(ErrorCode::kMalformedFile,
                  "the vocabulary adds an EOS token but has no valid eos_token_id");
 
-  // Phi-3 vocabularies: special tokens eat the whitespace after them (as in HF's tokenizer.json).
-  ST_ASSIGN_OR_RETURN(const std::string_view name, file.get_string_or("general.name", ""));
-  const std::string lname = lower(name);
-  if (lname.find("phi-3") != std::string::npos || lname.find("phi3") != std::string::npos) {
+  // Phi-3: special tokens eat the whitespace after them (as in HF's tokenizer.json).
+  if (is_phi3_spm(v)) {
     for (int32_t i = 0; i < n; ++i) {
       const std::string_view t = v.text(i);
       uint16_t& a = v.attrs[static_cast<size_t>(i)];

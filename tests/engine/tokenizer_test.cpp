@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <shoptalk/synth.hpp>
 #include <string>
 #include <vector>
 
@@ -307,6 +308,36 @@ TEST_CASE("tokenizer: unsupported vocabularies are clear errors at load", "[toke
   auto good = synthetic("gpt2", "gpt-2", {"a", "b", "ab"}, {"a b"}, image);
   REQUIRE(good.ok());
   CHECK(good->tokenize("abab", false, false) == std::vector<int32_t>{2, 2});
+}
+
+TEST_CASE("tokenizer: Phi-3's SentencePiece vocabulary strips after its special tokens by itself",
+          "[tokenizer]") {
+  // The phi-3-mini preset is named "Phi 3 Mini 4k Instruct": nothing in the name says phi-3.
+  SynthOptions o;
+  o.preset = "phi-3-mini";
+  o.n_embd = 64;
+  o.n_layer = 1;
+  o.n_head = 2;
+  o.n_head_kv = 2;
+  o.head_dim = 32;
+  o.n_ff = 64;
+  o.quant = "q8_0";
+  const std::string path = test::temp_path("phi-3-mini-small.gguf");
+  REQUIRE(synthesize_model(o, path));
+  auto file = gguf::GgufFile::open(path);
+  REQUIRE(file);
+  CHECK(*file->get_string_or("general.name", "") == "Phi 3 Mini 4k Instruct");
+  auto phi3 = Tokenizer::from_gguf(*file);
+  REQUIRE(phi3);
+  const std::string turns = "<|user|>\nHi<|end|>\n<|assistant|>\n";
+  const std::string stripped = "<|user|>Hi<|end|><|assistant|>";
+  CHECK(phi3->tokenize(turns, false, true) == phi3->tokenize(stripped, false, true));
+  // Phi-4-mini's BPE vocabulary has the same chat tokens and keeps the newlines.
+  if (const Tokenizer* phi4 = load("reference/models/phi3/phi3-Q4_0.gguf")) {
+    const std::vector<int32_t> ids = phi4->tokenize(turns, false, true);
+    CHECK(ids != phi4->tokenize(stripped, false, true));
+    CHECK(*phi4->detokenize(ids, true) == turns);
+  }
 }
 
 TEST_CASE("unicode: categories, whitespace and NFC come from the Unicode data", "[tokenizer]") {
