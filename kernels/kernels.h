@@ -49,6 +49,10 @@ struct TypeKernels {
   GemmFn gemm = nullptr;       // optional register-tiled form of vec_dot over many rows/tokens
   PackedGemmFn packed_gemm = nullptr;  // set for the types the table's packed layout holds
   ToFloatFn to_float = nullptr;        // set for the types a KV cache may hold
+  // Per-thread scratch bytes gemm and packed_gemm can use for each weight block of a row, from
+  // the pool running them (ThreadPool::scratch); without it they take a path that needs none and
+  // gives the same results. 0: they use none. matmul_scratch_bytes() sizes a matrix's.
+  size_t gemm_scratch_per_block = 0;
 };
 
 enum class RopeStyle { kNorm, kNeox };  // pairs (2i, 2i+1) / (i, i + n_rot/2)

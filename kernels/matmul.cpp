@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "formats/blocks.h"
+#include "formats/quant_table.h"
 #include "kernels/packed_layout.h"
 
 namespace shoptalk::kernels {
@@ -20,6 +21,12 @@ int64_t row_units(int64_t rows) {
 }
 int64_t unit_row(int64_t unit, int64_t rows) {
   return unit * kGemmRowUnit < rows ? unit * kGemmRowUnit : rows;
+}
+
+// Each activation slot starts on a cache line.
+constexpr size_t kSlotAlignment = 64;
+size_t aligned(size_t bytes) {
+  return (bytes + kSlotAlignment - 1) / kSlotAlignment * kSlotAlignment;
 }
 
 // The grain for parallel_for over units of `macs_per_unit` multiply-adds each.
@@ -47,6 +54,12 @@ size_t activation_row_bytes(GgmlType type, int64_t n) {
     default:
       return 0;
   }
+}
+
+size_t matmul_scratch_bytes(const KernelTable& kernels, GgmlType type, int64_t cols) {
+  const size_t per_block = kernels.types[static_cast<int>(type)].gemm_scratch_per_block;
+  const int block = quant_type_info(type).block_size;
+  return block > 0 ? per_block * static_cast<size_t>(cols / block) : 0;
 }
 
 void matmul(const KernelTable& kernels, ThreadPool& pool, const Weight& w, const ActivationRows& x,
@@ -83,6 +96,31 @@ void matmul(const KernelTable& kernels, ThreadPool& pool, const Weight& w, const
       grain_for(w.cols * x.n_rows));
 }
 
+size_t ActivationCache::bytes_for(const std::vector<GgmlType>& types, int64_t n_rows,
+                                  int64_t cols) {
+  size_t bytes = 0;
+  for (GgmlType type : types)
+    bytes += aligned(activation_row_bytes(type, cols) * static_cast<size_t>(n_rows));
+  return bytes;
+}
+
+bool ActivationCache::reserve(const std::vector<GgmlType>& types, int64_t n_rows, int64_t cols) {
+  for (Slot& slot : slots_) slot = Slot{};
+  storage_.reset();
+  const size_t bytes = bytes_for(types, n_rows, cols);
+  if (bytes == 0) return true;
+  storage_.reset(static_cast<uint8_t*>(std::aligned_alloc(kSlotAlignment, bytes)));
+  if (!storage_) return false;
+  size_t offset = 0;
+  for (GgmlType type : types) {
+    Slot& slot = slots_[static_cast<int>(type)];
+    if (slot.bytes) continue;
+    slot.bytes = storage_.get() + offset;
+    offset += aligned(activation_row_bytes(type, cols) * static_cast<size_t>(n_rows));
+  }
+  return true;
+}
+
 void ActivationCache::reset(const float* x, int64_t n_rows, int64_t cols) {
   x_ = x;
   n_rows_ = n_rows;
@@ -95,10 +133,8 @@ const ActivationRows& ActivationCache::get(const KernelTable& kernels, ThreadPoo
   Slot& slot = slots_[static_cast<int>(type)];
   if (slot.valid) return slot.rows;
   const size_t row_bytes = activation_row_bytes(type, cols_);
-  const size_t needed = row_bytes * static_cast<size_t>(n_rows_);
-  if (slot.bytes.size() < needed) slot.bytes.resize(needed);
   const FromFloatFn convert = kernels.from_float[static_cast<int>(type)];
-  uint8_t* dst = slot.bytes.data();
+  uint8_t* dst = slot.bytes;
   const float* src = x_;
   const int64_t cols = cols_;
   pool.parallel_for(
@@ -108,7 +144,7 @@ const ActivationRows& ActivationCache::get(const KernelTable& kernels, ThreadPoo
           convert(src + t * cols, dst + static_cast<size_t>(t) * row_bytes, cols);
       },
       grain_for(cols));
-  slot.rows = ActivationRows{type, n_rows_, cols_, slot.bytes.data(), row_bytes};
+  slot.rows = ActivationRows{type, n_rows_, cols_, slot.bytes, row_bytes};
   slot.valid = true;
   return slot.rows;
 }

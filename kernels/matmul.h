@@ -7,6 +7,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
 #include <vector>
 
 #include "formats/ggml_type.h"
@@ -44,25 +46,41 @@ struct ActivationRows {
 // Q8_K, Q4_0); 0 for another type.
 size_t activation_row_bytes(GgmlType type, int64_t n);
 
+// Per-thread scratch bytes a matmul of a weight of this type and width may use (the pool's
+// ThreadPool::scratch): what a pool running this table's matmuls should give each thread.
+size_t matmul_scratch_bytes(const KernelTable& kernels, GgmlType type, int64_t cols);
+
 // y[t * y_stride + r] for t < x.n_rows, r < w.rows. x.type must be w's vec_dot_type and
 // x.cols == w.cols; a packed w needs the table's packed_gemm for its type.
 void matmul(const KernelTable& kernels, ThreadPool& pool, const Weight& w, const ActivationRows& x,
             float* y, int64_t y_stride);
 
 // Float activation rows converted on demand to each type a consumer asks for, at most once per
-// type until the input changes.
+// type until the input changes. The room is reserved once, up front, so converting never
+// allocates.
 class ActivationCache {
  public:
-  // The float rows every get() converts from (kept alive by the caller until the next reset).
+  // Bytes reserve() allocates for up to n_rows rows of up to `cols` elements in each type.
+  static size_t bytes_for(const std::vector<GgmlType>& types, int64_t n_rows, int64_t cols);
+  // Makes room for them (one allocation, replacing any earlier one); false when it fails.
+  bool reserve(const std::vector<GgmlType>& types, int64_t n_rows, int64_t cols);
+
+  // The float rows every get() converts from (kept alive by the caller until the next reset);
+  // n_rows and cols within the reservation.
   void reset(const float* x, int64_t n_rows, int64_t cols);
+  // The rows in `type`, one of the reserved types.
   const ActivationRows& get(const KernelTable& kernels, ThreadPool& pool, GgmlType type);
 
  private:
+  struct FreeBytes {
+    void operator()(uint8_t* p) const { std::free(p); }
+  };
   struct Slot {
     bool valid = false;
-    std::vector<uint8_t> bytes;
+    uint8_t* bytes = nullptr;  // into storage_; nullptr: type not reserved
     ActivationRows rows;
   };
+  std::unique_ptr<uint8_t[], FreeBytes> storage_;
   const float* x_ = nullptr;
   int64_t n_rows_ = 0;
   int64_t cols_ = 0;

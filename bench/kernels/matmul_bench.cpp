@@ -34,10 +34,14 @@ void run_matmul(benchmark::State& state, GgmlType type, MatShape shape, int64_t 
                                w.size() / static_cast<size_t>(shape.rows),
                                packed};
   const std::vector<float> x = activations(n_tok, shape.cols);
-  kernels::ThreadPool pool(threads);
+  kernels::ThreadPool pool(threads, kernels::matmul_scratch_bytes(k, type, shape.cols));
   kernels::ActivationCache cache;
-  cache.reset(x.data(), n_tok, shape.cols);
   const GgmlType act = k.types[static_cast<int>(type)].vec_dot_type;
+  if (!cache.reserve({act}, n_tok, shape.cols)) {
+    state.SkipWithError("cannot allocate the activations");
+    return;
+  }
+  cache.reset(x.data(), n_tok, shape.cols);
   const kernels::ActivationRows& xa = cache.get(k, pool, act);
   std::vector<float> y(static_cast<size_t>(n_tok * shape.rows));
   for (auto _ : state) {

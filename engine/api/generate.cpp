@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 
+#include "engine/api/guard.h"
 #include "engine/api/impl.h"
 #include "engine/api/stop_text.h"
 #include "engine/sampling/logprobs.h"
@@ -66,15 +67,14 @@ Result<size_t> set_context(Session::Impl& s, const std::vector<Token>& ids) {
   std::vector<Token>& have = s.tokens;
   size_t common = static_cast<size_t>(
       std::mismatch(have.begin(), have.end(), ids.begin(), ids.end()).first - have.begin());
-  const bool ready = common == ids.size() && common == have.size() && !s.last_logits.empty();
+  const bool ready = common == ids.size() && common == have.size() && s.logits_known;
   if (common == ids.size() && !ready) --common;
   if (common < have.size()) {
     s.session->truncate(static_cast<int64_t>(common));
     have.resize(common);
-    s.last_logits.clear();
+    s.logits_known = false;
   }
-  ST_TRY(
-      s.append(std::vector<Token>(ids.begin() + static_cast<std::ptrdiff_t>(common), ids.end())));
+  ST_TRY(s.append(ids.data() + common, ids.size() - common));
   return common;
 }
 
@@ -98,7 +98,10 @@ Confidence summarize(const std::vector<GeneratedToken>& tokens) {
 // do so; 0 when it could not make room.
 using MakeRoom = std::function<Result<int>(const std::vector<Token>& generated)>;
 
-// One generate call: the stream of pieces to the caller and what it has produced so far.
+// One generate call: the stream of pieces to the caller and what it has produced so far. Every
+// buffer a token needs is made before the first one (the session's sampler, the piece and stop
+// string buffers, room for the longest possible output), so the loop allocates nothing, unless
+// top_logprobs asks for a list per token or a chat makes room by leaving turns out.
 class Run {
  public:
   Run(Session::Impl& s, const GenerateOptions& o, const PieceCallback& on_piece,
@@ -107,7 +110,8 @@ class Run {
         o_(o),
         on_piece_(on_piece),
         start_(start),
-        stop_text_(o.stop_strings),
+        stop_text_(o.stop_strings, s.model->tokenizer->max_piece_bytes()),
+        decoder_(*s.model->tokenizer),
         make_room_(std::move(make_room)) {
     out_.stats = stats;
   }
@@ -124,14 +128,18 @@ class Run {
     return std::find(o_.stop_tokens.begin(), o_.stop_tokens.end(), t) != o_.stop_tokens.end();
   }
   void record(Token token) {
+    const engine::Logits logits = s_.session->logits();
     const engine::StepProbabilities p = engine::step_probabilities(
-        s_.last_logits.data(), static_cast<int32_t>(s_.last_logits.size()), token, o_.top_logprobs);
+        logits.data, static_cast<int32_t>(logits.n_vocab), token, o_.top_logprobs);
     GeneratedToken g{token, p.logprob, p.entropy, {}};
+    g.top.reserve(p.top.size());
     for (const auto& [id, logprob] : p.top) g.top.push_back({id, logprob});
     out_.tokens.push_back(std::move(g));
   }
+  // Makes room for the most tokens and text this call can produce.
+  void reserve_output();
   // Samples and streams tokens until a stop; the last sampled token is not evaluated.
-  Status loop(engine::Sampler& sampler, engine::StreamDecoder& decoder);
+  Status loop();
   // Whether the context has room for one more token, after making room if the caller can.
   Result<bool> has_room();
 
@@ -141,6 +149,8 @@ class Run {
   Clock::time_point start_;
   Clock::time_point decode_start_;
   api::StopText stop_text_;
+  engine::StreamDecoder decoder_;
+  std::string piece_;
   MakeRoom make_room_;
   Generation out_;
   bool callback_stopped_ = false;
@@ -156,14 +166,27 @@ Result<bool> Run::has_room() {
   return dropped > 0;
 }
 
-Status Run::loop(engine::Sampler& sampler, engine::StreamDecoder& decoder) {
+void Run::reserve_output() {
+  // A token is sampled for each free position and one more (returned, not evaluated); a chat
+  // that leaves turns out to make room keeps its whole answer in the context.
+  const size_t n_ctx = s_.session->n_ctx();
+  const size_t room = make_room_ ? n_ctx + 1 : n_ctx - s_.tokens.size() + 1;
+  const size_t n = std::min(static_cast<size_t>(o_.max_tokens), room);
+  const size_t piece = s_.model->tokenizer->max_piece_bytes();
+  out_.tokens.reserve(n);
+  // Each token's piece, and U+FFFD (3 bytes) for each of the at most 3 bytes left unfinished.
+  out_.text.reserve(n * piece + 9);
+  piece_.reserve(piece + 9);
+}
+
+Status Run::loop() {
   const Model::Impl& m = *s_.model;
   for (int i = 0; i < o_.max_tokens; ++i) {
     if (s_.cancelled()) {
       out_.stop_reason = StopReason::kCancelled;
       return {};
     }
-    const Token token = sampler.sample(s_.last_logits.data());
+    const Token token = s_.sampler.sample(s_.session->logits().data);
     record(token);
     if (i == 0) {
       out_.stats.time_to_first_token = seconds_since(start_);
@@ -178,8 +201,9 @@ Status Run::loop(engine::Sampler& sampler, engine::StreamDecoder& decoder) {
       out_.stop_reason = StopReason::kStopToken;
       return {};
     }
-    ST_ASSIGN_OR_RETURN(const std::string piece, decoder.push(token));
-    emit(stop_text_.push(piece));
+    piece_.clear();
+    ST_TRY(decoder_.push(token, piece_));
+    emit(stop_text_.push(piece_));
     if (stop_text_.matched()) {
       out_.stop_reason = StopReason::kStopString;
       return {};
@@ -196,13 +220,13 @@ Status Run::loop(engine::Sampler& sampler, engine::StreamDecoder& decoder) {
       out_.stop_reason = StopReason::kContextFull;
       return {};
     }
-    const Status st = room ? s_.append({token}) : Status(room.error());
+    const Status st = room ? s_.append(&token, 1) : Status(room.error());
     if (!st) {
       if (st.error().code() != ErrorCode::kCancelled) return st;
       out_.stop_reason = StopReason::kCancelled;
       return {};
     }
-    sampler.accept(token);
+    s_.sampler.accept(token);
   }
   out_.stop_reason = StopReason::kMaxTokens;
   return {};
@@ -212,7 +236,7 @@ Result<Generation> Run::run() {
   const Model::Impl& m = *s_.model;
   if (o_.max_tokens < 0 || o_.top_logprobs < 0)
     return Error(ErrorCode::kInvalidArgument, "max_tokens and top_logprobs must not be negative");
-  if (s_.last_logits.empty())
+  if (!s_.logits_known)
     return Error(ErrorCode::kInvalidArgument,
                  "nothing to generate from: the context is empty or was truncated; prompt first");
   for (Token t : o_.stop_tokens)
@@ -220,18 +244,18 @@ Result<Generation> Run::run() {
       return Error(ErrorCode::kInvalidArgument,
                    "stop token " + std::to_string(t) + " is outside the vocabulary");
   out_.seed = choose_seed(o_.sampling.seed);
-  ST_ASSIGN_OR_RETURN(
-      engine::Sampler sampler,
-      engine::Sampler::create(sampler_params(o_.sampling, out_.seed), m.tokenizer->n_vocab()));
+  ST_TRY(s_.sampler.start(sampler_params(o_.sampling, out_.seed)));
   const size_t window = static_cast<size_t>(std::max(o_.sampling.penalty_last_n, 0));
   for (size_t i = s_.tokens.size() - std::min(window, s_.tokens.size()); i < s_.tokens.size(); ++i)
-    sampler.accept(s_.tokens[i]);
+    s_.sampler.accept(s_.tokens[i]);
+  reserve_output();
 
-  engine::StreamDecoder decoder(*m.tokenizer);
   decode_start_ = Clock::now();
-  ST_TRY(loop(sampler, decoder));
+  ST_TRY(loop());
   if (!stop_text_.matched() && !callback_stopped_) {
-    emit(stop_text_.push(decoder.flush()));
+    piece_.clear();
+    decoder_.flush(piece_);
+    emit(stop_text_.push(piece_));
     if (stop_text_.matched())
       out_.stop_reason = StopReason::kStopString;
     else
@@ -267,74 +291,79 @@ const char* stop_reason_name(StopReason reason) {
 
 Result<Generation> Session::generate(const GenerateOptions& options,
                                      const PieceCallback& on_piece) {
-  return Run(*impl_, options, on_piece, Clock::now(), {}).run();
+  return api::guarded([&] { return Run(*impl_, options, on_piece, Clock::now(), {}).run(); });
 }
 
 Result<Generation> Session::generate(std::string_view prompt_text, const GenerateOptions& options,
                                      const PieceCallback& on_piece) {
-  const Clock::time_point start = Clock::now();
-  const std::vector<Token> ids =
-      impl_->model->tokenizer->tokenize(prompt_text, impl_->tokens.empty(), true);
-  ST_TRY(impl_->append(ids));
-  GenerationStats stats;
-  stats.prompt_tokens = static_cast<int>(ids.size());
-  stats.prompt_seconds = seconds_since(start);
-  return Run(*impl_, options, on_piece, start, stats).run();
+  return api::guarded([&]() -> Result<Generation> {
+    const Clock::time_point start = Clock::now();
+    const std::vector<Token> ids =
+        impl_->model->tokenizer->tokenize(prompt_text, impl_->tokens.empty(), true);
+    ST_TRY(impl_->append(ids));
+    GenerationStats stats;
+    stats.prompt_tokens = static_cast<int>(ids.size());
+    stats.prompt_seconds = seconds_since(start);
+    return Run(*impl_, options, on_piece, start, stats).run();
+  });
 }
 
 Result<Generation> Session::chat(const std::vector<ChatMessage>& messages,
                                  const GenerateOptions& options, const PieceCallback& on_piece) {
-  const Clock::time_point start = Clock::now();
-  if (messages.empty()) return Error(ErrorCode::kInvalidArgument, "chat needs a message");
-  ChatOptions chat;
-  chat.enable_thinking = options.enable_thinking;
-  const Model model(impl_->model);
-  std::vector<ChatMessage> kept = messages;
-  auto render = [&]() -> Result<std::vector<Token>> {
-    ST_ASSIGN_OR_RETURN(const std::string text, model.chat_prompt(kept, chat));
-    return impl_->model->tokenizer->tokenize(text, true, true);
-  };
-  ST_ASSIGN_OR_RETURN(std::vector<Token> ids, render());
-  if (ids.empty()) return Error(ErrorCode::kInvalidArgument, "the chat prompt is empty");
+  return api::guarded([&]() -> Result<Generation> {
+    const Clock::time_point start = Clock::now();
+    if (messages.empty()) return Error(ErrorCode::kInvalidArgument, "chat needs a message");
+    ChatOptions chat;
+    chat.enable_thinking = options.enable_thinking;
+    const Model model(impl_->model);
+    std::vector<ChatMessage> kept = messages;
+    auto render = [&]() -> Result<std::vector<Token>> {
+      ST_ASSIGN_OR_RETURN(const std::string text, model.chat_prompt(kept, chat));
+      return impl_->model->tokenizer->tokenize(text, true, true);
+    };
+    ST_ASSIGN_OR_RETURN(std::vector<Token> ids, render());
+    if (ids.empty()) return Error(ErrorCode::kInvalidArgument, "the chat prompt is empty");
 
-  // With kDropOldestTurns, the oldest turns give way until the prompt leaves room for `answer`
-  // more tokens (at most half the context, at least the one being evaluated) after `extra`.
-  const bool drop = options.on_context_full == ContextFull::kDropOldestTurns;
-  const size_t n_ctx = impl_->session->n_ctx();
-  auto fit = [&](const std::vector<Token>& extra, int answer) -> Result<int> {
-    const size_t room =
-        std::min(static_cast<size_t>(std::max(answer, 1)), std::max<size_t>(n_ctx / 2, 1));
-    int dropped = 0;
-    while (ids.size() + extra.size() + room > n_ctx) {
-      const int n = drop_oldest_turn(kept);
-      if (n == 0) break;
-      dropped += n;
-      ST_ASSIGN_OR_RETURN(ids, render());
-    }
-    return dropped;
-  };
-  GenerationStats stats;
-  if (drop) {
-    ST_ASSIGN_OR_RETURN(stats.dropped_messages, fit({}, options.max_tokens));
-  }
-  ST_ASSIGN_OR_RETURN(const size_t common, set_context(*impl_, ids));
-  stats.reused_tokens = static_cast<int>(common);
-  stats.prompt_tokens = static_cast<int>(ids.size() - common);
-  stats.prompt_seconds = seconds_since(start);
-  MakeRoom make_room;
-  if (drop) {
-    make_room = [&](const std::vector<Token>& generated) -> Result<int> {
-      ST_ASSIGN_OR_RETURN(const int dropped,
-                          fit(generated, options.max_tokens - static_cast<int>(generated.size())));
-      if (dropped == 0) return 0;
-      std::vector<Token> rebuilt = ids;
-      rebuilt.insert(rebuilt.end(), generated.begin(), generated.end());
-      if (rebuilt.size() >= n_ctx) return 0;
-      ST_TRY(set_context(*impl_, rebuilt));
+    // With kDropOldestTurns, the oldest turns give way until the prompt leaves room for `answer`
+    // more tokens (at most half the context, at least the one being evaluated) after `extra`.
+    const bool drop = options.on_context_full == ContextFull::kDropOldestTurns;
+    const size_t n_ctx = impl_->session->n_ctx();
+    auto fit = [&](const std::vector<Token>& extra, int answer) -> Result<int> {
+      const size_t room =
+          std::min(static_cast<size_t>(std::max(answer, 1)), std::max<size_t>(n_ctx / 2, 1));
+      int dropped = 0;
+      while (ids.size() + extra.size() + room > n_ctx) {
+        const int n = drop_oldest_turn(kept);
+        if (n == 0) break;
+        dropped += n;
+        ST_ASSIGN_OR_RETURN(ids, render());
+      }
       return dropped;
     };
-  }
-  return Run(*impl_, options, on_piece, start, stats, std::move(make_room)).run();
+    GenerationStats stats;
+    if (drop) {
+      ST_ASSIGN_OR_RETURN(stats.dropped_messages, fit({}, options.max_tokens));
+    }
+    ST_ASSIGN_OR_RETURN(const size_t common, set_context(*impl_, ids));
+    stats.reused_tokens = static_cast<int>(common);
+    stats.prompt_tokens = static_cast<int>(ids.size() - common);
+    stats.prompt_seconds = seconds_since(start);
+    MakeRoom make_room;
+    if (drop) {
+      make_room = [&](const std::vector<Token>& generated) -> Result<int> {
+        ST_ASSIGN_OR_RETURN(
+            const int dropped,
+            fit(generated, options.max_tokens - static_cast<int>(generated.size())));
+        if (dropped == 0) return 0;
+        std::vector<Token> rebuilt = ids;
+        rebuilt.insert(rebuilt.end(), generated.begin(), generated.end());
+        if (rebuilt.size() >= n_ctx) return 0;
+        ST_TRY(set_context(*impl_, rebuilt));
+        return dropped;
+      };
+    }
+    return Run(*impl_, options, on_piece, start, stats, std::move(make_room)).run();
+  });
 }
 
 }  // namespace shoptalk

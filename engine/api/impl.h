@@ -8,6 +8,7 @@
 #include "engine/chat/chat_template.h"
 #include "engine/model/model.h"
 #include "engine/model/session.h"
+#include "engine/sampling/sampler.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "shoptalk/shoptalk.hpp"
 
@@ -28,11 +29,14 @@ struct Session::Impl {
   std::unique_ptr<engine::Session> session;
   const std::atomic<bool>* cancel = nullptr;
   KvType kv_type = KvType::kF16;
-  std::vector<Token> tokens;       // the tokens in the context, one per position
-  std::vector<float> last_logits;  // logits after tokens.back(); empty when not known
+  std::vector<Token> tokens;  // the tokens in the context, one per position (room reserved)
+  bool logits_known = false;  // session->logits() holds the logits after tokens.back()
+  engine::Sampler sampler;    // generate()'s, its buffers allocated with the session
 
-  // Evaluates tokens at the end of the context, keeping tokens and last_logits in step.
-  Status append(const std::vector<Token>& batch);
+  // Evaluates tokens at the end of the context, keeping tokens and logits_known in step; with
+  // all_logits, every token's logits are written there too.
+  Status append(const Token* batch, size_t n, float* all_logits = nullptr);
+  Status append(const std::vector<Token>& batch) { return append(batch.data(), batch.size()); }
   bool cancelled() const { return cancel && cancel->load(std::memory_order_relaxed); }
 };
 

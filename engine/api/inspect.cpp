@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "engine/api/guard.h"
 #include "engine/api/model_info.h"
 #include "engine/model/model.h"
 #include "formats/gguf.h"
@@ -70,7 +71,8 @@ MetadataSummary summarize(const KeyValue& kv) {
 }
 }  // namespace
 
-Result<FileSummary> inspect_file(const std::string& path) {
+namespace {
+Result<FileSummary> summarize_file(const std::string& path) {
   ST_ASSIGN_OR_RETURN(gguf::GgufFile file, gguf::GgufFile::open(path));
   FileSummary s;
   s.version = file.version();
@@ -99,6 +101,11 @@ Result<FileSummary> inspect_file(const std::string& path) {
     s.model_error = supported.error().message();
   }
   return s;
+}
+}  // namespace
+
+Result<FileSummary> inspect_file(const std::string& path) {
+  return api::guarded([&] { return summarize_file(path); });
 }
 
 }  // namespace shoptalk

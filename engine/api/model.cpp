@@ -1,6 +1,7 @@
 // shoptalk::Model: load (from a path or caller memory), the memory plan, tokenizer access.
 #include <algorithm>
 
+#include "engine/api/guard.h"
 #include "engine/api/impl.h"
 #include "engine/api/model_info.h"
 #include "engine/model/memory.h"
@@ -67,14 +68,15 @@ const char* kv_type_name(KvType type) {
 }
 
 Result<KvType> kv_type_from_name(std::string_view name) {
-  for (KvType t : {KvType::kF16, KvType::kQ8_0, KvType::kQ4_0})
-    if (name == kv_type_name(t)) return t;
-  return Error(ErrorCode::kInvalidArgument,
-               "unknown KV cache type '" + std::string(name) + "' (f16, q8_0 or q4_0)");
+  return api::guarded([&]() -> Result<KvType> {
+    for (KvType t : {KvType::kF16, KvType::kQ8_0, KvType::kQ4_0})
+      if (name == kv_type_name(t)) return t;
+    return Error(ErrorCode::kInvalidArgument,
+                 "unknown KV cache type '" + std::string(name) + "' (f16, q8_0 or q4_0)");
+  });
 }
 
 namespace {
-constexpr uint32_t kBatch = 512;
 
 MemoryPlan to_plan(const engine::MemoryReport& r) {
   return {r.weights, r.kv_cache, r.scratch};
@@ -87,14 +89,22 @@ Status check_options(const ModelOptions& options) {
   return {};
 }
 
-Result<MemoryPlan> plan_for(const gguf::GgufFile& file, const ModelOptions& options) {
+Result<MemoryPlan> plan_for(const gguf::GgufFile& file, const kernels::KernelTable& table,
+                            const ModelOptions& options) {
   ST_ASSIGN_OR_RETURN(auto header, engine::read_model_header(file));
-  ST_ASSIGN_OR_RETURN(
-      const uint32_t n_ctx,
-      api::session_context(header.second, options.context, options.allow_context_beyond_training));
-  ST_ASSIGN_OR_RETURN(engine::MemoryReport report,
-                      engine::plan_memory(file, n_ctx, api::kv_ggml_type(options.kv_type), kBatch));
+  engine::SessionShape session;
+  ST_ASSIGN_OR_RETURN(session.n_ctx, api::session_context(header.second, options.context,
+                                                          options.allow_context_beyond_training));
+  session.kv_type = api::kv_ggml_type(options.kv_type);
+  session.n_batch = engine::kDefaultBatch;
+  ST_ASSIGN_OR_RETURN(session.n_threads, engine::resolve_threads(options.threads));
+  ST_ASSIGN_OR_RETURN(engine::MemoryReport report, engine::plan_memory(file, table, session));
   return to_plan(report);
+}
+
+Result<const kernels::KernelTable*> active_table() {
+  ST_ASSIGN_OR_RETURN(const kernels::Isa isa, kernels::isa_from_env());
+  return kernels::kernels_for(isa);
 }
 
 Result<Model::Impl> load_vocab_only(gguf::GgufFile file, const ModelOptions& options) {
@@ -113,7 +123,8 @@ Result<Model::Impl> load_vocab_only(gguf::GgufFile file, const ModelOptions& opt
 }
 
 Result<Model::Impl> load_full(gguf::GgufFile file, const ModelOptions& options) {
-  ST_ASSIGN_OR_RETURN(const MemoryPlan plan, plan_for(file, options));
+  ST_ASSIGN_OR_RETURN(const kernels::KernelTable* table, active_table());
+  ST_ASSIGN_OR_RETURN(const MemoryPlan plan, plan_for(file, *table, options));
   if (options.memory_budget > 0 && plan.total() > options.memory_budget)
     return Error(ErrorCode::kBudgetExceeded,
                  "model needs " + std::to_string(plan.total() >> 20) + " MiB (weights " +
@@ -121,8 +132,6 @@ Result<Model::Impl> load_full(gguf::GgufFile file, const ModelOptions& options) 
                      std::to_string(plan.kv_cache >> 20) + ", scratch " +
                      std::to_string(plan.scratch >> 20) + ") but the budget is " +
                      std::to_string(options.memory_budget >> 20) + " MiB");
-  ST_ASSIGN_OR_RETURN(const kernels::Isa isa, kernels::isa_from_env());
-  ST_ASSIGN_OR_RETURN(const kernels::KernelTable* table, kernels::kernels_for(isa));
   engine::LoadOptions load_options;
   load_options.kernels = table;
   Model::Impl impl;
@@ -145,22 +154,29 @@ Result<Model::Impl> load_impl(gguf::GgufFile file, const ModelOptions& options) 
 }  // namespace
 
 Result<Model> Model::load(const std::string& path, const ModelOptions& options) {
-  ST_ASSIGN_OR_RETURN(gguf::GgufFile file, gguf::GgufFile::open(path));
-  auto impl = load_impl(std::move(file), options);
-  if (!impl) return Error(impl.error().code(), path + ": " + impl.error().message());
-  return Model(std::make_shared<const Impl>(std::move(impl).value()));
+  return api::guarded([&]() -> Result<Model> {
+    ST_ASSIGN_OR_RETURN(gguf::GgufFile file, gguf::GgufFile::open(path));
+    auto impl = load_impl(std::move(file), options);
+    if (!impl) return Error(impl.error().code(), path + ": " + impl.error().message());
+    return Model(std::make_shared<const Impl>(std::move(impl).value()));
+  });
 }
 
 Result<Model> Model::load_from_memory(const void* data, size_t size, const ModelOptions& options) {
-  ST_ASSIGN_OR_RETURN(gguf::GgufFile file, gguf::GgufFile::from_memory(data, size));
-  ST_ASSIGN_OR_RETURN(Impl impl, load_impl(std::move(file), options));
-  return Model(std::make_shared<const Impl>(std::move(impl)));
+  return api::guarded([&]() -> Result<Model> {
+    ST_ASSIGN_OR_RETURN(gguf::GgufFile file, gguf::GgufFile::from_memory(data, size));
+    ST_ASSIGN_OR_RETURN(Impl impl, load_impl(std::move(file), options));
+    return Model(std::make_shared<const Impl>(std::move(impl)));
+  });
 }
 
 Result<MemoryPlan> Model::plan(const std::string& path, const ModelOptions& options) {
-  ST_TRY(check_options(options));
-  ST_ASSIGN_OR_RETURN(gguf::GgufFile file, gguf::GgufFile::open(path));
-  return plan_for(file, options);
+  return api::guarded([&]() -> Result<MemoryPlan> {
+    ST_TRY(check_options(options));
+    ST_ASSIGN_OR_RETURN(gguf::GgufFile file, gguf::GgufFile::open(path));
+    ST_ASSIGN_OR_RETURN(const kernels::KernelTable* table, active_table());
+    return plan_for(file, *table, options);
+  });
 }
 
 const ModelInfo& Model::info() const {
@@ -179,11 +195,13 @@ const char* Model::isa() const {
 
 Result<std::vector<Token>> Model::tokenize(std::string_view text, bool add_special,
                                            bool parse_special) const {
-  return impl_->tokenizer->tokenize(text, add_special, parse_special);
+  return api::guarded([&]() -> Result<std::vector<Token>> {
+    return impl_->tokenizer->tokenize(text, add_special, parse_special);
+  });
 }
 
 Result<std::string> Model::detokenize(const std::vector<Token>& tokens, bool special) const {
-  return impl_->tokenizer->detokenize(tokens, special);
+  return api::guarded([&] { return impl_->tokenizer->detokenize(tokens, special); });
 }
 
 bool Model::is_end_of_generation(Token token) const {
@@ -193,15 +211,17 @@ bool Model::is_end_of_generation(Token token) const {
 
 Result<std::string> Model::chat_prompt(const std::vector<ChatMessage>& messages,
                                        const ChatOptions& options) const {
-  if (!impl_->chat_family) return Error(ErrorCode::kUnsupported, impl_->info.chat_error);
-  std::vector<engine::ChatMessage> converted;
-  converted.reserve(messages.size());
-  for (const ChatMessage& m : messages) converted.push_back({m.role, m.content});
-  engine::ChatOptions chat;
-  chat.add_generation_prompt = options.add_generation_prompt;
-  chat.enable_thinking = options.enable_thinking;
-  chat.tokenizer_adds_bos = impl_->tokenizer->add_bos();
-  return engine::render_chat(*impl_->chat_family, converted, chat);
+  return api::guarded([&]() -> Result<std::string> {
+    if (!impl_->chat_family) return Error(ErrorCode::kUnsupported, impl_->info.chat_error);
+    std::vector<engine::ChatMessage> converted;
+    converted.reserve(messages.size());
+    for (const ChatMessage& m : messages) converted.push_back({m.role, m.content});
+    engine::ChatOptions chat;
+    chat.add_generation_prompt = options.add_generation_prompt;
+    chat.enable_thinking = options.enable_thinking;
+    chat.tokenizer_adds_bos = impl_->tokenizer->add_bos();
+    return engine::render_chat(*impl_->chat_family, converted, chat);
+  });
 }
 
 }  // namespace shoptalk

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "engine/api/guard.h"
 #include "engine/api/impl.h"
 #include "formats/try.h"
 
@@ -140,91 +141,102 @@ using File = std::unique_ptr<std::FILE, FileCloser>;
 }  // namespace
 
 Result<std::vector<uint8_t>> Session::save_state() const {
-  const engine::Session& session = *impl_->session;
-  const engine::KvCache& kv = session.kv_cache();
-  const size_t n = impl_->tokens.size();
-  const size_t n_logits = impl_->last_logits.size();
-  std::vector<uint8_t> out(state_bytes(session, n, n_logits));
-  Writer w(out.data());
-  w.put(kMagic, sizeof kMagic);
-  w.value(fingerprint(session));
-  w.value(static_cast<uint32_t>(n));
-  w.value(static_cast<uint32_t>(n_logits));
-  w.put(impl_->tokens.data(), n * sizeof(Token));
-  w.put(impl_->last_logits.data(), n_logits * sizeof(float));
-  for_each_head_rows(session, [&](const uint8_t* k, const uint8_t* v) {
-    w.put(k, n * kv.head_bytes());
-    w.put(v, n * kv.head_bytes());
+  return api::guarded([&]() -> Result<std::vector<uint8_t>> {
+    const engine::Session& session = *impl_->session;
+    const engine::KvCache& kv = session.kv_cache();
+    const size_t n = impl_->tokens.size();
+    const size_t n_logits = impl_->logits_known ? static_cast<size_t>(session.logits().n_vocab) : 0;
+    std::vector<uint8_t> out(state_bytes(session, n, n_logits));
+    Writer w(out.data());
+    w.put(kMagic, sizeof kMagic);
+    w.value(fingerprint(session));
+    w.value(static_cast<uint32_t>(n));
+    w.value(static_cast<uint32_t>(n_logits));
+    w.put(impl_->tokens.data(), n * sizeof(Token));
+    w.put(session.logits().data, n_logits * sizeof(float));
+    for_each_head_rows(session, [&](const uint8_t* k, const uint8_t* v) {
+      w.put(k, n * kv.head_bytes());
+      w.put(v, n * kv.head_bytes());
+    });
+    w.value(checksum(out.data(), out.size() - sizeof(uint64_t)));
+    return out;
   });
-  w.value(checksum(out.data(), out.size() - sizeof(uint64_t)));
-  return out;
 }
 
 Status Session::load_state(const void* data, size_t size) {
-  engine::Session& session = *impl_->session;
-  const auto* bytes = static_cast<const uint8_t*>(data);
-  if (!data || size < kHeaderBytes + sizeof(uint64_t)) return mismatch("too short");
-  Reader r(bytes);
-  char magic[sizeof kMagic];
-  r.get(magic, sizeof magic);
-  if (std::memcmp(magic, kMagicV1, sizeof kMagicV1) == 0)
-    return mismatch("written by an older shoptalk (version 1 cache layout); save it again");
-  if (std::memcmp(magic, kMagic, sizeof kMagic) != 0) return mismatch("not a shoptalk state");
-  const auto print = r.value<uint64_t>();
-  const size_t n = r.value<uint32_t>();
-  const size_t n_logits = r.value<uint32_t>();
-  if (print != fingerprint(session))
-    return mismatch("saved from another model, context or KV cache type");
-  const int64_t n_vocab = session.model().hparams().n_vocab;
-  if (n > session.n_ctx() || (n_logits != 0 && static_cast<int64_t>(n_logits) != n_vocab) ||
-      (n_logits != 0) != (n != 0) || size != state_bytes(session, n, n_logits))
-    return mismatch("truncated or inconsistent (" + std::to_string(size) + " bytes)");
-  uint64_t sum;
-  std::memcpy(&sum, bytes + size - sizeof sum, sizeof sum);
-  if (sum != checksum(bytes, size - sizeof sum)) return mismatch("checksum mismatch (corrupt)");
+  return api::guarded([&]() -> Status {
+    engine::Session& session = *impl_->session;
+    const auto* bytes = static_cast<const uint8_t*>(data);
+    if (!data || size < kHeaderBytes + sizeof(uint64_t)) return mismatch("too short");
+    Reader r(bytes);
+    char magic[sizeof kMagic];
+    r.get(magic, sizeof magic);
+    if (std::memcmp(magic, kMagicV1, sizeof kMagicV1) == 0)
+      return mismatch("written by an older shoptalk (version 1 cache layout); save it again");
+    if (std::memcmp(magic, kMagic, sizeof kMagic) != 0) return mismatch("not a shoptalk state");
+    const auto print = r.value<uint64_t>();
+    const size_t n = r.value<uint32_t>();
+    const size_t n_logits = r.value<uint32_t>();
+    if (print != fingerprint(session))
+      return mismatch("saved from another model, context or KV cache type");
+    const int64_t n_vocab = session.model().hparams().n_vocab;
+    if (n > session.n_ctx() || (n_logits != 0 && static_cast<int64_t>(n_logits) != n_vocab) ||
+        (n_logits != 0) != (n != 0) || size != state_bytes(session, n, n_logits))
+      return mismatch("truncated or inconsistent (" + std::to_string(size) + " bytes)");
+    uint64_t sum;
+    std::memcpy(&sum, bytes + size - sizeof sum, sizeof sum);
+    if (sum != checksum(bytes, size - sizeof sum)) return mismatch("checksum mismatch (corrupt)");
 
-  std::vector<Token> tokens(n);
-  r.get(tokens.data(), n * sizeof(Token));
-  for (Token t : tokens)
-    if (t < 0 || t >= n_vocab) return mismatch("token id " + std::to_string(t) + " out of range");
-  std::vector<float> logits(n_logits);
-  r.get(logits.data(), n_logits * sizeof(float));
-  engine::KvCache& kv = session.kv_cache();
-  for_each_head_rows(session, [&](uint8_t* k, uint8_t* v) {
-    r.get(k, n * kv.head_bytes());
-    r.get(v, n * kv.head_bytes());
+    // Checked before anything of the session changes; then copied into the room it already has.
+    const uint8_t* token_bytes = bytes + kHeaderBytes;
+    for (size_t i = 0; i < n; ++i) {
+      Token t;
+      std::memcpy(&t, token_bytes + i * sizeof t, sizeof t);
+      if (t < 0 || t >= n_vocab) return mismatch("token id " + std::to_string(t) + " out of range");
+    }
+    impl_->tokens.resize(n);
+    r.get(impl_->tokens.data(), n * sizeof(Token));
+    r.get(session.logits_row(), n_logits * sizeof(float));
+    engine::KvCache& kv = session.kv_cache();
+    for_each_head_rows(session, [&](uint8_t* k, uint8_t* v) {
+      r.get(k, n * kv.head_bytes());
+      r.get(v, n * kv.head_bytes());
+    });
+    session.restore_position(static_cast<int64_t>(n));
+    impl_->logits_known = n_logits != 0;
+    return {};
   });
-  session.restore_position(static_cast<int64_t>(n));
-  impl_->tokens = std::move(tokens);
-  impl_->last_logits = std::move(logits);
-  return {};
 }
 
 Status Session::save_state_file(const std::string& path) const {
-  ST_ASSIGN_OR_RETURN(const std::vector<uint8_t> state, save_state());
-  File f(std::fopen(path.c_str(), "wb"));
-  if (!f) return Error(ErrorCode::kIo, "cannot create " + path);
-  const bool written = std::fwrite(state.data(), 1, state.size(), f.get()) == state.size();
-  if (!written || std::fclose(f.release()) != 0)
-    return Error(ErrorCode::kIo, "cannot write " + path);
-  return {};
+  return api::guarded([&]() -> Status {
+    ST_ASSIGN_OR_RETURN(const std::vector<uint8_t> state, save_state());
+    File f(std::fopen(path.c_str(), "wb"));
+    if (!f) return Error(ErrorCode::kIo, "cannot create " + path);
+    const bool written = std::fwrite(state.data(), 1, state.size(), f.get()) == state.size();
+    if (!written || std::fclose(f.release()) != 0)
+      return Error(ErrorCode::kIo, "cannot write " + path);
+    return {};
+  });
 }
 
 Status Session::load_state_file(const std::string& path) {
-  File f(std::fopen(path.c_str(), "rb"));
-  if (!f) return Error(ErrorCode::kIo, "cannot open " + path);
-  if (std::fseek(f.get(), 0, SEEK_END) != 0) return Error(ErrorCode::kIo, "cannot read " + path);
-  const long size = std::ftell(f.get());
-  if (size < 0 || std::fseek(f.get(), 0, SEEK_SET) != 0)
-    return Error(ErrorCode::kIo, "cannot read " + path);
-  const size_t limit = state_bytes(*impl_->session, impl_->session->n_ctx(),
-                                   impl_->session->model().hparams().n_vocab);
-  if (static_cast<size_t>(size) > limit)
-    return mismatch(path + " is larger than any state of this session");
-  std::vector<uint8_t> data(static_cast<size_t>(size));
-  if (std::fread(data.data(), 1, data.size(), f.get()) != data.size())
-    return Error(ErrorCode::kIo, "cannot read " + path);
-  return load_state(data.data(), data.size());
+  return api::guarded([&]() -> Status {
+    File f(std::fopen(path.c_str(), "rb"));
+    if (!f) return Error(ErrorCode::kIo, "cannot open " + path);
+    if (std::fseek(f.get(), 0, SEEK_END) != 0) return Error(ErrorCode::kIo, "cannot read " + path);
+    const long size = std::ftell(f.get());
+    if (size < 0 || std::fseek(f.get(), 0, SEEK_SET) != 0)
+      return Error(ErrorCode::kIo, "cannot read " + path);
+    const size_t limit = state_bytes(*impl_->session, impl_->session->n_ctx(),
+                                     impl_->session->model().hparams().n_vocab);
+    if (static_cast<size_t>(size) > limit)
+      return mismatch(path + " is larger than any state of this session");
+    std::vector<uint8_t> data(static_cast<size_t>(size));
+    if (std::fread(data.data(), 1, data.size(), f.get()) != data.size())
+      return Error(ErrorCode::kIo, "cannot read " + path);
+    return load_state(data.data(), data.size());
+  });
 }
 
 }  // namespace shoptalk

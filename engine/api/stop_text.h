@@ -11,19 +11,22 @@ namespace shoptalk::api {
 
 class StopText {
  public:
-  explicit StopText(const std::vector<std::string>& stops);  // empty strings are ignored
+  // Empty stop strings are ignored. Room is made for pieces of up to max_piece_bytes, so that
+  // pushing them allocates nothing.
+  explicit StopText(const std::vector<std::string>& stops, size_t max_piece_bytes = 0);
 
-  // Appends a piece and returns the text that is now safe to release: everything before the
-  // first stop string once one has appeared (then matched() is true), else everything but a
-  // tail that could still begin a stop string.
-  std::string push(std::string_view piece);
+  // Appends a piece and returns the text that is now safe to release (valid until the next call):
+  // everything before the first stop string once one has appeared (then matched() is true), else
+  // everything but a tail that could still begin a stop string.
+  std::string_view push(std::string_view piece);
   bool matched() const { return matched_; }
   // The held-back tail, once the stream has ended without a stop string.
-  std::string flush();
+  std::string_view flush();
 
  private:
   std::vector<std::string> stops_;
   std::string held_;
+  std::string released_;
   bool matched_ = false;
 };
 

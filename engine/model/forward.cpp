@@ -2,69 +2,91 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 namespace shoptalk::engine {
 
 namespace {
 
-struct BufferSizes {
-  int64_t x, q, kv, qkv, gate, up, ffn, rope, logits, widest_input;
-};
+constexpr size_t kBufferAlignment = 64;
 
-BufferSizes sizes_for(const HParams& hp, bool fused_qkv, bool fused_gate_up, int64_t n_batch,
-                      bool logits) {
-  BufferSizes s;
-  s.x = n_batch * hp.n_embd;
-  s.q = n_batch * hp.n_embd_q();
-  s.kv = n_batch * hp.n_embd_kv();
-  s.qkv = fused_qkv ? n_batch * (hp.n_embd_q() + 2 * hp.n_embd_kv()) : 0;
-  s.ffn = n_batch * hp.n_ff;
-  s.gate = fused_gate_up ? 2 * s.ffn : s.ffn;
-  s.up = fused_gate_up ? 0 : s.ffn;
-  s.rope = n_batch * (hp.n_rot / 2);
-  s.logits = logits ? n_batch * hp.n_vocab : 0;
-  s.widest_input = std::max<int64_t>({hp.n_embd, hp.n_embd_q(), hp.n_ff});
-  return s;
+size_t aligned(size_t bytes) {
+  return (bytes + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment;
 }
 
-size_t as_size(int64_t n) {
-  return static_cast<size_t>(n);
+// Where each buffer starts in the block (bytes), and the block's size.
+struct Layout {
+  size_t x, normed, q, k, v, qkv, attn, gate, up, rope_cos, rope_sin, logits, embed_row, bytes;
+  int64_t widest_input;  // of the matmul inputs: the activation conversions' row width
+};
+
+Layout layout_for(const ScratchShape& shape, int64_t n_batch) {
+  const HParams& hp = shape.hp;
+  const auto floats = [&](int64_t per_token) {
+    return aligned(static_cast<size_t>(n_batch * per_token) * sizeof(float));
+  };
+  Layout l{};
+  size_t at = 0;
+  const auto place = [&at](size_t& field, size_t bytes) {
+    field = at;
+    at += bytes;
+  };
+  place(l.x, floats(hp.n_embd));
+  place(l.normed, floats(hp.n_embd));
+  place(l.rope_cos, floats(hp.n_rot / 2));
+  place(l.rope_sin, floats(hp.n_rot / 2));
+  place(l.logits, aligned(size_t{hp.n_vocab} * sizeof(float)));
+  place(l.embed_row, aligned(shape.embed_row_bytes));
+  // The attention block's buffers, then the feed-forward block's over the same bytes.
+  const size_t shared = at;
+  place(l.q, floats(hp.n_embd_q()));
+  place(l.k, floats(hp.n_embd_kv()));
+  place(l.v, floats(hp.n_embd_kv()));
+  place(l.attn, floats(hp.n_embd_q()));
+  if (shape.fused_qkv) place(l.qkv, floats(hp.n_embd_q() + 2 * hp.n_embd_kv()));
+  const size_t attention_end = at;
+  at = shared;
+  place(l.gate, floats(shape.fused_gate_up ? 2 * int64_t{hp.n_ff} : hp.n_ff));
+  if (!shape.fused_gate_up) place(l.up, floats(hp.n_ff));
+  l.bytes = std::max(at, attention_end);
+  l.widest_input = std::max<int64_t>({hp.n_embd, hp.n_embd_q(), hp.n_ff});
+  return l;
 }
 
 }  // namespace
 
-ForwardBuffers::ForwardBuffers(const Model& model, int64_t batch, bool with_logits)
-    : n_batch(batch) {
-  const bool fused_qkv = std::any_of(model.layers().begin(), model.layers().end(),
-                                     [](const LayerWeights& w) { return w.fused_qkv; });
-  const BufferSizes s =
-      sizes_for(model.hparams(), fused_qkv, model.arch().fused_gate_up(), batch, with_logits);
-  x.resize(as_size(s.x));
-  normed.resize(as_size(s.x));
-  q.resize(as_size(s.q));
-  k.resize(as_size(s.kv));
-  v.resize(as_size(s.kv));
-  qkv.resize(as_size(s.qkv));
-  attn.resize(as_size(s.q));
-  proj.resize(as_size(s.x));
-  gate.resize(as_size(s.gate));
-  up.resize(as_size(s.up));
-  act.resize(as_size(s.ffn));
-  rope_cos.resize(as_size(s.rope));
-  rope_sin.resize(as_size(s.rope));
-  logits.resize(as_size(s.logits));
+size_t ForwardBuffers::bytes_for(const ScratchShape& shape, int64_t n_batch) {
+  const Layout l = layout_for(shape, n_batch);
+  return l.bytes +
+         kernels::ActivationCache::bytes_for(shape.activation_types, n_batch, l.widest_input);
 }
 
-size_t ForwardBuffers::bytes_for(const HParams& hp, bool fused_qkv, bool fused_gate_up,
-                                 const std::vector<GgmlType>& activation_types, int64_t batch,
-                                 bool logits) {
-  const BufferSizes s = sizes_for(hp, fused_qkv, fused_gate_up, batch, logits);
-  const int64_t floats =
-      4 * s.x + 2 * s.q + 2 * s.kv + s.qkv + s.gate + s.up + s.ffn + 2 * s.rope + s.logits;
-  size_t bytes = as_size(floats) * sizeof(float);
-  for (GgmlType type : activation_types)
-    bytes += kernels::activation_row_bytes(type, s.widest_input) * as_size(batch);
-  return bytes;
+Result<ForwardBuffers> ForwardBuffers::create(const ScratchShape& shape, int64_t n_batch) {
+  const Layout l = layout_for(shape, n_batch);
+  ForwardBuffers b;
+  b.block_.reset(static_cast<uint8_t*>(std::aligned_alloc(kBufferAlignment, l.bytes)));
+  if (!b.block_ || !b.activations.reserve(shape.activation_types, n_batch, l.widest_input))
+    return Error(ErrorCode::kOutOfMemory, "cannot allocate " +
+                                              std::to_string(bytes_for(shape, n_batch)) +
+                                              " bytes of working buffers");
+  uint8_t* base = b.block_.get();
+  const auto at = [base](size_t offset) { return reinterpret_cast<float*>(base + offset); };
+  b.n_batch = n_batch;
+  b.x = at(l.x);
+  b.normed = at(l.normed);
+  b.proj = b.normed;
+  b.q = at(l.q);
+  b.k = at(l.k);
+  b.v = at(l.v);
+  b.qkv = shape.fused_qkv ? at(l.qkv) : nullptr;
+  b.attn = at(l.attn);
+  b.gate = at(l.gate);
+  b.up = shape.fused_gate_up ? nullptr : at(l.up);
+  b.rope_cos = at(l.rope_cos);
+  b.rope_sin = at(l.rope_sin);
+  b.logits = at(l.logits);
+  b.embed_row = base + l.embed_row;
+  return b;
 }
 
 namespace {
@@ -93,24 +115,24 @@ void attention_inputs(const ForwardContext& ctx, const LayerWeights& w, int64_t 
   const int64_t nkv = hp.n_embd_kv();
   if (w.fused_qkv) {
     const int64_t width = nq + 2 * nkv;
-    project(ctx, w.wqkv, b.qkv.data(), width);
+    project(ctx, w.wqkv, b.qkv, width);
     for (int64_t t = 0; t < n_tok; ++t) {
-      const float* row = b.qkv.data() + t * width;
-      std::copy(row, row + nq, b.q.data() + t * nq);
-      std::copy(row + nq, row + nq + nkv, b.k.data() + t * nkv);
-      std::copy(row + nq + nkv, row + width, b.v.data() + t * nkv);
+      const float* row = b.qkv + t * width;
+      std::copy(row, row + nq, b.q + t * nq);
+      std::copy(row + nq, row + nq + nkv, b.k + t * nkv);
+      std::copy(row + nq + nkv, row + width, b.v + t * nkv);
     }
   } else {
-    project(ctx, w.wq, b.q.data(), nq);
-    project(ctx, w.wk, b.k.data(), nkv);
-    project(ctx, w.wv, b.v.data(), nkv);
+    project(ctx, w.wq, b.q, nq);
+    project(ctx, w.wk, b.k, nkv);
+    project(ctx, w.wv, b.v, nkv);
   }
   // Biases (qwen2) are added right after the projections, before the per-head norm and RoPE.
   const kernels::KernelTable& k = ctx.model.kernels();
   for (int64_t t = 0; t < n_tok; ++t) {
-    if (w.q_bias) k.add(b.q.data() + t * nq, w.q_bias, nq);
-    if (w.k_bias) k.add(b.k.data() + t * nkv, w.k_bias, nkv);
-    if (w.v_bias) k.add(b.v.data() + t * nkv, w.v_bias, nkv);
+    if (w.q_bias) k.add(b.q + t * nq, w.q_bias, nq);
+    if (w.k_bias) k.add(b.k + t * nkv, w.k_bias, nkv);
+    if (w.v_bias) k.add(b.v + t * nkv, w.v_bias, nkv);
   }
 }
 
@@ -124,21 +146,21 @@ void position_encode(const ForwardContext& ctx, const LayerWeights& w, int64_t n
   const int64_t nq = hp.n_embd_q();
   const int64_t nkv = hp.n_embd_kv();
   if (w.q_norm) {
-    rmsnorm_rows(ctx, b.q.data(), w.q_norm, b.q.data(), n_tok * hp.n_head, hd);
-    rmsnorm_rows(ctx, b.k.data(), w.k_norm, b.k.data(), n_tok * hp.n_head_kv, hd);
+    rmsnorm_rows(ctx, b.q, w.q_norm, b.q, n_tok * hp.n_head, hd);
+    rmsnorm_rows(ctx, b.k, w.k_norm, b.k, n_tok * hp.n_head_kv, hd);
   }
   if (w.use_rope) {
     const int64_t half = hp.n_rot / 2;
     for (int64_t t = 0; t < n_tok; ++t) {
-      const float* c = b.rope_cos.data() + t * half;
-      const float* s = b.rope_sin.data() + t * half;
-      k.rope_apply(b.q.data() + t * nq, static_cast<int>(hp.n_head), hd, static_cast<int>(hp.n_rot),
+      const float* c = b.rope_cos + t * half;
+      const float* s = b.rope_sin + t * half;
+      k.rope_apply(b.q + t * nq, static_cast<int>(hp.n_head), hd, static_cast<int>(hp.n_rot),
                    spec.rope_style, c, s);
-      k.rope_apply(b.k.data() + t * nkv, static_cast<int>(hp.n_head_kv), hd,
-                   static_cast<int>(hp.n_rot), spec.rope_style, c, s);
+      k.rope_apply(b.k + t * nkv, static_cast<int>(hp.n_head_kv), hd, static_cast<int>(hp.n_rot),
+                   spec.rope_style, c, s);
     }
   }
-  if (spec.scale_q) k.scale(b.q.data(), 1.0f / std::sqrt(static_cast<float>(hd)), n_tok * nq);
+  if (spec.scale_q) k.scale(b.q, 1.0f / std::sqrt(static_cast<float>(hd)), n_tok * nq);
 }
 
 // Prompt batches of at least kGroupMinRows tokens and caches of kGroupMinKv positions take the
@@ -171,7 +193,7 @@ void attend(const ForwardContext& ctx, uint32_t layer, int64_t n_tok, int64_t po
           const int64_t t = task / tasks_per_token;
           const int64_t h = task % tasks_per_token * heads_per_task;  // the first query head
           kernels::AttentionRow row;
-          row.q = b.q.data() + t * hp.n_embd_q() + h * hd;
+          row.q = b.q + t * hp.n_embd_q() + h * hd;
           row.k = kv.k_head(layer, h / n_gqa);
           row.v = kv.v_head(layer, h / n_gqa);
           row.kv_stride = kv.head_bytes();
@@ -179,7 +201,7 @@ void attend(const ForwardContext& ctx, uint32_t layer, int64_t n_tok, int64_t po
           row.head_dim = hd;
           row.kv_type = kv.type();
           row.scale = scale;
-          row.out = b.attn.data() + t * hp.n_embd_q() + h * hd;
+          row.out = b.attn + t * hp.n_embd_q() + h * hd;
           if (grouped) {
             k.attention_group(k, {row, static_cast<int>(n_gqa), hd, hd});
           } else {
@@ -195,23 +217,23 @@ void attention_block(const ForwardContext& ctx, uint32_t layer, int64_t n_tok, i
   const LayerWeights& w = ctx.model.layers()[layer];
   const kernels::KernelTable& k = ctx.model.kernels();
   ForwardBuffers& b = ctx.buffers;
-  rmsnorm_rows(ctx, b.x.data(), w.attn_norm, b.normed.data(), n_tok, hp.n_embd);
-  b.activations.reset(b.normed.data(), n_tok, hp.n_embd);
+  rmsnorm_rows(ctx, b.x, w.attn_norm, b.normed, n_tok, hp.n_embd);
+  b.activations.reset(b.normed, n_tok, hp.n_embd);
   attention_inputs(ctx, w, n_tok);
   position_encode(ctx, w, n_tok);
   const KvRotation& rotation = ctx.kv.rotation();
   if (rotation.n_k() > 0) {
-    rotation.rotate_k(b.q.data(), n_tok * hp.n_embd_q());
-    rotation.rotate_k(b.k.data(), n_tok * hp.n_embd_kv());
+    rotation.rotate_k(b.q, n_tok * hp.n_embd_q());
+    rotation.rotate_k(b.k, n_tok * hp.n_embd_kv());
   }
-  if (rotation.n_v() > 0) rotation.rotate_v(b.v.data(), n_tok * hp.n_embd_kv());
+  if (rotation.n_v() > 0) rotation.rotate_v(b.v, n_tok * hp.n_embd_kv());
   for (int64_t t = 0; t < n_tok; ++t)
-    ctx.kv.store(layer, pos0 + t, b.k.data() + t * hp.n_embd_kv(), b.v.data() + t * hp.n_embd_kv());
+    ctx.kv.store(layer, pos0 + t, b.k + t * hp.n_embd_kv(), b.v + t * hp.n_embd_kv());
   attend(ctx, layer, n_tok, pos0);
-  if (rotation.n_v() > 0) rotation.rotate_v(b.attn.data(), n_tok * hp.n_embd_q());
-  b.activations.reset(b.attn.data(), n_tok, hp.n_embd_q());
-  project(ctx, w.wo, b.proj.data(), hp.n_embd);
-  k.add(b.x.data(), b.proj.data(), n_tok * hp.n_embd);
+  if (rotation.n_v() > 0) rotation.rotate_v(b.attn, n_tok * hp.n_embd_q());
+  b.activations.reset(b.attn, n_tok, hp.n_embd_q());
+  project(ctx, w.wo, b.proj, hp.n_embd);
+  k.add(b.x, b.proj, n_tok * hp.n_embd);
 }
 
 void ffn_block(const ForwardContext& ctx, uint32_t layer, int64_t n_tok) {
@@ -220,22 +242,23 @@ void ffn_block(const ForwardContext& ctx, uint32_t layer, int64_t n_tok) {
   const kernels::KernelTable& k = ctx.model.kernels();
   ForwardBuffers& b = ctx.buffers;
   const int64_t n_ff = hp.n_ff;
-  rmsnorm_rows(ctx, b.x.data(), w.ffn_norm, b.normed.data(), n_tok, hp.n_embd);
-  b.activations.reset(b.normed.data(), n_tok, hp.n_embd);
+  rmsnorm_rows(ctx, b.x, w.ffn_norm, b.normed, n_tok, hp.n_embd);
+  b.activations.reset(b.normed, n_tok, hp.n_embd);
   if (ctx.model.arch().fused_gate_up()) {
-    project(ctx, w.up, b.gate.data(), 2 * n_ff);
+    project(ctx, w.up, b.gate, 2 * n_ff);
     for (int64_t t = 0; t < n_tok; ++t) {
-      const float* row = b.gate.data() + t * 2 * n_ff;
-      k.silu_mul(row, row + n_ff, b.act.data() + t * n_ff, n_ff);
+      const float* row = b.gate + t * 2 * n_ff;
+      // Row t's output lands on rows already consumed (or on its own gate half, for t = 0).
+      k.silu_mul(row, row + n_ff, b.gate + t * n_ff, n_ff);
     }
   } else {
-    project(ctx, w.gate, b.gate.data(), n_ff);
-    project(ctx, w.up, b.up.data(), n_ff);
-    k.silu_mul(b.gate.data(), b.up.data(), b.act.data(), n_tok * n_ff);
+    project(ctx, w.gate, b.gate, n_ff);
+    project(ctx, w.up, b.up, n_ff);
+    k.silu_mul(b.gate, b.up, b.gate, n_tok * n_ff);
   }
-  b.activations.reset(b.act.data(), n_tok, n_ff);
-  project(ctx, w.down, b.proj.data(), hp.n_embd);
-  k.add(b.x.data(), b.proj.data(), n_tok * hp.n_embd);
+  b.activations.reset(b.gate, n_tok, n_ff);
+  project(ctx, w.down, b.proj, hp.n_embd);
+  k.add(b.x, b.proj, n_tok * hp.n_embd);
 }
 
 // Every layer over the batch, leaving the residual stream in buffers.x; false when cancelled.
@@ -245,12 +268,12 @@ bool run_layers(const ForwardContext& ctx, const int32_t* tokens, int64_t n_tok,
   const kernels::KernelTable& k = model.kernels();
   ForwardBuffers& b = ctx.buffers;
 
-  for (int64_t t = 0; t < n_tok; ++t) model.embed(tokens[t], b.x.data() + t * hp.n_embd);
+  for (int64_t t = 0; t < n_tok; ++t) model.embed(tokens[t], b.x + t * hp.n_embd, b.embed_row);
   const int64_t half = hp.n_rot / 2;
   for (int64_t t = 0; t < n_tok; ++t) {
     k.rope_cache(pos0 + t, static_cast<int>(hp.n_rot), hp.rope_freq_base, hp.rope_freq_scale,
-                 hp.rope_attn_factor, ctx.rope_factors, b.rope_cos.data() + t * half,
-                 b.rope_sin.data() + t * half);
+                 hp.rope_attn_factor, ctx.rope_factors, b.rope_cos + t * half,
+                 b.rope_sin + t * half);
   }
 
   for (uint32_t layer = 0; layer < hp.n_layer; ++layer) {
@@ -264,25 +287,24 @@ bool run_layers(const ForwardContext& ctx, const int32_t* tokens, int64_t n_tok,
 }  // namespace
 
 bool forward(const ForwardContext& ctx, const int32_t* tokens, int64_t n_tok, int64_t pos0,
-             bool all_logits) {
+             float* logits, bool all_rows) {
   if (!run_layers(ctx, tokens, n_tok, pos0)) return false;
+  if (!logits) return true;
   const Model& model = ctx.model;
   const HParams& hp = model.hparams();
   ForwardBuffers& b = ctx.buffers;
-  const int64_t first = all_logits ? 0 : n_tok - 1;
+  const int64_t first = all_rows ? 0 : n_tok - 1;
   const int64_t n_out = n_tok - first;
-  rmsnorm_rows(ctx, b.x.data() + first * hp.n_embd, model.output_norm(), b.normed.data(), n_out,
-               hp.n_embd);
-  b.activations.reset(b.normed.data(), n_out, hp.n_embd);
-  project(ctx, model.output(), b.logits.data(), hp.n_vocab);
+  rmsnorm_rows(ctx, b.x + first * hp.n_embd, model.output_norm(), b.normed, n_out, hp.n_embd);
+  b.activations.reset(b.normed, n_out, hp.n_embd);
+  project(ctx, model.output(), logits, hp.n_vocab);
   return true;
 }
 
 bool forward_states(const ForwardContext& ctx, const int32_t* tokens, int64_t n_tok, int64_t pos0) {
   if (!run_layers(ctx, tokens, n_tok, pos0)) return false;
   const HParams& hp = ctx.model.hparams();
-  rmsnorm_rows(ctx, ctx.buffers.x.data(), ctx.model.output_norm(), ctx.buffers.normed.data(), n_tok,
-               hp.n_embd);
+  rmsnorm_rows(ctx, ctx.buffers.x, ctx.model.output_norm(), ctx.buffers.normed, n_tok, hp.n_embd);
   return true;
 }
 

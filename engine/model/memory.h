@@ -4,8 +4,10 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "engine/model/model.h"
 #include "formats/ggml_type.h"
 #include "formats/gguf.h"
+#include "kernels/kernels.h"
 #include "shoptalk/result.hpp"
 
 namespace shoptalk::engine {
@@ -18,9 +20,22 @@ struct MemoryReport {
   size_t total() const { return weights + kv_cache + scratch; }
 };
 
-// What a model in `file` plus one session of n_ctx positions with this KV type and batch size
-// will occupy. The file's hyper-parameters and KV type are validated as at load.
-Result<MemoryReport> plan_memory(const gguf::GgufFile& file, uint32_t n_ctx, GgmlType kv_type,
-                                 uint32_t n_batch);
+// How a session is set up, as far as its memory goes.
+struct SessionShape {
+  uint32_t n_ctx = 0;
+  GgmlType kv_type = GgmlType::F16;
+  uint32_t n_batch = 0;
+  int n_threads = 1;
+};
+
+// Every working buffer of one session: the forward pass's (ForwardBuffers), each thread's kernel
+// scratch, and the generation's (a token per position, the sampler's candidates). What a session
+// allocates when it is created; nothing grows afterwards.
+size_t session_scratch_bytes(const ScratchShape& shape, const SessionShape& session);
+
+// What a model in `file`, run on `kernels`, plus one session of this shape will occupy. The
+// file's hyper-parameters and KV type are validated as at load.
+Result<MemoryReport> plan_memory(const gguf::GgufFile& file, const kernels::KernelTable& kernels,
+                                 const SessionShape& session);
 
 }  // namespace shoptalk::engine

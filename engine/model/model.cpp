@@ -336,17 +336,30 @@ std::vector<const kernels::Weight*> Model::matrices() const {
   return out;
 }
 
-void Model::embed(int32_t token, float* out) const {
+ScratchShape Model::scratch_shape() const {
+  ScratchShape shape;
+  shape.hp = hparams_;
+  shape.fused_qkv = std::any_of(layers_.begin(), layers_.end(),
+                                [](const LayerWeights& w) { return w.fused_qkv; });
+  shape.fused_gate_up = arch_->fused_gate_up();
+  shape.activation_types = activation_types_;
+  shape.embed_row_bytes = embedding_.row_bytes;
+  for_each_matrix(*this, [&](const kernels::Weight& w) {
+    shape.thread_scratch =
+        std::max(shape.thread_scratch, kernels::matmul_scratch_bytes(*kernels_, w.type, w.cols));
+  });
+  return shape;
+}
+
+void Model::embed(int32_t token, float* out, uint8_t* row) const {
   const kernels::Weight& e = embedding_;
   const QuantTypeInfo& info = quant_type_info(e.type);
   if (!e.packed) {
     info.dequantize_row(e.row(token), out, e.cols);
     return;
   }
-  std::vector<uint8_t> row(e.row_bytes);
-  kernels::unpack_panel_row(kernels::panel_shape(e.type, e.rows, e.cols), e.data, token,
-                            row.data());
-  info.dequantize_row(row.data(), out, e.cols);
+  kernels::unpack_panel_row(kernels::panel_shape(e.type, e.rows, e.cols), e.data, token, row);
+  info.dequantize_row(row, out, e.cols);
 }
 
 }  // namespace shoptalk::engine

@@ -36,6 +36,17 @@ struct LayerWeights {
   bool use_rope = true;  // false on the NoPE layers
 };
 
+// What a forward pass's working memory depends on, from a loaded model (Model::scratch_shape) or
+// from a file's header before loading (plan_memory); ForwardBuffers sizes itself from it.
+struct ScratchShape {
+  HParams hp;
+  bool fused_qkv = false;
+  bool fused_gate_up = false;
+  std::vector<GgmlType> activation_types;  // the types the matmuls convert their inputs to
+  size_t embed_row_bytes = 0;              // one row of the token-embedding table
+  size_t thread_scratch = 0;  // per thread: the largest matmul_scratch_bytes of the matrices
+};
+
 struct LoadOptions {
   // The kernel table to run on; nullptr: the level chosen by SHOPTALK_ISA / the CPU.
   const kernels::KernelTable* kernels = nullptr;
@@ -67,13 +78,18 @@ class Model {
   // Llama-3 frequency factors ({n_rot/2}); nullptr when the file has none.
   const float* rope_freqs() const { return rope_freqs_; }
 
+  // What a session's forward-pass buffers are sized by.
+  ScratchShape scratch_shape() const;
+
   // Bytes of tensor data the model reads (mapped, or packed copies of the same size).
   size_t weight_bytes() const { return weight_bytes_; }
   // The activation types the model's matmuls convert their inputs to.
   const std::vector<GgmlType>& activation_types() const { return activation_types_; }
 
-  // Converts row `token` of the embedding table to floats (n_embd of them).
-  void embed(int32_t token, float* out) const;
+  // Converts row `token` of the embedding table to floats (n_embd of them); `row` holds
+  // embed_row_bytes() for a packed table's row on its way.
+  void embed(int32_t token, float* out, uint8_t* row) const;
+  size_t embed_row_bytes() const { return embedding_.row_bytes; }
 
  private:
   Model() = default;

@@ -1,6 +1,9 @@
 #include "engine/model/session.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <new>
 #include <string>
 #include <thread>
 
@@ -30,11 +33,14 @@ Result<int> resolve_threads(int requested) {
   return std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, kMaxThreads);
 }
 
-Session::Session(std::shared_ptr<const Model> model, KvCache kv, const SessionOptions& options)
+Session::Session(std::shared_ptr<const Model> model, KvCache kv, ForwardBuffers buffers,
+                 std::unique_ptr<kernels::ThreadPool> pool, const SessionOptions& options)
     : model_(std::move(model)),
       kv_(std::move(kv)),
-      buffers_(*model_, std::min<int64_t>(options.n_batch, kv_.n_ctx()), options.logits),
-      pool_(options.n_threads),
+      buffers_(std::move(buffers)),
+      pool_(std::move(pool)),
+      shape_{kv_.n_ctx(), kv_.type(), options.n_batch, pool_->size()},
+      computes_logits_(options.logits),
       rope_factors_(choose_rope_factors(*model_, kv_.n_ctx())),
       cancel_(options.cancel) {}
 
@@ -52,7 +58,19 @@ Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> mo
   SessionOptions resolved = options;
   ST_ASSIGN_OR_RETURN(resolved.n_threads, resolve_threads(options.n_threads));
   ST_ASSIGN_OR_RETURN(KvCache kv, KvCache::create(model->kernels(), hp, n_ctx, options.kv_type));
-  return std::unique_ptr<Session>(new Session(std::move(model), std::move(kv), resolved));
+  const ScratchShape shape = model->scratch_shape();
+  ST_ASSIGN_OR_RETURN(ForwardBuffers buffers,
+                      ForwardBuffers::create(shape, std::min(options.n_batch, n_ctx)));
+  std::unique_ptr<kernels::ThreadPool> pool(
+      new (std::nothrow) kernels::ThreadPool(resolved.n_threads, shape.thread_scratch));
+  if (!pool || !pool->ok())
+    return Error(ErrorCode::kOutOfMemory,
+                 "cannot start a pool of " + std::to_string(resolved.n_threads) +
+                     " threads: " + std::strerror(pool ? pool->error() : ENOMEM));
+  Session* session = new (std::nothrow)
+      Session(std::move(model), std::move(kv), std::move(buffers), std::move(pool), resolved);
+  if (!session) return Error(ErrorCode::kOutOfMemory, "cannot allocate a session");
+  return std::unique_ptr<Session>(session);
 }
 
 Status Session::check_tokens(const int32_t* tokens, size_t n_tokens) const {
@@ -72,31 +90,35 @@ Status Session::check_tokens(const int32_t* tokens, size_t n_tokens) const {
   return {};
 }
 
-Result<Logits> Session::eval(const int32_t* tokens, size_t n_tokens, LogitsWanted wanted) {
+Status Session::eval(const int32_t* tokens, size_t n_tokens, float* all_logits) {
   const HParams& hp = model_->hparams();
-  if (buffers_.logits.empty())
+  if (!computes_logits_)
     return Error(ErrorCode::kInvalidArgument, "an embedding session computes no logits");
   ST_TRY(check_tokens(tokens, n_tokens));
 
-  const bool all = wanted == LogitsWanted::kAll;
-  if (all) all_logits_.resize(n_tokens * hp.n_vocab);
-  const ForwardContext ctx{*model_, kv_, buffers_, pool_, rope_factors_, cancel_};
+  const ForwardContext ctx{*model_, kv_, buffers_, *pool_, rope_factors_, cancel_};
   const int64_t start = position_;
   for (size_t done = 0; done < n_tokens;) {
     const int64_t n = std::min<int64_t>(buffers_.n_batch, static_cast<int64_t>(n_tokens - done));
-    if (!forward(ctx, tokens + done, n, position_, all)) {
+    const bool last_batch = done + static_cast<size_t>(n) == n_tokens;
+    // Only the last batch's last row reaches logits() (an earlier one's would be overwritten,
+    // and a cancelled eval leaves the previous logits in place).
+    float* out = all_logits   ? all_logits + done * hp.n_vocab
+                 : last_batch ? buffers_.logits
+                              : nullptr;
+    if (!forward(ctx, tokens + done, n, position_, out, all_logits != nullptr)) {
       position_ = start;
       return Error(ErrorCode::kCancelled, "evaluation cancelled after " + std::to_string(done) +
                                               " of " + std::to_string(n_tokens) + " tokens");
     }
-    if (all)
-      std::copy(buffers_.logits.begin(), buffers_.logits.begin() + n * hp.n_vocab,
-                all_logits_.begin() + static_cast<int64_t>(done) * hp.n_vocab);
     position_ += n;
     done += static_cast<size_t>(n);
   }
-  if (all) return Logits{all_logits_.data(), static_cast<int64_t>(n_tokens), hp.n_vocab};
-  return Logits{buffers_.logits.data(), 1, hp.n_vocab};
+  if (all_logits) {
+    const float* last = all_logits + (n_tokens - 1) * hp.n_vocab;
+    std::copy(last, last + hp.n_vocab, buffers_.logits);
+  }
+  return {};
 }
 
 Status Session::embed(const int32_t* tokens, size_t n_tokens, Pooling pooling, float* out) {
@@ -106,7 +128,7 @@ Status Session::embed(const int32_t* tokens, size_t n_tokens, Pooling pooling, f
   ST_TRY(check_tokens(tokens, n_tokens));
   const int64_t n_embd = model_->hparams().n_embd;
   const kernels::KernelTable& k = model_->kernels();
-  const ForwardContext ctx{*model_, kv_, buffers_, pool_, rope_factors_, cancel_};
+  const ForwardContext ctx{*model_, kv_, buffers_, *pool_, rope_factors_, cancel_};
   std::fill(out, out + n_embd, 0.0f);
   for (size_t done = 0; done < n_tokens;) {
     const int64_t n = std::min<int64_t>(buffers_.n_batch, static_cast<int64_t>(n_tokens - done));
@@ -115,7 +137,7 @@ Status Session::embed(const int32_t* tokens, size_t n_tokens, Pooling pooling, f
       return Error(ErrorCode::kCancelled, "embedding cancelled after " + std::to_string(done) +
                                               " of " + std::to_string(n_tokens) + " tokens");
     }
-    const float* states = buffers_.normed.data();
+    const float* states = buffers_.normed;
     if (pooling == Pooling::kMean) {
       for (int64_t t = 0; t < n; ++t) k.add(out, states + t * n_embd, n_embd);
     } else if (pooling == Pooling::kCls && done == 0) {
@@ -134,11 +156,7 @@ MemoryReport Session::memory() const {
   MemoryReport report;
   report.weights = model_->weight_bytes();
   report.kv_cache = kv_.bytes();
-  const bool fused_qkv = std::any_of(model_->layers().begin(), model_->layers().end(),
-                                     [](const LayerWeights& w) { return w.fused_qkv; });
-  report.scratch = ForwardBuffers::bytes_for(
-      model_->hparams(), fused_qkv, model_->arch().fused_gate_up(), model_->activation_types(),
-      buffers_.n_batch, !buffers_.logits.empty());
+  report.scratch = session_scratch_bytes(model_->scratch_shape(), shape_);
   return report;
 }
 

@@ -24,42 +24,49 @@ inline constexpr int kMaxThreads = 256;
 // given, anything else is kInvalidArgument.
 Result<int> resolve_threads(int requested);
 
+// Tokens per forward pass. The forward buffers grow with it (32 KiB a token for Qwen3-0.6B, see
+// ForwardBuffers), prefill speed hardly does beyond a few hundred (docs/benchmarking.md).
+inline constexpr uint32_t kDefaultBatch = 256;
+
 struct SessionOptions {
   uint32_t n_ctx = 0;  // positions the KV cache holds; 0: min(training context, 4096)
   GgmlType kv_type = GgmlType::F16;
-  int n_threads = 1;       // 0: one per core (resolve_threads)
-  uint32_t n_batch = 512;  // tokens per forward pass; longer inputs run in several
-  // false: a session for embed() only, which never runs the LM head and so holds no logits buffer
-  // (a batch of Qwen3 logits is 300 MiB); its eval() is kInvalidArgument.
+  int n_threads = 1;                 // 0: one per core (resolve_threads)
+  uint32_t n_batch = kDefaultBatch;  // tokens per forward pass; longer inputs run in several
+  // false: a session for embed() only, which never runs the LM head; its eval() is
+  // kInvalidArgument.
   bool logits = true;
   // Set from any thread to stop an eval: checked before every layer of every batch. The flag
   // belongs to the caller (clear it before the next eval); nullptr = never cancelled.
   const std::atomic<bool>* cancel = nullptr;
 };
 
-enum class LogitsWanted { kLast, kAll };
-
-// Logits rows of the last eval, valid until the next eval on the same session.
+// A row of logits, valid until the next eval on the same session.
 struct Logits {
   const float* data = nullptr;
-  int64_t n_rows = 0;
   int64_t n_vocab = 0;
-  const float* row(int64_t i) const { return data + i * n_vocab; }
 };
 
 class Session {
  public:
+  // Allocates everything the session will use (KV cache, forward buffers, threads and their
+  // scratch): kOutOfMemory or kInternal when that fails, and nothing allocates afterwards.
   static Result<std::unique_ptr<Session>> create(std::shared_ptr<const Model> model,
                                                  const SessionOptions& options = {});
 
-  // Appends tokens at the current position and returns logits for every token or the last one.
-  // A token outside the vocabulary is kInvalidArgument; more tokens than the context has room
-  // for is kContextOverflow; a cancel (SessionOptions::cancel) is kCancelled. On error the
-  // position is unchanged (cache rows past it may have been written; later evals overwrite them).
-  Result<Logits> eval(const int32_t* tokens, size_t n_tokens, LogitsWanted wanted);
-  Result<Logits> eval(const std::vector<int32_t>& tokens, LogitsWanted wanted) {
-    return eval(tokens.data(), tokens.size(), wanted);
+  // Appends tokens at the current position. The last token's logits are then logits(); with
+  // `all_logits` set, every token's are also written there (n_tokens rows of n_vocab). A token
+  // outside the vocabulary is kInvalidArgument; more tokens than the context has room for is
+  // kContextOverflow; a cancel (SessionOptions::cancel) is kCancelled. On error the position and
+  // logits() are unchanged (cache rows past the position may have been written; later evals
+  // overwrite them).
+  Status eval(const int32_t* tokens, size_t n_tokens, float* all_logits = nullptr);
+  Status eval(const std::vector<int32_t>& tokens, float* all_logits = nullptr) {
+    return eval(tokens.data(), tokens.size(), all_logits);
   }
+  // The logits after the last evaluated token (or as restored with logits_row()).
+  Logits logits() const { return {buffers_.logits, model_->hparams().n_vocab}; }
+  float* logits_row() { return buffers_.logits; }
 
   // Evaluates one sequence from position 0 (it replaces the context) and pools the output-normed
   // hidden states of its tokens (forward_states) into `out`, n_embd floats: kMean averages them,
@@ -83,10 +90,12 @@ class Session {
     position_ = std::min<int64_t>(std::max<int64_t>(n, 0), kv_.n_ctx());
   }
   const Model& model() const { return *model_; }
+  // What the session holds, by category: the same figures plan_memory gives for its settings.
   MemoryReport memory() const;
 
  private:
-  Session(std::shared_ptr<const Model> model, KvCache kv, const SessionOptions& options);
+  Session(std::shared_ptr<const Model> model, KvCache kv, ForwardBuffers buffers,
+          std::unique_ptr<kernels::ThreadPool> pool, const SessionOptions& options);
   // kInvalidArgument for an empty input or a token outside the vocabulary, kContextOverflow when
   // the tokens do not fit after the current position.
   Status check_tokens(const int32_t* tokens, size_t n_tokens) const;
@@ -94,11 +103,12 @@ class Session {
   std::shared_ptr<const Model> model_;
   KvCache kv_;
   ForwardBuffers buffers_;
-  kernels::ThreadPool pool_;
+  std::unique_ptr<kernels::ThreadPool> pool_;
+  SessionShape shape_;
+  bool computes_logits_ = true;
   const float* rope_factors_ = nullptr;
   const std::atomic<bool>* cancel_ = nullptr;
   int64_t position_ = 0;
-  std::vector<float> all_logits_;
 };
 
 }  // namespace shoptalk::engine

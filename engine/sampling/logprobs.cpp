@@ -21,16 +21,26 @@ StepProbabilities step_probabilities(const float* logits, int32_t n_vocab, int32
   out.logprob = static_cast<float>(logits[token] - max_logit - log_z);
   out.entropy = static_cast<float>(log_z - weighted / sum);
   if (n_top > 0) {
-    const int32_t n = std::min(n_top, n_vocab);
-    std::vector<int32_t> ids(static_cast<size_t>(n_vocab));
-    for (int32_t i = 0; i < n_vocab; ++i) ids[static_cast<size_t>(i)] = i;
-    std::partial_sort(ids.begin(), ids.begin() + n, ids.end(), [&](int32_t a, int32_t b) {
-      return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
-    });
-    for (int32_t i = 0; i < n; ++i) {
-      const int32_t id = ids[static_cast<size_t>(i)];
-      out.top.emplace_back(id, static_cast<float>(logits[id] - max_logit - log_z));
+    // The n best (higher logit, then lower id) kept in out.top as a heap whose top is the worst
+    // of them: no buffer the size of the vocabulary.
+    const auto better = [](const std::pair<int32_t, float>& a, const std::pair<int32_t, float>& b) {
+      return a.second > b.second || (a.second == b.second && a.first < b.first);
+    };
+    const size_t n = static_cast<size_t>(std::min(n_top, n_vocab));
+    out.top.reserve(n);
+    for (int32_t i = 0; i < n_vocab; ++i) {
+      const std::pair<int32_t, float> candidate(i, logits[i]);
+      if (out.top.size() < n) {
+        out.top.push_back(candidate);
+        std::push_heap(out.top.begin(), out.top.end(), better);
+      } else if (better(candidate, out.top.front())) {
+        std::pop_heap(out.top.begin(), out.top.end(), better);
+        out.top.back() = candidate;
+        std::push_heap(out.top.begin(), out.top.end(), better);
+      }
     }
+    std::sort_heap(out.top.begin(), out.top.end(), better);
+    for (auto& entry : out.top) entry.second = static_cast<float>(entry.second - max_logit - log_z);
   }
   return out;
 }

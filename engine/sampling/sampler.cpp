@@ -10,10 +10,35 @@ namespace {
 Error invalid(const std::string& what) {
   return Error(ErrorCode::kInvalidArgument, "sampling: " + what);
 }
+
+// Higher logit first; the lower id first among equal logits, so the order is total.
+bool before(float a_logit, int32_t a_id, float b_logit, int32_t b_id) {
+  return a_logit > b_logit || (a_logit == b_logit && a_id < b_id);
+}
 }  // namespace
 
-Result<Sampler> Sampler::create(const SamplerParams& params, int32_t n_vocab) {
+size_t Sampler::workspace_bytes(int32_t n_vocab) {
+  return static_cast<size_t>(std::max(n_vocab, 0)) * (sizeof(Candidate) + sizeof(float));
+}
+
+Status Sampler::reserve(int32_t n_vocab) {
   if (n_vocab <= 0) return invalid("the vocabulary is empty");
+  const size_t n = static_cast<size_t>(n_vocab);
+  candidates_.reset(static_cast<Candidate*>(std::malloc(n * sizeof(Candidate))));
+  probs_.reset(static_cast<float*>(std::malloc(n * sizeof(float))));
+  if (!candidates_ || !probs_) {
+    candidates_.reset();
+    probs_.reset();
+    n_vocab_ = 0;
+    return Error(ErrorCode::kOutOfMemory, "cannot allocate the sampler's " +
+                                              std::to_string(workspace_bytes(n_vocab)) + " bytes");
+  }
+  n_vocab_ = n_vocab;
+  return {};
+}
+
+Status Sampler::start(const SamplerParams& params) {
+  if (n_vocab_ <= 0) return invalid("the vocabulary is empty");
   if (!std::isfinite(params.temperature)) return invalid("temperature must be finite");
   if (!(params.top_p > 0.0f)) return invalid("top_p must be greater than 0");
   if (!(params.min_p < 1.0f)) return invalid("min_p must be less than 1");
@@ -23,38 +48,47 @@ Result<Sampler> Sampler::create(const SamplerParams& params, int32_t n_vocab) {
     return invalid("presence and frequency penalties must be finite");
   if (params.penalty_last_n < 0) return invalid("penalty_last_n must not be negative");
   for (const auto& [id, bias] : params.logit_bias) {
-    if (id < 0 || id >= n_vocab)
+    if (id < 0 || id >= n_vocab_)
       return invalid("logit bias names token " + std::to_string(id) +
-                     ", outside the vocabulary of " + std::to_string(n_vocab));
+                     ", outside the vocabulary of " + std::to_string(n_vocab_));
     if (std::isnan(bias)) return invalid("logit bias of token " + std::to_string(id) + " is NaN");
   }
-  return Sampler(params, n_vocab);
+  params_ = params;
+  const size_t window = static_cast<size_t>(params.penalty_last_n);
+  window_.resize(window);
+  seen_.reserve(window);
+  reset();
+  return {};
 }
 
-Sampler::Sampler(const SamplerParams& params, int32_t n_vocab)
-    : params_(params), n_vocab_(n_vocab), rng_(params.seed) {}
-
 void Sampler::accept(int32_t token) {
-  if (params_.penalty_last_n == 0) return;
-  window_.push_back(token);
-  if (window_.size() > static_cast<size_t>(params_.penalty_last_n)) window_.pop_front();
+  if (window_.empty()) return;
+  if (window_count_ < window_.size()) {
+    window_[(window_start_ + window_count_++) % window_.size()] = token;
+  } else {
+    window_[window_start_] = token;
+    window_start_ = (window_start_ + 1) % window_.size();
+  }
 }
 
 void Sampler::reset() {
-  window_.clear();
+  window_start_ = 0;
+  window_count_ = 0;
   rng_.seed(params_.seed);
 }
 
 void Sampler::apply_penalties() {
   const bool active = params_.repeat_penalty != 1.0f || params_.presence_penalty != 0.0f ||
                       params_.frequency_penalty != 0.0f;
-  if (!active || window_.empty()) return;
-  std::vector<int32_t> seen(window_.begin(), window_.end());
-  std::sort(seen.begin(), seen.end());
-  for (size_t i = 0; i < seen.size();) {
+  if (!active || window_count_ == 0) return;
+  seen_.clear();
+  for (size_t i = 0; i < window_count_; ++i)
+    seen_.push_back(window_[(window_start_ + i) % window_.size()]);
+  std::sort(seen_.begin(), seen_.end());
+  for (size_t i = 0; i < seen_.size();) {
     size_t j = i;
-    while (j < seen.size() && seen[j] == seen[i]) ++j;
-    const int32_t id = seen[i];
+    while (j < seen_.size() && seen_[j] == seen_[i]) ++j;
+    const int32_t id = seen_[i];
     const float count = static_cast<float>(j - i);
     i = j;
     if (id < 0 || id >= n_vocab_) continue;
@@ -64,74 +98,66 @@ void Sampler::apply_penalties() {
   }
 }
 
-namespace {
-// Higher logit first; the lower id first among equal logits, so the order is total.
-bool before(float a_logit, int32_t a_id, float b_logit, int32_t b_id) {
-  return a_logit > b_logit || (a_logit == b_logit && a_id < b_id);
-}
-}  // namespace
-
 void Sampler::keep_top_k() {
   auto cmp = [](const Candidate& a, const Candidate& b) {
     return before(a.logit, a.id, b.logit, b.id);
   };
-  const size_t k = params_.top_k > 0 ? static_cast<size_t>(params_.top_k) : candidates_.size();
-  if (k < candidates_.size()) {
-    std::partial_sort(candidates_.begin(), candidates_.begin() + static_cast<std::ptrdiff_t>(k),
-                      candidates_.end(), cmp);
-    candidates_.resize(k);
+  Candidate* first = candidates_.get();
+  const size_t k = params_.top_k > 0 ? static_cast<size_t>(params_.top_k) : n_candidates_;
+  if (k < n_candidates_) {
+    std::partial_sort(first, first + k, first + n_candidates_, cmp);
+    n_candidates_ = k;
   } else {
-    std::sort(candidates_.begin(), candidates_.end(), cmp);
+    std::sort(first, first + n_candidates_, cmp);
   }
 }
 
 void Sampler::softmax(float temperature) {
-  const float max_logit = candidates_.front().logit;
-  probs_.resize(candidates_.size());
+  const float max_logit = candidates_[0].logit;
   double sum = 0.0;
-  for (size_t i = 0; i < candidates_.size(); ++i) {
+  for (size_t i = 0; i < n_candidates_; ++i) {
     probs_[i] = std::exp((candidates_[i].logit - max_logit) / temperature);
     sum += probs_[i];
   }
-  for (float& p : probs_) p = static_cast<float>(p / sum);
+  for (size_t i = 0; i < n_candidates_; ++i) probs_[i] = static_cast<float>(probs_[i] / sum);
 }
 
 void Sampler::keep_top_p() {
   if (params_.top_p >= 1.0f) return;
   softmax(1.0f);
   double cumulative = 0.0;
-  size_t keep = candidates_.size();
-  for (size_t i = 0; i < probs_.size(); ++i) {
+  size_t keep = n_candidates_;
+  for (size_t i = 0; i < n_candidates_; ++i) {
     cumulative += probs_[i];
     if (cumulative >= params_.top_p) {
       keep = i + 1;
       break;
     }
   }
-  candidates_.resize(keep);
+  n_candidates_ = keep;
 }
 
 void Sampler::keep_min_p() {
   if (params_.min_p <= 0.0f) return;
   // p_i >= min_p * p_max  <=>  logit_i >= logit_max + log(min_p).
-  const float threshold = candidates_.front().logit + std::log(params_.min_p);
+  const float threshold = candidates_[0].logit + std::log(params_.min_p);
   size_t keep = 1;
-  while (keep < candidates_.size() && candidates_[keep].logit >= threshold) ++keep;
-  candidates_.resize(keep);
+  while (keep < n_candidates_ && candidates_[keep].logit >= threshold) ++keep;
+  n_candidates_ = keep;
 }
 
 int32_t Sampler::sample(const float* logits) {
-  candidates_.resize(static_cast<size_t>(n_vocab_));
+  n_candidates_ = static_cast<size_t>(n_vocab_);
   for (int32_t i = 0; i < n_vocab_; ++i) candidates_[static_cast<size_t>(i)] = {i, logits[i]};
   for (const auto& [id, bias] : params_.logit_bias)
     candidates_[static_cast<size_t>(id)].logit += bias;
   apply_penalties();
 
   if (params_.temperature <= 0.0f) {
-    const auto best = std::min_element(candidates_.begin(), candidates_.end(),
-                                       [](const Candidate& a, const Candidate& b) {
-                                         return before(a.logit, a.id, b.logit, b.id);
-                                       });
+    const Candidate* best = std::min_element(candidates_.get(), candidates_.get() + n_candidates_,
+                                             [](const Candidate& a, const Candidate& b) {
+                                               return before(a.logit, a.id, b.logit, b.id);
+                                             });
     return best->id;
   }
   keep_top_k();
@@ -141,11 +167,11 @@ int32_t Sampler::sample(const float* logits) {
   // 53 random bits as a double in [0, 1): the same on every platform and standard library.
   const double u = static_cast<double>(rng_() >> 11) * 0x1.0p-53;
   double cumulative = 0.0;
-  for (size_t i = 0; i < probs_.size(); ++i) {
+  for (size_t i = 0; i < n_candidates_; ++i) {
     cumulative += probs_[i];
     if (u < cumulative) return candidates_[i].id;
   }
-  return candidates_.back().id;
+  return candidates_[n_candidates_ - 1].id;
 }
 
 }  // namespace shoptalk::engine

@@ -4,8 +4,10 @@
 // seed and the accepted tokens, so the same inputs give the same tokens on any thread count.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <cstdlib>
+#include <memory>
 #include <random>
 #include <utility>
 #include <vector>
@@ -27,10 +29,19 @@ struct SamplerParams {
   uint64_t seed = 0;
 };
 
+// A sampler over a vocabulary: its candidate buffers are allocated once (reserve), then reused by
+// every generation (start), so drawing a token allocates nothing.
 class Sampler {
  public:
-  // Checks the parameters (ranges, token ids of the logit bias) against the vocabulary size.
-  static Result<Sampler> create(const SamplerParams& params, int32_t n_vocab);
+  // Bytes of the candidate buffers of a sampler over n_vocab tokens.
+  static size_t workspace_bytes(int32_t n_vocab);
+
+  // Allocates the candidate buffers for n_vocab tokens; kOutOfMemory when that fails.
+  Status reserve(int32_t n_vocab);
+  // Checks the parameters (ranges, token ids of the logit bias) against the vocabulary, empties
+  // the penalty window and restarts the random sequence from params.seed. Allocates only when the
+  // penalty window or the bias list is longer than any earlier start() of this sampler had.
+  Status start(const SamplerParams& params);
 
   // Draws the next token from one row of n_vocab logits. Does not accept it.
   int32_t sample(const float* logits);
@@ -44,7 +55,10 @@ class Sampler {
     int32_t id;
     float logit;
   };
-  Sampler(const SamplerParams& params, int32_t n_vocab);
+  template <class T>
+  struct FreeArray {
+    void operator()(T* p) const { std::free(p); }
+  };
   void apply_penalties();
   void keep_top_k();
   void keep_top_p();
@@ -53,11 +67,16 @@ class Sampler {
   void softmax(float temperature);
 
   SamplerParams params_;
-  int32_t n_vocab_;
+  int32_t n_vocab_ = 0;
   std::mt19937_64 rng_;
-  std::deque<int32_t> window_;
-  std::vector<Candidate> candidates_;
-  std::vector<float> probs_;
+  // The last penalty_last_n accepted tokens: a ring of window_.size() slots from window_start_.
+  std::vector<int32_t> window_;
+  size_t window_start_ = 0;
+  size_t window_count_ = 0;
+  std::vector<int32_t> seen_;  // the window, sorted (apply_penalties)
+  std::unique_ptr<Candidate[], FreeArray<Candidate>> candidates_;  // n_vocab_ of room
+  std::unique_ptr<float[], FreeArray<float>> probs_;
+  size_t n_candidates_ = 0;
 };
 
 }  // namespace shoptalk::engine

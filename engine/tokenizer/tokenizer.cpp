@@ -31,6 +31,7 @@ struct TokenizeScratch {
 
 struct Tokenizer::Impl {
   Vocab vocab;
+  size_t max_piece_bytes = 0;  // a token's piece is never longer than its text
   std::optional<BpeModel> bpe;
   std::optional<SpmModel> spm;
   std::optional<SpecialTokenMatcher> special;
@@ -76,6 +77,8 @@ Result<Tokenizer> Tokenizer::from_gguf(const gguf::GgufFile& file) {
     impl->spm.emplace(impl->vocab);
   }
   impl->special.emplace(impl->vocab);
+  for (int32_t id = 0; id < impl->vocab.size(); ++id)
+    impl->max_piece_bytes = std::max(impl->max_piece_bytes, impl->vocab.text(id).size());
   return Tokenizer(std::move(impl));
 }
 
@@ -225,19 +228,29 @@ bool Tokenizer::is_text_token(int32_t id) const {
          (impl_->vocab.attrs[static_cast<size_t>(id)] & (kAttrNormal | kAttrByte)) != 0;
 }
 
+size_t Tokenizer::max_piece_bytes() const {
+  return impl_->max_piece_bytes;
+}
+
 bool Tokenizer::strips_leading_space() const {
   return impl_->vocab.model == VocabModel::kSpm && impl_->vocab.add_space_prefix;
 }
 
-Result<std::string> StreamDecoder::push(int32_t id) {
-  ST_ASSIGN_OR_RETURN(std::string piece, tokenizer_->token_to_piece(id, special_));
-  if (!started_ && !piece.empty()) {
+StreamDecoder::StreamDecoder(const Tokenizer& tokenizer, bool special)
+    : tokenizer_(&tokenizer), special_(special) {
+  // A piece, after at most 3 bytes of an unfinished character.
+  pending_.reserve(tokenizer.max_piece_bytes() + 3);
+}
+
+Status StreamDecoder::push(int32_t id, std::string& out) {
+  ST_TRY(tokenizer_->check_id(id));
+  const size_t before = pending_.size();
+  tokenizer_->append_piece(id, special_, pending_);
+  if (!started_ && pending_.size() > before) {
     started_ = true;
-    if (tokenizer_->strips_leading_space() && piece[0] == ' ') piece.erase(0, 1);
+    if (tokenizer_->strips_leading_space() && pending_[before] == ' ') pending_.erase(before, 1);
   }
-  pending_ += piece;
   // Emit everything up to a trailing sequence that is valid so far but incomplete.
-  std::string out;
   size_t i = 0;
   while (i < pending_.size()) {
     const unicode::Utf8Step step = unicode::decode_utf8(std::string_view(pending_).substr(i));
@@ -251,15 +264,13 @@ Result<std::string> StreamDecoder::push(int32_t id) {
     }
   }
   pending_.erase(0, i);
-  return out;
+  return {};
 }
 
-std::string StreamDecoder::flush() {
-  std::string out;
+void StreamDecoder::flush(std::string& out) {
   unicode::append_sanitized_utf8(pending_, out);
   pending_.clear();
   started_ = false;
-  return out;
 }
 
 }  // namespace shoptalk::engine

@@ -53,28 +53,33 @@ class Tokenizer {
   // SentencePiece vocabularies prefix text with a space when tokenizing and drop it again in
   // detokenize; StreamDecoder does the same.
   bool strips_leading_space() const;
+  // The most bytes token_to_piece gives for any token.
+  size_t max_piece_bytes() const;
 
  private:
   struct Impl;
   explicit Tokenizer(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+  friend class StreamDecoder;
   void append_piece(int32_t id, bool special, std::string& out) const;
   Status check_id(int32_t id) const;
 
   std::shared_ptr<const Impl> impl_;
 };
 
-// Incremental detokenization for one generation stream: push() returns the text that is
+// Incremental detokenization for one generation stream: push() appends the text that is
 // complete so far and holds back a trailing incomplete UTF-8 sequence until later tokens
 // complete it. The output is always valid UTF-8, and the concatenation of every push() and the
-// final flush() equals Tokenizer::detokenize of the same ids.
+// final flush() equals Tokenizer::detokenize of the same ids. Allocates nothing after its
+// construction, which makes room for the longest piece of the vocabulary.
 class StreamDecoder {
  public:
-  explicit StreamDecoder(const Tokenizer& tokenizer, bool special = false)
-      : tokenizer_(&tokenizer), special_(special) {}
+  explicit StreamDecoder(const Tokenizer& tokenizer, bool special = false);
 
-  Result<std::string> push(int32_t id);
-  // The held-back bytes, each as U+FFFD (they never became a complete character); resets.
-  std::string flush();
+  // Appends the complete text to `out` (an invalid id is an error and appends nothing).
+  Status push(int32_t id, std::string& out);
+  // Appends the held-back bytes, each as U+FFFD (they never became a complete character), to
+  // `out`; resets.
+  void flush(std::string& out);
 
  private:
   const Tokenizer* tokenizer_;

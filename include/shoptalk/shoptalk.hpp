@@ -309,9 +309,16 @@ class Session {
   Session& operator=(Session&&) noexcept;
   ~Session();
 
-  // Appends tokens to the context (the whole batch in one forward pass) and returns logits:
-  // rows for every token when all_logits is true (n_tokens x n_vocab), else the last row only.
+  // Appends tokens to the context (in batches of a few hundred tokens) and returns logits: rows
+  // for every token when all_logits is true (n_tokens x n_vocab), else the last row only.
   Result<std::vector<float>> eval(const std::vector<Token>& tokens, bool all_logits = false);
+  // The same without allocating: the last token's logits are then logits(), and with all_logits
+  // set every token's are also written there (n_tokens rows of n_vocab floats, caller-owned).
+  Status eval(const Token* tokens, size_t n_tokens, float* all_logits = nullptr);
+  // The logits after the last token of the context: info().n_vocab floats owned by the session,
+  // valid until it next changes. nullptr when not known: an empty context, or after truncate()
+  // or reset(). A failed or cancelled evaluation leaves them as they were.
+  const float* logits() const;
   int position() const;                      // tokens in the context
   int context() const;                       // the context limit
   KvType kv_type() const;                    // the KV cache type in use

@@ -10,10 +10,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
-#include <vector>
 
 #include "kernels/kernels.h"
 #include "kernels/packed_layout.h"
+#include "kernels/thread_pool.h"
 
 namespace shoptalk::kernels::x86 {
 namespace {
@@ -91,23 +91,32 @@ struct HasDecoded : std::false_type {};
 template <class K>
 struct HasDecoded<K, std::void_t<typename K::Decoded>> : std::true_type {};
 
-// Prefill over decoded rows: each group of R rows is unpacked into a per-thread scratch once,
-// then every R×T token tile runs over the unpacked blocks (same operations, so same results).
+// Prefill over decoded rows: each group of R rows is unpacked into the thread's scratch once, then
+// every R×T token tile runs over the unpacked blocks (same operations, so same results).
 template <class K, int R, int T>
 void run_rows_decoded(int64_t nb, const RowBlocks& w, int64_t r0, int64_t r1, const uint8_t* x,
-                      size_t x_row_bytes, int64_t t0, int64_t t1, float* y, int64_t y_stride) {
+                      size_t x_row_bytes, int64_t t0, int64_t t1, float* y, int64_t y_stride,
+                      uint8_t* scratch) {
   using D = typename K::Decoded;
-  thread_local std::vector<uint8_t> scratch;
   const size_t row_bytes = static_cast<size_t>(nb) * D::kBlockBytes;
-  if (scratch.size() < R * row_bytes) scratch.resize(R * row_bytes);
   for (int64_t r = r0; r < r1; r += R) {
     const int64_t rows = r1 - r < R ? r1 - r : R;
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t b = 0; b < nb; ++b)
         K::decode(w.row(r + i) + static_cast<size_t>(b) * w.block_step,
-                  scratch.data() + static_cast<size_t>(i) * row_bytes + b * D::kBlockBytes);
-    const RowBlocks decoded{scratch.data(), r, row_bytes, D::kBlockBytes, false};
+                  scratch + static_cast<size_t>(i) * row_bytes + b * D::kBlockBytes);
+    const RowBlocks decoded{scratch, r, row_bytes, D::kBlockBytes, false};
     run_rows<D, R, T>(nb, decoded, r, r + rows, x, x_row_bytes, t0, t1, y, y_stride);
+  }
+}
+
+// The per-thread scratch run_rows_decoded needs per weight block of a row (0: K decodes nothing).
+template <class K>
+constexpr size_t decoded_scratch_per_block() {
+  if constexpr (HasDecoded<K>::value) {
+    return static_cast<size_t>(K::kRows) * K::Decoded::kBlockBytes;
+  } else {
+    return 0;
   }
 }
 
@@ -129,10 +138,15 @@ void gemm_runs(int64_t nb, ForEachRun for_each_run, int64_t r0, int64_t r1, cons
     const int64_t t1 = t0 + block < n_tok ? t0 + block : n_tok;
     for_each_run(r0, r1, [&](const RowBlocks& w, int64_t ra, int64_t rb) {
       if constexpr (HasDecoded<K>::value) {
-        run_rows_decoded<K, K::kRows, K::kToks>(nb, w, ra, rb, x, x_row_bytes, t0, t1, y, y_stride);
-      } else {
-        run_rows<K, K::kRows, K::kToks>(nb, w, ra, rb, x, x_row_bytes, t0, t1, y, y_stride);
+        uint8_t* scratch =
+            ThreadPool::scratch(decoded_scratch_per_block<K>() * static_cast<size_t>(nb));
+        if (scratch) {
+          run_rows_decoded<K, K::kRows, K::kToks>(nb, w, ra, rb, x, x_row_bytes, t0, t1, y,
+                                                  y_stride, scratch);
+          return;
+        }
       }
+      run_rows<K, K::kRows, K::kToks>(nb, w, ra, rb, x, x_row_bytes, t0, t1, y, y_stride);
     });
   }
 }
@@ -180,6 +194,7 @@ void set_type(KernelTable& table, GgmlType type, bool packed) {
   TypeKernels& entry = table.types[static_cast<int>(type)];
   entry.vec_dot = vec_dot<K>;
   entry.gemm = gemm<K>;
+  entry.gemm_scratch_per_block = decoded_scratch_per_block<K>();
   if (packed) entry.packed_gemm = gemm_packed<K>;
 }
 

@@ -10,9 +10,17 @@ namespace shoptalk::engine {
 
 namespace {
 Sampler make(const SamplerParams& p, int32_t n_vocab = 8) {
-  auto s = Sampler::create(p, n_vocab);
-  REQUIRE(s);
-  return std::move(s).value();
+  Sampler s;
+  REQUIRE(s.reserve(n_vocab));
+  REQUIRE(s.start(p));
+  return s;
+}
+
+// What start() says about these parameters over a vocabulary of 8.
+Status start(const SamplerParams& p) {
+  Sampler s;
+  REQUIRE(s.reserve(8));
+  return s.start(p);
 }
 
 SamplerParams plain(float temperature) {
@@ -128,16 +136,18 @@ TEST_CASE("the same seed gives the same draws; reset restarts them", "[sampler]"
 TEST_CASE("invalid sampling parameters are errors", "[sampler]") {
   SamplerParams p;
   p.top_p = 0.0f;
-  CHECK(Sampler::create(p, 8).error().code() == ErrorCode::kInvalidArgument);
+  CHECK(start(p).error().code() == ErrorCode::kInvalidArgument);
   p = {};
   p.logit_bias = {{8, 1.0f}};
-  CHECK(Sampler::create(p, 8).error().code() == ErrorCode::kInvalidArgument);
+  CHECK(start(p).error().code() == ErrorCode::kInvalidArgument);
   p = {};
   p.repeat_penalty = 0.0f;
-  CHECK(!Sampler::create(p, 8));
+  CHECK(!start(p));
   p = {};
   p.penalty_last_n = -1;
-  CHECK(!Sampler::create(p, 8));
+  CHECK(!start(p));
+  Sampler none;
+  CHECK(none.reserve(0).error().code() == ErrorCode::kInvalidArgument);
 }
 
 TEST_CASE("step probabilities: log-softmax, entropy and the top alternatives", "[sampler]") {

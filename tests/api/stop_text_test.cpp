@@ -12,7 +12,8 @@ std::string feed(StopText& s, const std::vector<std::string>& pieces) {
     out += s.push(p);
     if (s.matched()) return out;
   }
-  return out + s.flush();
+  out += s.flush();
+  return out;
 }
 }  // namespace
 

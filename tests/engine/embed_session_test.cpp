@@ -51,7 +51,7 @@ TEST_CASE("embedding in batches of 5 pools like one batch", "[embedding]") {
 TEST_CASE("an embedding session refuses logits and a missing pooling", "[embedding]") {
   auto session = embedding_session(embedding_model(), 8);
   const int32_t token = 1;
-  auto logits = session->eval(&token, 1, engine::LogitsWanted::kLast);
+  auto logits = session->eval(&token, 1);
   REQUIRE(!logits);
   CHECK(logits.error().code() == ErrorCode::kInvalidArgument);
   std::vector<float> out(256);

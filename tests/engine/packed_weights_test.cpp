@@ -46,13 +46,13 @@ std::vector<float> logits_of(std::shared_ptr<const Model> model) {
   options.n_threads = 2;
   auto session = engine::Session::create(std::move(model), options);
   REQUIRE(session);
-  auto prefill = (*session)->eval({1, 5, 9, 2, 7, 3}, engine::LogitsWanted::kAll);
-  REQUIRE(prefill);
-  std::vector<float> out(prefill->data, prefill->data + prefill->n_rows * prefill->n_vocab);
+  const std::vector<int32_t> prompt = {1, 5, 9, 2, 7, 3};
+  const engine::Logits last = (*session)->logits();
+  std::vector<float> out(prompt.size() * static_cast<size_t>(last.n_vocab));
+  REQUIRE((*session)->eval(prompt, out.data()));
   for (int32_t token : {4, 8}) {
-    auto next = (*session)->eval(&token, 1, engine::LogitsWanted::kLast);
-    REQUIRE(next);
-    out.insert(out.end(), next->data, next->data + next->n_vocab);
+    REQUIRE((*session)->eval(&token, 1));
+    out.insert(out.end(), last.data, last.data + last.n_vocab);
   }
   return out;
 }

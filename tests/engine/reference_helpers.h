@@ -124,33 +124,32 @@ inline std::unique_ptr<engine::Session> open_session(std::shared_ptr<const engin
 
 inline std::vector<float> prefill_logits(engine::Session& session,
                                          const std::vector<int32_t>& prompt) {
-  auto logits = session.eval(prompt, engine::LogitsWanted::kAll);
-  REQUIRE(logits);
-  return std::vector<float>(logits->data, logits->data + logits->n_rows * logits->n_vocab);
+  std::vector<float> rows(prompt.size() * static_cast<size_t>(session.logits().n_vocab));
+  REQUIRE(session.eval(prompt, rows.data()));
+  return rows;
 }
 
 inline std::vector<float> decode_logits(engine::Session& session,
                                         const std::vector<int32_t>& prompt) {
   std::vector<float> out;
   for (int32_t token : prompt) {
-    auto logits = session.eval(&token, 1, engine::LogitsWanted::kLast);
-    REQUIRE(logits);
-    out.insert(out.end(), logits->data, logits->data + logits->n_vocab);
+    REQUIRE(session.eval(&token, 1));
+    const engine::Logits logits = session.logits();
+    out.insert(out.end(), logits.data, logits.data + logits.n_vocab);
   }
   return out;
 }
 
 inline std::vector<int32_t> greedy_tokens(engine::Session& session,
                                           const std::vector<int32_t>& prompt, size_t count) {
-  auto logits = session.eval(prompt, engine::LogitsWanted::kLast);
-  REQUIRE(logits);
+  REQUIRE(session.eval(prompt));
   std::vector<int32_t> out;
   while (out.size() < count) {
-    const int32_t next = static_cast<int32_t>(argmax(logits->data, logits->n_vocab));
+    const int32_t next =
+        static_cast<int32_t>(argmax(session.logits().data, session.logits().n_vocab));
     out.push_back(next);
     if (out.size() == count) break;
-    logits = session.eval(&next, 1, engine::LogitsWanted::kLast);
-    REQUIRE(logits);
+    REQUIRE(session.eval(&next, 1));
   }
   return out;
 }

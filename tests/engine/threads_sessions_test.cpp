@@ -10,7 +10,6 @@ namespace shoptalk::test {
 
 namespace {
 
-using engine::LogitsWanted;
 using engine::Session;
 using engine::SessionOptions;
 
@@ -36,16 +35,13 @@ std::unique_ptr<Session> make_session(std::shared_ptr<const engine::Model> model
 
 // Prefill logits of every prompt row followed by the logits of `steps` greedy decode steps.
 std::vector<float> run_greedy(Session& session, const std::vector<int32_t>& prompt, int steps) {
-  auto logits = session.eval(prompt, LogitsWanted::kAll);
-  if (!logits) return {};
-  std::vector<float> out(logits->data, logits->data + logits->n_rows * logits->n_vocab);
-  const float* last = logits->row(logits->n_rows - 1);
+  const int64_t n_vocab = session.logits().n_vocab;
+  std::vector<float> out(prompt.size() * static_cast<size_t>(n_vocab));
+  if (!session.eval(prompt, out.data())) return {};
   for (int i = 0; i < steps; ++i) {
-    const int32_t next = static_cast<int32_t>(argmax(last, logits->n_vocab));
-    logits = session.eval(&next, 1, LogitsWanted::kLast);
-    if (!logits) return {};
-    out.insert(out.end(), logits->data, logits->data + logits->n_vocab);
-    last = logits->data;
+    const int32_t next = static_cast<int32_t>(argmax(session.logits().data, n_vocab));
+    if (!session.eval(&next, 1)) return {};
+    out.insert(out.end(), session.logits().data, session.logits().data + n_vocab);
   }
   return out;
 }
@@ -96,29 +92,29 @@ TEST_CASE("the context limit and token range are enforced with clear errors", "[
   if (!model) return;
   auto session = make_session(model, 1, 16);
   std::vector<int32_t> tokens(17, 1);
-  auto too_many = session->eval(tokens, LogitsWanted::kLast);
+  auto too_many = session->eval(tokens);
   REQUIRE_FALSE(too_many);
   CHECK(too_many.error().code() == ErrorCode::kContextOverflow);
   CHECK(session->position() == 0);
 
   tokens.resize(10);
-  REQUIRE(session->eval(tokens, LogitsWanted::kLast));
+  REQUIRE(session->eval(tokens));
   tokens.resize(7);
-  auto overflow = session->eval(tokens, LogitsWanted::kLast);
+  auto overflow = session->eval(tokens);
   REQUIRE_FALSE(overflow);
   CHECK(overflow.error().code() == ErrorCode::kContextOverflow);
   CHECK(session->position() == 10);
   tokens.resize(6);
-  REQUIRE(session->eval(tokens, LogitsWanted::kLast));
+  REQUIRE(session->eval(tokens));
   CHECK(session->position() == 16);
 
   session->reset();
   const int32_t bad[] = {1, static_cast<int32_t>(model->hparams().n_vocab)};
-  auto out_of_range = session->eval(bad, 2, LogitsWanted::kLast);
+  auto out_of_range = session->eval(bad, 2);
   REQUIRE_FALSE(out_of_range);
   CHECK(out_of_range.error().code() == ErrorCode::kInvalidArgument);
   const int32_t negative = -1;
-  CHECK_FALSE(session->eval(&negative, 1, LogitsWanted::kLast));
+  CHECK_FALSE(session->eval(&negative, 1));
   CHECK(session->position() == 0);
 }
 
@@ -133,12 +129,11 @@ TEST_CASE("prompts longer than the batch run in several passes with the same log
   small_batch.n_batch = 5;
   auto split = Session::create(model, small_batch);
   REQUIRE(split);
-  auto a = whole->eval(prompt, LogitsWanted::kAll);
-  REQUIRE(a);
-  const std::vector<float> whole_logits(a->data, a->data + a->n_rows * a->n_vocab);
-  auto b = (*split)->eval(prompt, LogitsWanted::kAll);
-  REQUIRE(b);
-  CHECK(std::vector<float>(b->data, b->data + b->n_rows * b->n_vocab) == whole_logits);
+  const size_t n_logits = prompt.size() * model->hparams().n_vocab;
+  std::vector<float> whole_logits(n_logits), split_logits(n_logits);
+  REQUIRE(whole->eval(prompt, whole_logits.data()));
+  REQUIRE((*split)->eval(prompt, split_logits.data()));
+  CHECK(split_logits == whole_logits);
 }
 
 TEST_CASE("Q4_0 and Q8_0 KV caches run and stay close to the F16 cache", "[sessions]") {
@@ -170,24 +165,29 @@ TEST_CASE("memory is reported by category and planned before allocation", "[sess
   if (!path) return;
   auto file = gguf::GgufFile::open(*path);
   REQUIRE(file);
-  auto plan = engine::plan_memory(*file, 256, GgmlType::Q8_0, 512);
-  REQUIRE(plan);
   auto model = load_reference_model(kModels[0]);
   REQUIRE(model);
-  SessionOptions options;
-  options.n_ctx = 256;
-  options.kv_type = GgmlType::Q8_0;
-  auto session = Session::create(model, options);
-  REQUIRE(session);
-  const engine::MemoryReport actual = (*session)->memory();
-  CHECK(actual.weights == plan->weights);
-  CHECK(actual.kv_cache == plan->kv_cache);
-  CHECK(actual.scratch == plan->scratch);
-  const engine::HParams& hp = model->hparams();
-  // K and V rows of n_head_kv·head_dim Q8_0 elements (34 bytes per 32) per layer and position.
-  CHECK(actual.kv_cache == static_cast<size_t>(2 * hp.n_layer * 256 * (hp.n_embd_kv() / 32 * 34)));
-  CHECK(actual.weights > 0);
-  CHECK(actual.scratch > 0);
+  for (int threads : {1, 3}) {
+    SessionOptions options;
+    options.n_ctx = 256;
+    options.kv_type = GgmlType::Q8_0;
+    options.n_threads = threads;
+    auto plan = engine::plan_memory(*file, model->kernels(),
+                                    {256, GgmlType::Q8_0, engine::kDefaultBatch, threads});
+    REQUIRE(plan);
+    auto session = Session::create(model, options);
+    REQUIRE(session);
+    const engine::MemoryReport actual = (*session)->memory();
+    CHECK(actual.weights == plan->weights);
+    CHECK(actual.kv_cache == plan->kv_cache);
+    CHECK(actual.scratch == plan->scratch);
+    const engine::HParams& hp = model->hparams();
+    // K and V rows of n_head_kv·head_dim Q8_0 elements (34 bytes per 32) per layer and position.
+    CHECK(actual.kv_cache ==
+          static_cast<size_t>(2 * hp.n_layer * 256 * (hp.n_embd_kv() / 32 * 34)));
+    CHECK(actual.weights > 0);
+    CHECK(actual.scratch > 0);
+  }
 }
 
 }  // namespace shoptalk::test

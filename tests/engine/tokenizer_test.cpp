@@ -98,12 +98,13 @@ std::string stream(const Tokenizer& tok, const std::vector<int32_t>& ids, bool s
   StreamDecoder dec(tok, special);
   std::string all;
   for (int32_t id : ids) {
-    auto chunk = dec.push(id);
-    REQUIRE(chunk.ok());
-    REQUIRE(unicode::is_valid_utf8(*chunk));
-    all += *chunk;
+    std::string chunk;
+    REQUIRE(dec.push(id, chunk));
+    REQUIRE(unicode::is_valid_utf8(chunk));
+    all += chunk;
   }
-  const std::string tail = dec.flush();
+  std::string tail;
+  dec.flush(tail);
   REQUIRE(unicode::is_valid_utf8(tail));
   return all + tail;
 }
@@ -187,21 +188,32 @@ TEST_CASE("tokenizer: a character split over byte tokens is held back until comp
   // "€" (E2 82 AC) as three single-byte tokens (byte-level texts "â", "Ĥ", "¬").
   const std::vector<int32_t> ids = {*tok->find_token("a"), *tok->find_token("\xC3\xA2"),
                                     *tok->find_token("\xC4\xA4"), *tok->find_token("\xC2\xAC")};
+  // Each push and flush appends to a string of its own.
+  const auto pushed = [](StreamDecoder& dec, int32_t id) {
+    std::string chunk;
+    REQUIRE(dec.push(id, chunk));
+    return chunk;
+  };
+  const auto flushed = [](StreamDecoder& dec) {
+    std::string tail;
+    dec.flush(tail);
+    return tail;
+  };
   StreamDecoder dec(*tok);
   std::vector<std::string> chunks;
-  for (int32_t id : ids) chunks.push_back(*dec.push(id));
+  for (int32_t id : ids) chunks.push_back(pushed(dec, id));
   CHECK(chunks == std::vector<std::string>{"a", "", "", "\xE2\x82\xAC"});
-  CHECK(dec.flush().empty());
+  CHECK(flushed(dec).empty());
   CHECK(*tok->detokenize(ids, false) == "a\xE2\x82\xAC");
 
   // An unfinished character at the end of the stream comes out as U+FFFD per byte.
   StreamDecoder cut(*tok);
-  CHECK(cut.push(ids[1])->empty());
-  CHECK(cut.push(ids[2])->empty());
-  CHECK(cut.flush() == "\xEF\xBF\xBD\xEF\xBF\xBD");
+  CHECK(pushed(cut, ids[1]).empty());
+  CHECK(pushed(cut, ids[2]).empty());
+  CHECK(flushed(cut) == "\xEF\xBF\xBD\xEF\xBF\xBD");
   // A byte that cannot start a character is replaced at once.
   StreamDecoder stray(*tok);
-  CHECK(*stray.push(ids[2]) == "\xEF\xBF\xBD");
+  CHECK(pushed(stray, ids[2]) == "\xEF\xBF\xBD");
 }
 
 TEST_CASE("tokenizer: parse_special decides whether CONTROL text is a token", "[tokenizer]") {
@@ -265,7 +277,9 @@ TEST_CASE("tokenizer: ids outside the vocabulary are errors", "[tokenizer]") {
     CHECK(!tok->token_text(bad).ok());
     CHECK(!tok->is_eog(bad));
     StreamDecoder dec(*tok);
-    CHECK(!dec.push(bad).ok());
+    std::string out;
+    CHECK(!dec.push(bad, out).ok());
+    CHECK(out.empty());
   }
 }
 

@@ -131,12 +131,13 @@ void check_stream(const Tokenizer& tok, const std::vector<int32_t>& ids, bool sp
   StreamDecoder dec(tok, special);
   std::string streamed;
   for (int32_t id : ids) {
-    auto chunk = dec.push(id);
-    check(chunk.ok());
-    check(shoptalk::engine::unicode::is_valid_utf8(*chunk));
-    streamed += *chunk;
+    std::string chunk;
+    check(dec.push(id, chunk).ok());
+    check(shoptalk::engine::unicode::is_valid_utf8(chunk));
+    streamed += chunk;
   }
-  const std::string tail = dec.flush();
+  std::string tail;
+  dec.flush(tail);
   check(shoptalk::engine::unicode::is_valid_utf8(tail));
   check(streamed + tail == *one_shot);
 }

@@ -2,6 +2,7 @@
 // vec_dot equals the float dot product of the dequantized operands up to float rounding, the
 // activation quantizers follow llama.cpp's x86 rounding, and the matmul driver gives identical
 // results for any thread count.
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -136,10 +137,11 @@ TEST_CASE("matmul gives identical results for 1, 2 and 3 threads", "[kernels]") 
     const std::vector<float> x = test::random_floats(static_cast<size_t>(n_tok * cols), 12);
     std::vector<std::vector<float>> results;
     for (int threads : {1, 2, 3}) {
-      ThreadPool pool(threads);
+      ThreadPool pool(threads, matmul_scratch_bytes(k, type, cols));
       ActivationCache cache;
-      cache.reset(x.data(), n_tok, cols);
       const GgmlType act = k.types[static_cast<int>(type)].vec_dot_type;
+      REQUIRE(cache.reserve({act}, n_tok, cols));
+      cache.reset(x.data(), n_tok, cols);
       std::vector<float> y(static_cast<size_t>(n_tok * rows));
       matmul(k, pool, weight, cache.get(k, pool, act), y.data(), rows);
       results.push_back(y);
@@ -175,6 +177,36 @@ TEST_CASE("parallel_for covers the range once, with at least `grain` indices per
     CHECK(calls == parts);
     for (const auto& h : hits) CHECK(h == 1);
   }
+}
+
+TEST_CASE("each part of a parallel_for gets a scratch of its own, of the size asked for",
+          "[kernels]") {
+  constexpr size_t kBytes = 1000;
+  ThreadPool pool(3, kBytes);
+  REQUIRE(pool.ok());
+  CHECK(pool.scratch_bytes() == kBytes);
+  CHECK(ThreadPool::scratch(1) == nullptr);  // outside a job
+  // Collected here and checked on this thread (Catch2 assertions are not thread-safe).
+  std::vector<uint8_t*> seen(3, nullptr);
+  std::vector<uint8_t*> too_large(3, nullptr);
+  pool.parallel_for(3, [&](int64_t begin, int64_t) {
+    uint8_t* scratch = ThreadPool::scratch(kBytes);
+    if (scratch) std::fill(scratch, scratch + kBytes, static_cast<uint8_t>(begin));
+    seen[static_cast<size_t>(begin)] = scratch;
+    too_large[static_cast<size_t>(begin)] = ThreadPool::scratch(kBytes + 1);
+  });
+  for (size_t part = 0; part < 3; ++part) {
+    INFO("part " << part);
+    REQUIRE(seen[part] != nullptr);
+    CHECK(reinterpret_cast<uintptr_t>(seen[part]) % 64 == 0);
+    CHECK(too_large[part] == nullptr);
+    CHECK(std::all_of(seen[part], seen[part] + kBytes,
+                      [&](uint8_t b) { return b == static_cast<uint8_t>(part); }));
+  }
+  ThreadPool without(2);
+  uint8_t* none = reinterpret_cast<uint8_t*>(1);
+  without.parallel_for(1, [&](int64_t, int64_t) { none = ThreadPool::scratch(1); });
+  CHECK(none == nullptr);
 }
 
 TEST_CASE("RoPE rotates NORM pairs (2i, 2i+1) and NEOX pairs (i, i + n_rot/2)", "[kernels]") {

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "attention_fixture.h"
@@ -78,7 +79,8 @@ inline void check_vec_dot(const KernelTable& t, const std::vector<GgmlType>& typ
   }
 }
 
-// GEMM outputs equal the table's vec_dot bit for bit for 1..9 tokens and 1, 2, 3 threads.
+// GEMM outputs equal the table's vec_dot bit for bit for 1..9 tokens and 1, 2, 3 threads, with the
+// per-thread scratch the kernels ask for and (2 threads) without it.
 inline void check_gemm(const KernelTable& t, const std::vector<GgmlType>& types) {
   for (GgmlType type : types) {
     const QuantTypeInfo& info = quant_type_info(type);
@@ -93,14 +95,17 @@ inline void check_gemm(const KernelTable& t, const std::vector<GgmlType>& types)
       for (int64_t n_tok = 1; n_tok <= 9; ++n_tok) {
         const std::vector<float> x = test::random_floats(static_cast<size_t>(n_tok * cols), 8);
         std::vector<float> first;
-        for (int threads : {1, 2, 3}) {
-          ThreadPool pool(threads);
+        for (const auto& [threads, scratch] :
+             {std::pair{1, true}, std::pair{2, true}, std::pair{3, true}, std::pair{2, false}}) {
+          ThreadPool pool(threads, scratch ? matmul_scratch_bytes(t, type, cols) : 0);
           ActivationCache cache;
+          REQUIRE(cache.reserve({tk.vec_dot_type}, n_tok, cols));
           cache.reset(x.data(), n_tok, cols);
           const ActivationRows& xa = cache.get(t, pool, tk.vec_dot_type);
           std::vector<float> y(static_cast<size_t>(n_tok * rows));
           matmul(t, pool, weight, xa, y.data(), rows);
-          INFO("rows " << rows << " n_tok " << n_tok << " threads " << threads);
+          INFO("rows " << rows << " n_tok " << n_tok << " threads " << threads << " scratch "
+                       << scratch);
           if (!first.empty()) {
             CHECK(y == first);
             continue;

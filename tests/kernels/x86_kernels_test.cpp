@@ -176,8 +176,9 @@ TEST_CASE("x86 packed GEMM equals the row-major vec_dot for 1, 2, 3 threads", "[
         for (int64_t n_tok : {1, 2, 3, 4, 5, 9}) {
           const std::vector<float> x = test::random_floats(static_cast<size_t>(n_tok * cols), 12);
           for (int threads : {1, 2, 3}) {
-            ThreadPool pool(threads);
+            ThreadPool pool(threads, matmul_scratch_bytes(*x86, type, cols));
             ActivationCache cache;
+            REQUIRE(cache.reserve({tk.vec_dot_type}, n_tok, cols));
             cache.reset(x.data(), n_tok, cols);
             const ActivationRows& xa = cache.get(*x86, pool, tk.vec_dot_type);
             std::vector<float> y(static_cast<size_t>(n_tok * rows));
