@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 #include "shoptalk/shoptalk.hpp"
 
 using shoptalk::capi::fail;
+using shoptalk::capi::guarded;
 using shoptalk::capi::status_of;
 
 struct shoptalk_session {
@@ -29,15 +31,28 @@ namespace shoptalk::capi {
 
 namespace {
 thread_local std::string last_error;
+// Set instead of last_error when recording the message itself could fail.
+thread_local const char* last_error_fixed = nullptr;
 }  // namespace
 
+const char* last_error_message() {
+  return last_error_fixed ? last_error_fixed : last_error.c_str();
+}
+
 shoptalk_status fail(const Error& error) {
+  last_error_fixed = nullptr;
   last_error = error.message();
   return static_cast<shoptalk_status>(error.code());
 }
 
 shoptalk_status fail(shoptalk_status status, const char* message) {
+  last_error_fixed = nullptr;
   last_error = message;
+  return status;
+}
+
+shoptalk_status fail_fixed(shoptalk_status status, const char* message) {
+  last_error_fixed = message;
   return status;
 }
 
@@ -127,9 +142,11 @@ Result<shoptalk::ModelOptions> model_options(const shoptalk_model_options* o) {
 
 shoptalk_status wrap_model(Result<shoptalk::Model> loaded, shoptalk_model** out) {
   if (!loaded) return fail(loaded.error());
-  *out = new (std::nothrow) shoptalk_model{std::move(loaded).value(), {}};
-  if (!*out) return fail(SHOPTALK_OUT_OF_MEMORY, "cannot allocate a model handle");
-  (*out)->type_bytes = shoptalk::capi::type_bytes_view((*out)->model.info().type_bytes);
+  std::unique_ptr<shoptalk_model> handle(new (std::nothrow)
+                                             shoptalk_model{std::move(loaded).value(), {}});
+  if (!handle) return fail(SHOPTALK_OUT_OF_MEMORY, "cannot allocate a model handle");
+  handle->type_bytes = shoptalk::capi::type_bytes_view(handle->model.info().type_bytes);
+  *out = handle.release();
   return SHOPTALK_OK;
 }
 
@@ -245,20 +262,23 @@ const char* shoptalk_status_name(shoptalk_status status) {
 }
 
 const char* shoptalk_last_error(void) {
-  return shoptalk::capi::last_error.c_str();
+  return shoptalk::capi::last_error_message();
 }
 
 const char* shoptalk_kv_type_name(shoptalk_kv_type type) {
-  const auto kv = kv_type_of(type);
-  return kv ? shoptalk::kv_type_name(*kv) : "";
+  // Checked first: kv_type_of's error for another value would need memory.
+  if (type < SHOPTALK_KV_F16 || type > SHOPTALK_KV_Q4_0) return "";
+  return shoptalk::kv_type_name(*kv_type_of(type));
 }
 
 shoptalk_status shoptalk_kv_type_from_name(const char* name, shoptalk_kv_type* type) {
-  if (!name || !type) return fail(SHOPTALK_INVALID_ARGUMENT, "name and type must not be NULL");
-  const auto kv = shoptalk::kv_type_from_name(name);
-  if (!kv) return fail(kv.error());
-  *type = c_kv_type(*kv);
-  return SHOPTALK_OK;
+  return guarded([&] {
+    if (!name || !type) return fail(SHOPTALK_INVALID_ARGUMENT, "name and type must not be NULL");
+    const auto kv = shoptalk::kv_type_from_name(name);
+    if (!kv) return fail(kv.error());
+    *type = c_kv_type(*kv);
+    return SHOPTALK_OK;
+  });
 }
 
 void shoptalk_model_options_init(shoptalk_model_options* options) {
@@ -267,21 +287,25 @@ void shoptalk_model_options_init(shoptalk_model_options* options) {
 
 shoptalk_status shoptalk_model_load(const char* path, const shoptalk_model_options* options,
                                     shoptalk_model** model) {
-  if (!path || !model) return fail(SHOPTALK_INVALID_ARGUMENT, "path and model must not be NULL");
-  *model = nullptr;
-  const auto o = model_options(options);
-  if (!o) return fail(o.error());
-  return wrap_model(shoptalk::Model::load(path, *o), model);
+  return guarded([&] {
+    if (!path || !model) return fail(SHOPTALK_INVALID_ARGUMENT, "path and model must not be NULL");
+    *model = nullptr;
+    const auto o = model_options(options);
+    if (!o) return fail(o.error());
+    return wrap_model(shoptalk::Model::load(path, *o), model);
+  });
 }
 
 shoptalk_status shoptalk_model_load_from_memory(const void* data, size_t size,
                                                 const shoptalk_model_options* options,
                                                 shoptalk_model** model) {
-  if (!data || !model) return fail(SHOPTALK_INVALID_ARGUMENT, "data and model must not be NULL");
-  *model = nullptr;
-  const auto o = model_options(options);
-  if (!o) return fail(o.error());
-  return wrap_model(shoptalk::Model::load_from_memory(data, size, *o), model);
+  return guarded([&] {
+    if (!data || !model) return fail(SHOPTALK_INVALID_ARGUMENT, "data and model must not be NULL");
+    *model = nullptr;
+    const auto o = model_options(options);
+    if (!o) return fail(o.error());
+    return wrap_model(shoptalk::Model::load_from_memory(data, size, *o), model);
+  });
 }
 
 void shoptalk_model_free(shoptalk_model* model) {
@@ -290,13 +314,15 @@ void shoptalk_model_free(shoptalk_model* model) {
 
 shoptalk_status shoptalk_model_plan(const char* path, const shoptalk_model_options* options,
                                     shoptalk_memory_plan* plan) {
-  if (!path || !plan) return fail(SHOPTALK_INVALID_ARGUMENT, "path and plan must not be NULL");
-  const auto o = model_options(options);
-  if (!o) return fail(o.error());
-  const auto planned = shoptalk::Model::plan(path, *o);
-  if (!planned) return fail(planned.error());
-  plan_to_c(*planned, plan);
-  return SHOPTALK_OK;
+  return guarded([&] {
+    if (!path || !plan) return fail(SHOPTALK_INVALID_ARGUMENT, "path and plan must not be NULL");
+    const auto o = model_options(options);
+    if (!o) return fail(o.error());
+    const auto planned = shoptalk::Model::plan(path, *o);
+    if (!planned) return fail(planned.error());
+    plan_to_c(*planned, plan);
+    return SHOPTALK_OK;
+  });
 }
 
 void shoptalk_model_memory(const shoptalk_model* model, shoptalk_memory_plan* plan) {
@@ -336,23 +362,27 @@ int shoptalk_model_is_end_of_generation(const shoptalk_model* model, int32_t tok
 shoptalk_status shoptalk_tokenize(const shoptalk_model* model, const char* text, int add_special,
                                   int parse_special, int32_t* tokens, size_t capacity,
                                   size_t* n_tokens) {
-  if (!text || !n_tokens) return fail(SHOPTALK_INVALID_ARGUMENT, "text and n_tokens must be set");
-  const auto ids = model->model.tokenize(text, add_special != 0, parse_special != 0);
-  if (!ids) return fail(ids.error());
-  *n_tokens = ids->size();
-  if (ids->size() > capacity || (!tokens && !ids->empty()))
-    return fail(SHOPTALK_INVALID_ARGUMENT, "the token buffer is too small");
-  if (!ids->empty()) std::memcpy(tokens, ids->data(), ids->size() * sizeof(int32_t));
-  return SHOPTALK_OK;
+  return guarded([&] {
+    if (!text || !n_tokens) return fail(SHOPTALK_INVALID_ARGUMENT, "text and n_tokens must be set");
+    const auto ids = model->model.tokenize(text, add_special != 0, parse_special != 0);
+    if (!ids) return fail(ids.error());
+    *n_tokens = ids->size();
+    if (ids->size() > capacity || (!tokens && !ids->empty()))
+      return fail(SHOPTALK_INVALID_ARGUMENT, "the token buffer is too small");
+    if (!ids->empty()) std::memcpy(tokens, ids->data(), ids->size() * sizeof(int32_t));
+    return SHOPTALK_OK;
+  });
 }
 
 shoptalk_status shoptalk_detokenize(const shoptalk_model* model, const int32_t* tokens,
                                     size_t n_tokens, int special, char* text, size_t capacity,
                                     size_t* length) {
-  if ((!tokens && n_tokens > 0) || !length)
-    return fail(SHOPTALK_INVALID_ARGUMENT, "tokens and length must be set");
-  const std::vector<shoptalk::Token> ids(tokens, tokens + n_tokens);
-  return copy_text(model->model.detokenize(ids, special != 0), text, capacity, length);
+  return guarded([&] {
+    if ((!tokens && n_tokens > 0) || !length)
+      return fail(SHOPTALK_INVALID_ARGUMENT, "tokens and length must be set");
+    const std::vector<shoptalk::Token> ids(tokens, tokens + n_tokens);
+    return copy_text(model->model.detokenize(ids, special != 0), text, capacity, length);
+  });
 }
 
 void shoptalk_chat_options_init(shoptalk_chat_options* options) {
@@ -364,15 +394,17 @@ shoptalk_status shoptalk_model_chat_prompt(const shoptalk_model* model,
                                            const shoptalk_chat_message* messages, size_t n_messages,
                                            const shoptalk_chat_options* options, char* text,
                                            size_t capacity, size_t* length) {
-  if (!length) return fail(SHOPTALK_INVALID_ARGUMENT, "length must not be NULL");
-  const auto chat = chat_messages(messages, n_messages);
-  if (!chat) return fail(chat.error());
-  shoptalk::ChatOptions o;
-  if (options) {
-    o.add_generation_prompt = options->add_generation_prompt != 0;
-    o.enable_thinking = options->enable_thinking != 0;
-  }
-  return copy_text(model->model.chat_prompt(*chat, o), text, capacity, length);
+  return guarded([&] {
+    if (!length) return fail(SHOPTALK_INVALID_ARGUMENT, "length must not be NULL");
+    const auto chat = chat_messages(messages, n_messages);
+    if (!chat) return fail(chat.error());
+    shoptalk::ChatOptions o;
+    if (options) {
+      o.add_generation_prompt = options->add_generation_prompt != 0;
+      o.enable_thinking = options->enable_thinking != 0;
+    }
+    return copy_text(model->model.chat_prompt(*chat, o), text, capacity, length);
+  });
 }
 
 void shoptalk_session_options_init(shoptalk_session_options* options) {
@@ -382,31 +414,30 @@ void shoptalk_session_options_init(shoptalk_session_options* options) {
 shoptalk_status shoptalk_session_create(shoptalk_model* model,
                                         const shoptalk_session_options* options,
                                         shoptalk_session** session) {
-  if (!model || !session) return fail(SHOPTALK_INVALID_ARGUMENT, "model and session must be set");
-  *session = nullptr;
-  shoptalk::SessionOptions so;
-  if (options) {
-    so.context = options->context;
-    so.threads = options->threads;
-    if (options->kv_type != SHOPTALK_KV_MODEL_DEFAULT) {
-      const auto kv = kv_type_of(options->kv_type);
-      if (!kv) return fail(kv.error());
-      so.kv_type = *kv;
+  return guarded([&] {
+    if (!model || !session) return fail(SHOPTALK_INVALID_ARGUMENT, "model and session must be set");
+    *session = nullptr;
+    shoptalk::SessionOptions so;
+    if (options) {
+      so.context = options->context;
+      so.threads = options->threads;
+      if (options->kv_type != SHOPTALK_KV_MODEL_DEFAULT) {
+        const auto kv = kv_type_of(options->kv_type);
+        if (!kv) return fail(kv.error());
+        so.kv_type = *kv;
+      }
+      so.allow_context_beyond_training = options->allow_context_beyond_training != 0;
     }
-    so.allow_context_beyond_training = options->allow_context_beyond_training != 0;
-  }
-  auto* s = new (std::nothrow) shoptalk_session;
-  if (!s) return fail(SHOPTALK_OUT_OF_MEMORY, "cannot allocate a session handle");
-  so.cancel = &s->cancel;
-  auto created = shoptalk::Session::create(model->model, so);
-  if (!created) {
-    delete s;
-    return fail(created.error());
-  }
-  s->session.emplace(std::move(created).value());
-  s->n_vocab = static_cast<size_t>(model->model.info().n_vocab);
-  *session = s;
-  return SHOPTALK_OK;
+    std::unique_ptr<shoptalk_session> s(new (std::nothrow) shoptalk_session);
+    if (!s) return fail(SHOPTALK_OUT_OF_MEMORY, "cannot allocate a session handle");
+    so.cancel = &s->cancel;
+    auto created = shoptalk::Session::create(model->model, so);
+    if (!created) return fail(created.error());
+    s->session.emplace(std::move(created).value());
+    s->n_vocab = static_cast<size_t>(model->model.info().n_vocab);
+    *session = s.release();
+    return SHOPTALK_OK;
+  });
 }
 
 void shoptalk_session_free(shoptalk_session* session) {
@@ -440,34 +471,46 @@ void shoptalk_session_reset(shoptalk_session* session) {
 }
 
 shoptalk_status shoptalk_session_truncate(shoptalk_session* session, int position) {
-  return status_of(session->session->truncate(position));
+  return guarded([&] { return status_of(session->session->truncate(position)); });
 }
 
 shoptalk_status shoptalk_session_eval(shoptalk_session* session, const int32_t* tokens,
                                       size_t n_tokens, int all_logits, float* logits,
                                       size_t capacity, size_t* n_logits) {
-  if (!tokens && n_tokens > 0) return fail(SHOPTALK_INVALID_ARGUMENT, "tokens must not be NULL");
-  const size_t needed = (all_logits ? n_tokens : 1) * session->n_vocab;
-  if (n_logits) *n_logits = needed;
-  if (logits && capacity < needed)
-    return fail(SHOPTALK_INVALID_ARGUMENT, "the logits buffer is too small");
-  const auto rows = session->session->eval(std::vector<shoptalk::Token>(tokens, tokens + n_tokens),
-                                           all_logits != 0);
-  if (!rows) return fail(rows.error());
-  if (logits) std::memcpy(logits, rows->data(), rows->size() * sizeof(float));
-  return SHOPTALK_OK;
+  return guarded([&] {
+    if (!tokens && n_tokens > 0) return fail(SHOPTALK_INVALID_ARGUMENT, "tokens must not be NULL");
+    const size_t needed = (all_logits ? n_tokens : 1) * session->n_vocab;
+    if (n_logits) *n_logits = needed;
+    if (logits && capacity < needed)
+      return fail(SHOPTALK_INVALID_ARGUMENT, "the logits buffer is too small");
+    // Every row goes straight into the caller's buffer; the last row is the session's.
+    const bool rows = all_logits && logits;
+    const shoptalk::Status st = session->session->eval(tokens, n_tokens, rows ? logits : nullptr);
+    if (!st) return fail(st.error());
+    if (logits && !rows)
+      std::memcpy(logits, session->session->logits(), session->n_vocab * sizeof(float));
+    return SHOPTALK_OK;
+  });
+}
+
+const float* shoptalk_session_logits(const shoptalk_session* session) {
+  return session->session->logits();
 }
 
 shoptalk_status shoptalk_session_prompt(shoptalk_session* session, const char* text) {
-  if (!text) return fail(SHOPTALK_INVALID_ARGUMENT, "text must not be NULL");
-  return status_of(session->session->prompt(std::string_view(text)));
+  return guarded([&] {
+    if (!text) return fail(SHOPTALK_INVALID_ARGUMENT, "text must not be NULL");
+    return status_of(session->session->prompt(std::string_view(text)));
+  });
 }
 
 shoptalk_status shoptalk_session_prompt_tokens(shoptalk_session* session, const int32_t* tokens,
                                                size_t n_tokens) {
-  if (!tokens && n_tokens > 0) return fail(SHOPTALK_INVALID_ARGUMENT, "tokens must not be NULL");
-  return status_of(
-      session->session->prompt(std::vector<shoptalk::Token>(tokens, tokens + n_tokens)));
+  return guarded([&] {
+    if (!tokens && n_tokens > 0) return fail(SHOPTALK_INVALID_ARGUMENT, "tokens must not be NULL");
+    return status_of(
+        session->session->prompt(std::vector<shoptalk::Token>(tokens, tokens + n_tokens)));
+  });
 }
 
 void shoptalk_generate_options_init(shoptalk_generate_options* options) {
@@ -502,11 +545,13 @@ shoptalk_status shoptalk_session_generate(shoptalk_session* session, const char*
                                           const shoptalk_generate_options* options,
                                           shoptalk_piece_fn on_piece, void* user_data,
                                           shoptalk_generation_info* info) {
-  const shoptalk::GenerateOptions o = generate_options(options);
-  const shoptalk::PieceCallback cb = piece_callback(on_piece, user_data);
-  if (prompt)
-    return finish(session, session->session->generate(std::string_view(prompt), o, cb), info);
-  return finish(session, session->session->generate(o, cb), info);
+  return guarded([&] {
+    const shoptalk::GenerateOptions o = generate_options(options);
+    const shoptalk::PieceCallback cb = piece_callback(on_piece, user_data);
+    if (prompt)
+      return finish(session, session->session->generate(std::string_view(prompt), o, cb), info);
+    return finish(session, session->session->generate(o, cb), info);
+  });
 }
 
 shoptalk_status shoptalk_session_chat(shoptalk_session* session,
@@ -514,40 +559,48 @@ shoptalk_status shoptalk_session_chat(shoptalk_session* session,
                                       const shoptalk_generate_options* options,
                                       shoptalk_piece_fn on_piece, void* user_data,
                                       shoptalk_generation_info* info) {
-  const auto chat = chat_messages(messages, n_messages);
-  if (!chat) return fail(chat.error());
-  return finish(
-      session,
-      session->session->chat(*chat, generate_options(options), piece_callback(on_piece, user_data)),
-      info);
+  return guarded([&] {
+    const auto chat = chat_messages(messages, n_messages);
+    if (!chat) return fail(chat.error());
+    return finish(session,
+                  session->session->chat(*chat, generate_options(options),
+                                         piece_callback(on_piece, user_data)),
+                  info);
+  });
 }
 
 shoptalk_status shoptalk_session_save_state(const shoptalk_session* session, void* buffer,
                                             size_t capacity, size_t* size) {
-  if (!size) return fail(SHOPTALK_INVALID_ARGUMENT, "size must not be NULL");
-  const auto state = session->session->save_state();
-  if (!state) return fail(state.error());
-  *size = state->size();
-  if (!buffer || capacity < state->size())
-    return fail(SHOPTALK_INVALID_ARGUMENT, "the state buffer is too small");
-  std::memcpy(buffer, state->data(), state->size());
-  return SHOPTALK_OK;
+  return guarded([&] {
+    if (!size) return fail(SHOPTALK_INVALID_ARGUMENT, "size must not be NULL");
+    const auto state = session->session->save_state();
+    if (!state) return fail(state.error());
+    *size = state->size();
+    if (!buffer || capacity < state->size())
+      return fail(SHOPTALK_INVALID_ARGUMENT, "the state buffer is too small");
+    std::memcpy(buffer, state->data(), state->size());
+    return SHOPTALK_OK;
+  });
 }
 
 shoptalk_status shoptalk_session_load_state(shoptalk_session* session, const void* data,
                                             size_t size) {
-  return status_of(session->session->load_state(data, size));
+  return guarded([&] { return status_of(session->session->load_state(data, size)); });
 }
 
 shoptalk_status shoptalk_session_save_state_file(const shoptalk_session* session,
                                                  const char* path) {
-  if (!path) return fail(SHOPTALK_INVALID_ARGUMENT, "path must not be NULL");
-  return status_of(session->session->save_state_file(path));
+  return guarded([&] {
+    if (!path) return fail(SHOPTALK_INVALID_ARGUMENT, "path must not be NULL");
+    return status_of(session->session->save_state_file(path));
+  });
 }
 
 shoptalk_status shoptalk_session_load_state_file(shoptalk_session* session, const char* path) {
-  if (!path) return fail(SHOPTALK_INVALID_ARGUMENT, "path must not be NULL");
-  return status_of(session->session->load_state_file(path));
+  return guarded([&] {
+    if (!path) return fail(SHOPTALK_INVALID_ARGUMENT, "path must not be NULL");
+    return status_of(session->session->load_state_file(path));
+  });
 }
 
 }  // extern "C"

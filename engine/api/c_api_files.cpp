@@ -1,4 +1,5 @@
 // The C API's model files (inspect, pack) and machine queries.
+#include <memory>
 #include <new>
 #include <string>
 #include <vector>
@@ -6,6 +7,7 @@
 #include "engine/api/c_api_util.h"
 
 using shoptalk::capi::fail;
+using shoptalk::capi::guarded;
 using shoptalk::capi::status_of;
 using shoptalk::capi::store;
 
@@ -21,20 +23,24 @@ struct shoptalk_file {
 extern "C" {
 
 shoptalk_status shoptalk_file_inspect(const char* path, shoptalk_file** file) {
-  if (!path || !file) return fail(SHOPTALK_INVALID_ARGUMENT, "path and file must not be NULL");
-  *file = nullptr;
-  auto summary = shoptalk::inspect_file(path);
-  if (!summary) return fail(summary.error());
-  auto* f = new (std::nothrow) shoptalk_file{std::move(summary).value(), {}, {}, {}, {}};
-  if (!f) return fail(SHOPTALK_OUT_OF_MEMORY, "cannot allocate a file handle");
-  for (const shoptalk::MetadataSummary& m : f->summary.metadata)
-    f->metadata.push_back({m.key.c_str(), m.type.c_str(), m.value.c_str()});
-  for (const shoptalk::TensorSummary& t : f->summary.tensors)
-    f->tensors.push_back({t.name.c_str(), t.type.c_str(), t.shape.data(), t.shape.size(), t.bytes});
-  f->type_bytes = shoptalk::capi::type_bytes_view(f->summary.type_bytes);
-  f->model_type_bytes = shoptalk::capi::type_bytes_view(f->summary.model.type_bytes);
-  *file = f;
-  return SHOPTALK_OK;
+  return guarded([&] {
+    if (!path || !file) return fail(SHOPTALK_INVALID_ARGUMENT, "path and file must not be NULL");
+    *file = nullptr;
+    auto summary = shoptalk::inspect_file(path);
+    if (!summary) return fail(summary.error());
+    std::unique_ptr<shoptalk_file> f(new (std::nothrow)
+                                         shoptalk_file{std::move(summary).value(), {}, {}, {}, {}});
+    if (!f) return fail(SHOPTALK_OUT_OF_MEMORY, "cannot allocate a file handle");
+    for (const shoptalk::MetadataSummary& m : f->summary.metadata)
+      f->metadata.push_back({m.key.c_str(), m.type.c_str(), m.value.c_str()});
+    for (const shoptalk::TensorSummary& t : f->summary.tensors)
+      f->tensors.push_back(
+          {t.name.c_str(), t.type.c_str(), t.shape.data(), t.shape.size(), t.bytes});
+    f->type_bytes = shoptalk::capi::type_bytes_view(f->summary.type_bytes);
+    f->model_type_bytes = shoptalk::capi::type_bytes_view(f->summary.model.type_bytes);
+    *file = f.release();
+    return SHOPTALK_OK;
+  });
 }
 
 void shoptalk_file_get_info(const shoptalk_file* file, shoptalk_file_info* info) {
@@ -61,29 +67,37 @@ void shoptalk_file_free(shoptalk_file* file) {
 }
 
 shoptalk_status shoptalk_pack_model(const char* in_path, const char* out_path) {
-  if (!in_path || !out_path)
-    return fail(SHOPTALK_INVALID_ARGUMENT, "in_path and out_path must not be NULL");
-  return status_of(shoptalk::pack_model(in_path, out_path));
+  return guarded([&] {
+    if (!in_path || !out_path)
+      return fail(SHOPTALK_INVALID_ARGUMENT, "in_path and out_path must not be NULL");
+    return status_of(shoptalk::pack_model(in_path, out_path));
+  });
 }
 
 shoptalk_status shoptalk_active_isa(const char** isa) {
-  if (!isa) return fail(SHOPTALK_INVALID_ARGUMENT, "isa must not be NULL");
-  thread_local std::string name;
-  auto active = shoptalk::active_isa();
-  if (!active) return fail(active.error());
-  name = *active;
-  *isa = name.c_str();
-  return SHOPTALK_OK;
+  return guarded([&] {
+    if (!isa) return fail(SHOPTALK_INVALID_ARGUMENT, "isa must not be NULL");
+    thread_local std::string name;
+    auto active = shoptalk::active_isa();
+    if (!active) return fail(active.error());
+    name = *active;
+    *isa = name.c_str();
+    return SHOPTALK_OK;
+  });
 }
 
 shoptalk_status shoptalk_measure_read_bandwidth(int threads, uint64_t bytes, double* bytes_per_s) {
-  if (!bytes_per_s) return fail(SHOPTALK_INVALID_ARGUMENT, "bytes_per_s must not be NULL");
-  return store(shoptalk::measure_read_bandwidth(threads, bytes), bytes_per_s);
+  return guarded([&] {
+    if (!bytes_per_s) return fail(SHOPTALK_INVALID_ARGUMENT, "bytes_per_s must not be NULL");
+    return store(shoptalk::measure_read_bandwidth(threads, bytes), bytes_per_s);
+  });
 }
 
 shoptalk_status shoptalk_measure_int8_peak(int threads, double* macs_per_s) {
-  if (!macs_per_s) return fail(SHOPTALK_INVALID_ARGUMENT, "macs_per_s must not be NULL");
-  return store(shoptalk::measure_int8_peak(threads), macs_per_s);
+  return guarded([&] {
+    if (!macs_per_s) return fail(SHOPTALK_INVALID_ARGUMENT, "macs_per_s must not be NULL");
+    return store(shoptalk::measure_int8_peak(threads), macs_per_s);
+  });
 }
 
 }  // extern "C"

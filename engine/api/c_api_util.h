@@ -2,6 +2,7 @@
 // handle, the per-thread error message, statuses from Results, and the C view of a ModelInfo.
 #pragma once
 
+#include <new>
 #include <vector>
 
 #include "shoptalk/shoptalk.h"
@@ -17,6 +18,28 @@ namespace shoptalk::capi {
 // Records the message for shoptalk_last_error and returns the error's status.
 shoptalk_status fail(const Error& error);
 shoptalk_status fail(shoptalk_status status, const char* message);
+// The same with a message that lives as long as the program (a literal): needs no memory.
+shoptalk_status fail_fixed(shoptalk_status status, const char* message);
+// What shoptalk_last_error returns: the calling thread's last message.
+const char* last_error_message();
+
+// The C boundary's last line (engine/api/guard.h is the C++ API's): an exception escaping `body`,
+// even one thrown while recording an error message, becomes a status with a fixed message.
+// Compiled with -fno-exceptions it is a plain call.
+template <class F>
+shoptalk_status guarded(F&& body) {
+#if defined(__cpp_exceptions)
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    return fail_fixed(SHOPTALK_OUT_OF_MEMORY, "out of memory");
+  } catch (...) {
+    return fail_fixed(SHOPTALK_INTERNAL, "unexpected C++ exception");
+  }
+#else
+  return body();
+#endif
+}
 
 template <typename T>
 shoptalk_status status_of(const Result<T>& r) {

@@ -255,6 +255,11 @@ shoptalk_status shoptalk_session_truncate(shoptalk_session* session, int positio
 shoptalk_status shoptalk_session_eval(shoptalk_session* session, const int32_t* tokens,
                                       size_t n_tokens, int all_logits, float* logits,
                                       size_t capacity, size_t* n_logits);
+/* The logits after the last token of the context (n_vocab floats, owned by the session), valid
+ * until the next call that changes the session; NULL when not known (an empty context, after
+ * truncate or reset). Reading them takes no copy: decode with shoptalk_session_eval(session,
+ * &token, 1, 0, NULL, 0, NULL), then read them here. */
+const float* shoptalk_session_logits(const shoptalk_session* session);
 /* Appends text (special tokens parsed) to the context without generating. */
 shoptalk_status shoptalk_session_prompt(shoptalk_session* session, const char* text);
 /* Appends tokens to the context without generating. */

@@ -164,6 +164,13 @@ static void check_session_calls(shoptalk_model* model) {
   CHECK(shoptalk_session_eval(session, ids + n - 1, 1, 0, last, 4096, &n_logits) == SHOPTALK_OK);
   CHECK(n_logits == 4096);
   CHECK(memcmp(last, all + (n - 1) * 4096, 4096 * sizeof(float)) == 0);
+  /* The session's own row, read in place; unknown after a truncate. */
+  CHECK(shoptalk_session_logits(session) != NULL);
+  CHECK(memcmp(shoptalk_session_logits(session), last, 4096 * sizeof(float)) == 0);
+  CHECK(shoptalk_session_truncate(session, (int)n - 1) == SHOPTALK_OK);
+  CHECK(shoptalk_session_logits(session) == NULL);
+  CHECK(shoptalk_session_eval(session, ids + n - 1, 1, 0, NULL, 0, NULL) == SHOPTALK_OK);
+  CHECK(memcmp(shoptalk_session_logits(session), last, 4096 * sizeof(float)) == 0);
   CHECK(shoptalk_session_truncate(session, 100) == SHOPTALK_INVALID_ARGUMENT);
   CHECK(shoptalk_session_prompt_tokens(session, ids, 2) == SHOPTALK_OK);
   CHECK(shoptalk_session_position(session) == (int)n + 2);
