@@ -1,5 +1,6 @@
 #include "formats/gguf.h"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <utility>
@@ -419,7 +420,22 @@ Result<const std::vector<std::string_view>*> GgufFile::get_string_array(
     return Error(ErrorCode::kMalformedFile,
                  "GGUF: metadata key '" + std::string(key) + "' is an array of " +
                      value_type_name(kv->element_type) + ", expected strings");
+  if (metadata_released_ && kv->strings.size() != kv->count)
+    return Error(ErrorCode::kInternal,
+                 "GGUF: metadata array '" + std::string(key) + "' was released after loading");
   return &kv->strings;
+}
+
+void GgufFile::release_metadata() {
+  for (KeyValue& kv : metadata_) {
+    if (!kv.is_array() || kv.element_type != ValueType::STRING) continue;
+    std::vector<std::string_view>().swap(kv.strings);
+  }
+  metadata_released_ = true;
+  // The key/value records end where the first tensor-info record starts.
+  uint64_t end = data_offset_;
+  for (const TensorInfo& t : tensors_) end = std::min(end, t.info_offset);
+  file_.release(file_.data(), static_cast<size_t>(end));
 }
 
 namespace {

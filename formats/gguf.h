@@ -101,6 +101,12 @@ class GgufFile {
   // Any unsigned or signed integer scalar, range-checked into uint32 (lenient variant).
   Result<uint32_t> get_uint(std::string_view key) const;
 
+  // Once everything the metadata is read for has copied what it keeps (a tokenizer, its
+  // vocabulary): frees the parsed string arrays and takes the mapped pages of the key/value
+  // section out of resident memory. Other values stay readable (their pages are mapped again
+  // when read); a released string array is an Error.
+  void release_metadata();
+
   // The same, but a missing key gives `fallback`; a present key of the wrong type is still an
   // Error.
   Result<uint32_t> get_u32_or(std::string_view key, uint32_t fallback) const;
@@ -120,6 +126,7 @@ class GgufFile {
   std::vector<TensorInfo> tensors_;
   std::unordered_map<std::string_view, size_t> key_index_;
   std::unordered_map<std::string_view, size_t> tensor_index_;
+  bool metadata_released_ = false;
 };
 
 }  // namespace shoptalk::gguf

@@ -5,6 +5,7 @@
 #include <optional>
 #include <vector>
 
+#include "engine/api/budget.h"
 #include "engine/chat/chat_template.h"
 #include "engine/model/model.h"
 #include "engine/model/session.h"
@@ -22,6 +23,7 @@ struct Model::Impl {
   std::optional<engine::Tokenizer> tokenizer;
   std::optional<engine::ChatFamily> chat_family;  // none: info.chat_error says why
   MemoryPlan memory;
+  std::unique_ptr<api::Budget> budget;  // null for a vocab-only load
 };
 
 struct Session::Impl {
@@ -32,6 +34,11 @@ struct Session::Impl {
   std::vector<Token> tokens;  // the tokens in the context, one per position (room reserved)
   bool logits_known = false;  // session->logits() holds the logits after tokens.back()
   engine::Sampler sampler;    // generate()'s, its buffers allocated with the session
+  uint64_t budgeted = 0;      // the bytes reserved in the model's budget, given back at the end
+
+  ~Impl() {
+    if (budgeted > 0) model->budget->release(budgeted);
+  }
 
   // Evaluates tokens at the end of the context, keeping tokens and logits_known in step; with
   // all_logits, every token's logits are written there too.

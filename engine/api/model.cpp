@@ -119,6 +119,7 @@ Result<Model::Impl> load_vocab_only(gguf::GgufFile file, const ModelOptions& opt
   impl.tokenizer = std::move(tokenizer);
   impl.vocab_file = std::move(file);
   api::describe_chat(*impl.vocab_file, impl);
+  impl.vocab_file->release_metadata();
   return impl;
 }
 
@@ -127,22 +128,27 @@ Result<Model::Impl> load_full(gguf::GgufFile file, const ModelOptions& options) 
   ST_ASSIGN_OR_RETURN(const MemoryPlan plan, plan_for(file, *table, options));
   if (options.memory_budget > 0 && plan.total() > options.memory_budget)
     return Error(ErrorCode::kBudgetExceeded,
-                 "model needs " + std::to_string(plan.total() >> 20) + " MiB (weights " +
-                     std::to_string(plan.weights >> 20) + ", KV cache " +
-                     std::to_string(plan.kv_cache >> 20) + ", scratch " +
-                     std::to_string(plan.scratch >> 20) + ") but the budget is " +
-                     std::to_string(options.memory_budget >> 20) + " MiB");
+                 "model needs " + api::amount(plan.total(), options.memory_budget) +
+                     " with a session of the default context (weights " +
+                     api::amount(plan.weights, 0) + ", KV cache " + api::amount(plan.kv_cache, 0) +
+                     ", scratch " + api::amount(plan.scratch, 0) + ") but the memory budget is " +
+                     api::amount(options.memory_budget, plan.total()));
   engine::LoadOptions load_options;
   load_options.kernels = table;
   Model::Impl impl;
   impl.options = options;
   impl.memory = plan;
-  ST_ASSIGN_OR_RETURN(impl.model, engine::Model::from_gguf(std::move(file), load_options));
-  ST_ASSIGN_OR_RETURN(engine::Tokenizer tokenizer,
-                      engine::Tokenizer::from_gguf(impl.model->file()));
+  impl.budget = std::make_unique<api::Budget>(options.memory_budget, plan.weights);
+  ST_ASSIGN_OR_RETURN(std::shared_ptr<engine::Model> model,
+                      engine::Model::from_gguf(std::move(file), load_options));
+  ST_ASSIGN_OR_RETURN(engine::Tokenizer tokenizer, engine::Tokenizer::from_gguf(model->file()));
   impl.tokenizer = std::move(tokenizer);
-  impl.info = api::describe_model(impl.model->file(), impl.model->arch(), impl.model->hparams());
-  api::describe_chat(impl.model->file(), impl);
+  impl.info = api::describe_model(model->file(), model->arch(), model->hparams());
+  api::describe_chat(model->file(), impl);
+  // The tokenizer and the chat template have what they need: the model's metadata (the
+  // vocabulary twice over, as views and as mapped pages) is not kept resident.
+  model->release_metadata();
+  impl.model = std::move(model);
   return impl;
 }
 

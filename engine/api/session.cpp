@@ -29,12 +29,19 @@ Result<Session> Session::create(const Model& model, const SessionOptions& option
             options.allow_context_beyond_training || m.options.allow_context_beyond_training));
     const KvType kv_type = options.kv_type.value_or(m.options.kv_type);
     so.kv_type = api::kv_ggml_type(kv_type);
-    so.n_threads = options.threads != 0 ? options.threads : m.options.threads;
+    ST_ASSIGN_OR_RETURN(
+        so.n_threads,
+        engine::resolve_threads(options.threads != 0 ? options.threads : m.options.threads));
     so.cancel = options.cancel;
     auto impl = std::make_unique<Impl>();
     impl->model = model.impl_;
     impl->cancel = options.cancel;
     impl->kv_type = kv_type;
+    // Held against the model's budget before anything is allocated.
+    const engine::MemoryReport planned =
+        engine::session_memory(*m.model, {so.n_ctx, so.kv_type, so.n_batch, so.n_threads});
+    ST_TRY(m.budget->reserve(planned.kv_cache, planned.scratch));
+    impl->budgeted = planned.kv_cache + planned.scratch;
     ST_ASSIGN_OR_RETURN(impl->session, engine::Session::create(m.model, so));
     impl->tokens.reserve(impl->session->n_ctx());
     ST_TRY(impl->sampler.reserve(m.tokenizer->n_vocab()));

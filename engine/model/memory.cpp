@@ -20,6 +20,14 @@ size_t session_scratch_bytes(const ScratchShape& shape, const SessionShape& sess
          Sampler::workspace_bytes(static_cast<int32_t>(shape.hp.n_vocab));
 }
 
+MemoryReport session_memory(const Model& model, const SessionShape& session) {
+  MemoryReport report;
+  report.weights = model.weight_bytes();
+  report.kv_cache = KvCache::bytes_for(model.hparams(), session.n_ctx, session.kv_type);
+  report.scratch = session_scratch_bytes(model.scratch_shape(), session);
+  return report;
+}
+
 Result<MemoryReport> plan_memory(const gguf::GgufFile& file, const kernels::KernelTable& kernels,
                                  const SessionShape& session) {
   ST_ASSIGN_OR_RETURN(auto header, read_model_header(file));

@@ -33,6 +33,9 @@ struct SessionShape {
 // allocates when it is created; nothing grows afterwards.
 size_t session_scratch_bytes(const ScratchShape& shape, const SessionShape& session);
 
+// What a session of this shape on `model` holds; `weights` is the model's.
+MemoryReport session_memory(const Model& model, const SessionShape& session);
+
 // What a model in `file`, run on `kernels`, plus one session of this shape will occupy. The
 // file's hyper-parameters and KV type are validated as at load.
 Result<MemoryReport> plan_memory(const gguf::GgufFile& file, const kernels::KernelTable& kernels,

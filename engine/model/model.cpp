@@ -305,14 +305,12 @@ bool loads_tensor(const gguf::GgufFile& file, const ArchSpec& spec, const Tensor
   return false;
 }
 
-Result<std::shared_ptr<const Model>> Model::load(const std::string& path,
-                                                 const LoadOptions& options) {
+Result<std::shared_ptr<Model>> Model::load(const std::string& path, const LoadOptions& options) {
   ST_ASSIGN_OR_RETURN(gguf::GgufFile file, gguf::GgufFile::open(path));
   return from_gguf(std::move(file), options);
 }
 
-Result<std::shared_ptr<const Model>> Model::from_gguf(gguf::GgufFile file,
-                                                      const LoadOptions& options) {
+Result<std::shared_ptr<Model>> Model::from_gguf(gguf::GgufFile file, const LoadOptions& options) {
   std::shared_ptr<Model> model(new Model());
   if (options.kernels) {
     model->kernels_ = options.kernels;
@@ -327,7 +325,7 @@ Result<std::shared_ptr<const Model>> Model::from_gguf(gguf::GgufFile file,
   ModelLoader loader(*model);
   ST_TRY(loader.load());
   ST_TRY(loader.arrange(options.repack));
-  return std::shared_ptr<const Model>(std::move(model));
+  return model;
 }
 
 std::vector<const kernels::Weight*> Model::matrices() const {

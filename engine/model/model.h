@@ -56,10 +56,14 @@ struct LoadOptions {
 
 class Model {
  public:
-  static Result<std::shared_ptr<const Model>> load(const std::string& path,
-                                                   const LoadOptions& options = {});
-  static Result<std::shared_ptr<const Model>> from_gguf(gguf::GgufFile file,
-                                                        const LoadOptions& options = {});
+  static Result<std::shared_ptr<Model>> load(const std::string& path,
+                                             const LoadOptions& options = {});
+  static Result<std::shared_ptr<Model>> from_gguf(gguf::GgufFile file,
+                                                  const LoadOptions& options = {});
+
+  // Frees the file's metadata (GgufFile::release_metadata) once the caller has read what it keeps
+  // from it (the tokenizer, the chat template): the model itself keeps nothing there.
+  void release_metadata() { file_.release_metadata(); }
 
   const ArchSpec& arch() const { return *arch_; }
   const HParams& hparams() const { return hparams_; }

@@ -153,11 +153,7 @@ Status Session::embed(const int32_t* tokens, size_t n_tokens, Pooling pooling, f
 }
 
 MemoryReport Session::memory() const {
-  MemoryReport report;
-  report.weights = model_->weight_bytes();
-  report.kv_cache = kv_.bytes();
-  report.scratch = session_scratch_bytes(model_->scratch_shape(), shape_);
-  return report;
+  return session_memory(*model_, shape_);
 }
 
 }  // namespace shoptalk::engine

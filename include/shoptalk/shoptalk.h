@@ -67,7 +67,8 @@ typedef struct shoptalk_model_options {
   int threads;              /* per session; 0 = every core, at most 256 */
   int context;              /* default session context; 0 = min(training context, 4096) */
   shoptalk_kv_type kv_type; /* default session KV cache type */
-  uint64_t memory_budget;   /* bytes; a larger memory plan is SHOPTALK_BUDGET_EXCEEDED; 0 = none */
+  uint64_t memory_budget;   /* bytes for the model and all its sessions (0 = none): a larger plan,
+                               or a session past it, is SHOPTALK_BUDGET_EXCEEDED */
   int vocab_only;           /* nonzero: load the tokenizer only (no tensors are read) */
   /* Nonzero: contexts longer than the model's training context are allowed (default context and
    * every session); otherwise they are SHOPTALK_INVALID_ARGUMENT. */

@@ -45,7 +45,9 @@ struct ModelOptions {
   bool allow_context_beyond_training = false;
   KvType kv_type = KvType::kF16;  // default session KV cache type
   bool vocab_only = false;        // load the tokenizer only (no tensors are read)
-  uint64_t memory_budget = 0;  // bytes; a load whose memory plan exceeds it is refused (0 = none)
+  // Bytes for the model and every session created from it (0 = none): a load whose memory plan
+  // exceeds it, and a session that would take the total past it, are refused (kBudgetExceeded).
+  uint64_t memory_budget = 0;
 };
 
 // Bytes a model needs, by category, for one session of the given context.

@@ -67,8 +67,7 @@ ModelSpec valid_llama() {
 
 // Writes the model (tensor contents: small random values, quantized to each tensor's type) and
 // loads it. The image is kept alive for the model's lifetime by `image`.
-Result<std::shared_ptr<const engine::Model>> build(const ModelSpec& m,
-                                                   std::vector<uint8_t>& image) {
+Result<std::shared_ptr<engine::Model>> build(const ModelSpec& m, std::vector<uint8_t>& image) {
   gguf::Writer writer;
   writer.set("general.architecture", MetaValue::string(m.arch));
   for (const auto& [key, value] : m.keys) writer.set(key, value);
