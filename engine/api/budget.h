@@ -32,4 +32,17 @@ class Budget {
   std::atomic<int> sessions_{0};
 };
 
+// Gives a reservation back when it goes out of scope.
+class BudgetShare {
+ public:
+  BudgetShare(Budget& budget, uint64_t bytes) : budget_(budget), bytes_(bytes) {}
+  BudgetShare(const BudgetShare&) = delete;
+  BudgetShare& operator=(const BudgetShare&) = delete;
+  ~BudgetShare() { budget_.release(bytes_); }
+
+ private:
+  Budget& budget_;
+  const uint64_t bytes_;
+};
+
 }  // namespace shoptalk::api

@@ -69,32 +69,36 @@ shoptalk_status shoptalk_model_embed_tokens(const shoptalk_model* model,
                                             const int32_t* const* inputs, const size_t* n_tokens,
                                             size_t n_inputs, const shoptalk_embed_options* options,
                                             float* vectors, size_t capacity, size_t* n_floats) {
-  if (n_inputs > 0 && (!inputs || !n_tokens))
-    return fail(SHOPTALK_INVALID_ARGUMENT, "inputs and n_tokens must not be NULL");
-  std::vector<std::vector<shoptalk::Token>> token_lists(n_inputs);
-  for (size_t i = 0; i < n_inputs; ++i) {
-    if (!inputs[i] && n_tokens[i] > 0)
-      return fail(SHOPTALK_INVALID_ARGUMENT, ("input " + std::to_string(i) + " is NULL").c_str());
-    if (n_tokens[i] > 0) token_lists[i].assign(inputs[i], inputs[i] + n_tokens[i]);
-  }
-  return embed_into(
-      model, n_inputs, options, vectors, capacity, n_floats,
-      [&](const shoptalk::EmbedOptions& o) { return model->model.embed_tokens(token_lists, o); });
+  return shoptalk::capi::guarded([&] {
+    if (n_inputs > 0 && (!inputs || !n_tokens))
+      return fail(SHOPTALK_INVALID_ARGUMENT, "inputs and n_tokens must not be NULL");
+    std::vector<std::vector<shoptalk::Token>> token_lists(n_inputs);
+    for (size_t i = 0; i < n_inputs; ++i) {
+      if (!inputs[i] && n_tokens[i] > 0)
+        return fail(SHOPTALK_INVALID_ARGUMENT, ("input " + std::to_string(i) + " is NULL").c_str());
+      if (n_tokens[i] > 0) token_lists[i].assign(inputs[i], inputs[i] + n_tokens[i]);
+    }
+    return embed_into(
+        model, n_inputs, options, vectors, capacity, n_floats,
+        [&](const shoptalk::EmbedOptions& o) { return model->model.embed_tokens(token_lists, o); });
+  });
 }
 
 shoptalk_status shoptalk_model_embed(const shoptalk_model* model, const char* const* texts,
                                      size_t n_texts, const shoptalk_embed_options* options,
                                      float* vectors, size_t capacity, size_t* n_floats) {
-  if (n_texts > 0 && !texts) return fail(SHOPTALK_INVALID_ARGUMENT, "texts must not be NULL");
-  std::vector<std::string> strings;
-  for (size_t i = 0; i < n_texts; ++i) {
-    if (!texts[i])
-      return fail(SHOPTALK_INVALID_ARGUMENT, ("text " + std::to_string(i) + " is NULL").c_str());
-    strings.emplace_back(texts[i]);
-  }
-  return embed_into(
-      model, n_texts, options, vectors, capacity, n_floats,
-      [&](const shoptalk::EmbedOptions& o) { return model->model.embed(strings, o); });
+  return shoptalk::capi::guarded([&] {
+    if (n_texts > 0 && !texts) return fail(SHOPTALK_INVALID_ARGUMENT, "texts must not be NULL");
+    std::vector<std::string> strings;
+    for (size_t i = 0; i < n_texts; ++i) {
+      if (!texts[i])
+        return fail(SHOPTALK_INVALID_ARGUMENT, ("text " + std::to_string(i) + " is NULL").c_str());
+      strings.emplace_back(texts[i]);
+    }
+    return embed_into(
+        model, n_texts, options, vectors, capacity, n_floats,
+        [&](const shoptalk::EmbedOptions& o) { return model->model.embed(strings, o); });
+  });
 }
 
 }  // extern "C"
