@@ -42,7 +42,14 @@ Result<std::shared_ptr<const Constraint>> Constraint::compile(
       ST_TRY(compile_json_schema(b, text, options.json_max_indent));
       break;
   }
-  ST_ASSIGN_OR_RETURN(Grammar g, compile_grammar(b, what));
+  return compile(b, what, std::move(vocab), options);
+}
+
+Result<std::shared_ptr<const Constraint>> Constraint::compile(
+    const GrammarBuilder& builder, std::string_view what, std::shared_ptr<const Vocabulary> vocab,
+    const Options& options) {
+  if (!vocab) return Error(ErrorCode::kInvalidArgument, "constraint: no vocabulary");
+  ST_ASSIGN_OR_RETURN(Grammar g, compile_grammar(builder, what));
   std::shared_ptr<Constraint> c(new Constraint());
   c->rt_ = std::make_unique<Runtime>(std::move(g), *vocab, options.cache_bytes);
   c->vocab_ = std::move(vocab);

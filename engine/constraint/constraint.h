@@ -164,6 +164,7 @@ class Vocabulary {
 void mask_tokens(const uint32_t* words, size_t n_words, std::vector<int32_t>& out);
 
 class Matcher;
+class GrammarBuilder;
 struct Runtime;
 
 class Constraint {
@@ -171,6 +172,12 @@ class Constraint {
   // Errors name the source and the position: "json schema: line 3, column 14: unsupported
   // keyword \"allOf\"", "grammar: line 2, column 9: expected '::='", "regex: column 4: ...".
   static Result<std::shared_ptr<const Constraint>> compile(Kind kind, std::string_view text,
+                                                           std::shared_ptr<const Vocabulary> vocab,
+                                                           const Options& options = {});
+  // A grammar the caller built (e.g. tool calls framing several JSON schemas); `what` names it
+  // in errors.
+  static Result<std::shared_ptr<const Constraint>> compile(const GrammarBuilder& builder,
+                                                           std::string_view what,
                                                            std::shared_ptr<const Vocabulary> vocab,
                                                            const Options& options = {});
   ~Constraint();

@@ -82,6 +82,7 @@ class GrammarBuilder {
   void define(RuleId rule, ExprId body);
   // The rule generation starts from (the first rule unless set).
   void set_root(RuleId rule) { root_ = rule; }
+  RuleId root() const { return root_; }
 
   size_t rule_count() const { return rules_.size(); }
   const std::string& rule_name(RuleId r) const { return rules_[r].name; }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 namespace shoptalk::engine {
@@ -71,6 +72,16 @@ void Sampler::accept(int32_t token) {
   }
 }
 
+Sampler::Candidate* Sampler::find(int32_t id) {
+  if (id < 0 || id >= n_vocab_) return nullptr;
+  if (n_candidates_ == static_cast<size_t>(n_vocab_)) return &candidates_[static_cast<size_t>(id)];
+  Candidate* const first = candidates_.get();
+  Candidate* const last = first + n_candidates_;
+  Candidate* const it =
+      std::lower_bound(first, last, id, [](const Candidate& c, int32_t v) { return c.id < v; });
+  return it != last && it->id == id ? it : nullptr;
+}
+
 void Sampler::reset() {
   window_start_ = 0;
   window_count_ = 0;
@@ -91,8 +102,9 @@ void Sampler::apply_penalties() {
     const int32_t id = seen_[i];
     const float count = static_cast<float>(j - i);
     i = j;
-    if (id < 0 || id >= n_vocab_) continue;
-    float& logit = candidates_[static_cast<size_t>(id)].logit;  // still in id order here
+    Candidate* c = find(id);
+    if (!c) continue;
+    float& logit = c->logit;
     logit = logit > 0.0f ? logit / params_.repeat_penalty : logit * params_.repeat_penalty;
     logit -= count * params_.frequency_penalty + params_.presence_penalty;
   }
@@ -146,18 +158,37 @@ void Sampler::keep_min_p() {
   n_candidates_ = keep;
 }
 
-int32_t Sampler::sample(const float* logits) {
-  n_candidates_ = static_cast<size_t>(n_vocab_);
-  for (int32_t i = 0; i < n_vocab_; ++i) candidates_[static_cast<size_t>(i)] = {i, logits[i]};
+int32_t Sampler::sample(const float* logits, const uint32_t* allowed) {
+  if (allowed) {
+    n_candidates_ = 0;
+    const size_t n_words = (static_cast<size_t>(n_vocab_) + 31) / 32;
+    for (size_t w = 0; w < n_words; ++w) {
+      for (uint32_t bits = allowed[w]; bits; bits &= bits - 1) {
+        const int32_t id = static_cast<int32_t>(w * 32 + static_cast<size_t>(__builtin_ctz(bits)));
+        if (id < n_vocab_) candidates_[n_candidates_++] = {id, logits[id]};
+      }
+    }
+    if (n_candidates_ == 0) return -1;
+  } else {
+    n_candidates_ = static_cast<size_t>(n_vocab_);
+    for (int32_t i = 0; i < n_vocab_; ++i) candidates_[static_cast<size_t>(i)] = {i, logits[i]};
+  }
   for (const auto& [id, bias] : params_.logit_bias)
-    candidates_[static_cast<size_t>(id)].logit += bias;
+    if (Candidate* c = find(id)) c->logit += bias;
   apply_penalties();
+  Candidate* const first = candidates_.get();
+  Candidate* const last = first + n_candidates_;
+  if (allowed && std::all_of(first, last, [](const Candidate& c) {
+        return c.logit == -std::numeric_limits<float>::infinity();
+      })) {
+    std::for_each(first, last, [](Candidate& c) { c.logit = 0.0f; });
+  }
 
   if (params_.temperature <= 0.0f) {
-    const Candidate* best = std::min_element(candidates_.get(), candidates_.get() + n_candidates_,
-                                             [](const Candidate& a, const Candidate& b) {
-                                               return before(a.logit, a.id, b.logit, b.id);
-                                             });
+    const Candidate* best =
+        std::min_element(first, last, [](const Candidate& a, const Candidate& b) {
+          return before(a.logit, a.id, b.logit, b.id);
+        });
     return best->id;
   }
   keep_top_k();

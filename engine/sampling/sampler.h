@@ -1,6 +1,7 @@
-// Token sampling: logit bias, repetition/presence/frequency penalties, top-k, top-p, min-p,
-// temperature, then a seeded draw (temperature <= 0: the argmax, lowest id on ties). Names,
-// defaults and order follow llama.cpp's sampler chain. The draw depends only on the logits, the
+// Token sampling: an optional mask of the allowed tokens (constrained generation) first, then
+// logit bias, repetition/presence/frequency penalties, top-k, top-p, min-p, temperature and a
+// seeded draw (temperature <= 0: the argmax, lowest id on ties). Names, defaults and order follow
+// llama.cpp's sampler chain. The draw depends only on the logits, the
 // seed and the accepted tokens, so the same inputs give the same tokens on any thread count.
 #pragma once
 
@@ -43,8 +44,11 @@ class Sampler {
   // penalty window or the bias list is longer than any earlier start() of this sampler had.
   Status start(const SamplerParams& params);
 
-  // Draws the next token from one row of n_vocab logits. Does not accept it.
-  int32_t sample(const float* logits);
+  // Draws the next token from one row of n_vocab logits. Does not accept it. With `allowed` (bit
+  // t of word t / 32 set: token t may be drawn), only allowed tokens are candidates, before every
+  // other step, so no bias or penalty brings back a masked token; when the bias bans every
+  // allowed token they are drawn as if equally likely. -1 when the mask allows no token.
+  int32_t sample(const float* logits, const uint32_t* allowed = nullptr);
   // Adds a token to the penalty window (prompt tokens as well as generated ones).
   void accept(int32_t token);
   // Empties the penalty window and restarts the random sequence from the seed.
@@ -59,6 +63,8 @@ class Sampler {
   struct FreeArray {
     void operator()(T* p) const { std::free(p); }
   };
+  // The candidate of token `id` (candidates_ is in id order then), nullptr when masked out.
+  Candidate* find(int32_t id);
   void apply_penalties();
   void keep_top_k();
   void keep_top_p();

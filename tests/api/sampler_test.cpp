@@ -166,3 +166,46 @@ TEST_CASE("step probabilities: log-softmax, entropy and the top alternatives", "
 }
 
 }  // namespace shoptalk::engine
+
+namespace shoptalk::engine {
+
+TEST_CASE("a mask comes before every other step: nothing brings a masked token back", "[sampler]") {
+  const std::vector<float> logits = {5.0f, 4.0f, 1.0f, 0.5f, 0.0f, -1.0f, -2.0f, -3.0f};
+  const uint32_t allowed = (1u << 2) | (1u << 5) | (1u << 7);  // tokens 2, 5, 7
+  SamplerParams greedy = plain(0.0f);
+  greedy.logit_bias = {{0, 100.0f}, {7, 3.5f}};
+  CHECK(make(greedy).sample(logits.data(), &allowed) == 7);  // -3 + 3.5 beats 1.0
+
+  SamplerParams sampled;  // top-k 40, top-p, min-p: the default chain
+  sampled.temperature = 1.0f;
+  sampled.seed = 9;
+  sampled.logit_bias = {{1, INFINITY}};
+  sampled.repeat_penalty = 1.5f;
+  Sampler s = make(sampled);
+  s.accept(2);
+  for (int i = 0; i < 200; ++i) {
+    const int32_t t = s.sample(logits.data(), &allowed);
+    CHECK((t == 2 || t == 5 || t == 7));
+  }
+  const uint32_t one = 1u << 6;
+  CHECK(make(plain(0.8f)).sample(logits.data(), &one) == 6);
+  const uint32_t none = 0;
+  CHECK(make(plain(0.8f)).sample(logits.data(), &none) == -1);
+}
+
+TEST_CASE("a bias that bans every allowed token leaves them equally likely", "[sampler]") {
+  const std::vector<float> logits = {5.0f, 4.0f, 1.0f, 0.5f, 0.0f, -1.0f, -2.0f, -3.0f};
+  const uint32_t allowed = (1u << 3) | (1u << 4);
+  SamplerParams p = plain(1.0f);
+  p.logit_bias = {{3, -INFINITY}, {4, -INFINITY}};
+  Sampler s = make(p);
+  std::map<int32_t, int> h;
+  for (int i = 0; i < 400; ++i) ++h[s.sample(logits.data(), &allowed)];
+  CHECK(h.size() == 2);
+  CHECK(h[3] > 120);
+  CHECK(h[4] > 120);
+  p.temperature = 0.0f;
+  CHECK(make(p).sample(logits.data(), &allowed) == 3);
+}
+
+}  // namespace shoptalk::engine
