@@ -86,10 +86,31 @@ std::string date(const ChatOptions& options, const char* format) {
   return std::string(buf, n);
 }
 
-std::string render_qwen3(const std::vector<ChatMessage>& messages, const ChatOptions& options) {
+constexpr std::string_view kQwen3ToolsIntro =
+    "# Tools\n\nYou may call one or more functions to assist with the user query.\n\nYou are "
+    "provided with function signatures within <tools></tools> XML tags:\n<tools>";
+constexpr std::string_view kQwen3ToolsOutro =
+    "\n</tools>\n\nFor each function call, return a json object with function name and arguments "
+    "within <tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, "
+    "\"arguments\": <args-json-object>}\n</tool_call>";
+
+Result<std::string> render_qwen3(const std::vector<ChatMessage>& messages,
+                                 const ChatOptions& options) {
   std::string out;
   const size_t n = messages.size();
-  if (n > 0 && messages[0].role == "system") chatml_turn(out, "system", messages[0].content);
+  const bool system = n > 0 && messages[0].role == "system";
+  if (!options.tools.empty()) {
+    out.append(kImStart).append("system\n");
+    if (system) out.append(messages[0].content).append("\n\n");
+    out.append(kQwen3ToolsIntro);
+    for (const ToolSpec& tool : options.tools) {
+      ST_ASSIGN_OR_RETURN(const std::string json, qwen3_tool_json(tool));
+      out.append("\n").append(json);
+    }
+    out.append(kQwen3ToolsOutro).append(kImEnd).append("\n");
+  } else if (system) {
+    chatml_turn(out, "system", messages[0].content);
+  }
   // The last user message that is not a wrapped tool response.
   size_t last_query = n - 1;
   for (size_t i = n; i-- > 0;) {
@@ -104,6 +125,12 @@ std::string render_qwen3(const std::vector<ChatMessage>& messages, const ChatOpt
     const ChatMessage& m = messages[i];
     if (m.role == "user" || (m.role == "system" && i != 0)) {
       chatml_turn(out, m.role, m.content);
+      continue;
+    }
+    if (m.role == "tool") {
+      if (i == 0 || messages[i - 1].role != "tool") out.append(kImStart).append("user");
+      out.append("\n<tool_response>\n").append(m.content).append("\n</tool_response>");
+      if (i + 1 == n || messages[i + 1].role != "tool") out.append(kImEnd).append("\n");
       continue;
     }
     if (m.role != "assistant") continue;
@@ -125,6 +152,10 @@ std::string render_qwen3(const std::vector<ChatMessage>& messages, const ChatOpt
     } else {
       out.append(content);
     }
+    for (size_t c = 0; c < m.tool_calls.size(); ++c) {
+      if (c > 0 || !content.empty()) out.append("\n");
+      out.append(call_block(ChatFamily::kQwen3, {m.tool_calls[c]}));
+    }
     out.append(kImEnd).append("\n");
   }
   if (options.add_generation_prompt) {
@@ -134,10 +165,27 @@ std::string render_qwen3(const std::vector<ChatMessage>& messages, const ChatOpt
   return out;
 }
 
-std::string render_phi4(const std::vector<ChatMessage>& messages, const ChatOptions& options) {
+// Phi-4-mini's template writes a system message's `tools` string between <|tool|> and <|/tool|>.
+// It has no field for an assistant's calls: they are written after the content as the model
+// writes them, which is what the template renders for that message's generated text.
+Result<std::string> render_phi4(const std::vector<ChatMessage>& messages,
+                                const ChatOptions& options) {
+  std::string tools;
+  if (!options.tools.empty()) {
+    ST_ASSIGN_OR_RETURN(tools, phi4_tools_json(options.tools));
+  }
   std::string out;
-  for (const ChatMessage& m : messages)
-    out.append("<|").append(m.role).append("|>").append(m.content).append("<|end|>");
+  const bool system = !messages.empty() && messages[0].role == "system";
+  if (!tools.empty() && !system)
+    out.append("<|system|><|tool|>").append(tools).append("<|/tool|><|end|>");
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const ChatMessage& m = messages[i];
+    out.append("<|").append(m.role).append("|>").append(m.content);
+    if (i == 0 && system && !tools.empty())
+      out.append("<|tool|>").append(tools).append("<|/tool|>");
+    if (!m.tool_calls.empty()) out.append(call_block(ChatFamily::kPhi4, m.tool_calls));
+    out.append("<|end|>");
+  }
   out.append(options.add_generation_prompt ? "<|assistant|>" : "<|endoftext|>");
   return out;
 }
@@ -325,10 +373,24 @@ Result<ChatFamily> detect_chat_family(const gguf::GgufFile& file, const Tokenize
 
 Result<std::string> render_chat(ChatFamily family, const std::vector<ChatMessage>& messages,
                                 const ChatOptions& options) {
+  const bool tools = tool_call_syntax(family) != nullptr;
   for (const ChatMessage& m : messages) {
-    if (m.role != "system" && m.role != "user" && m.role != "assistant")
-      return Error(ErrorCode::kInvalidArgument,
-                   "chat role '" + m.role + "' is not supported (system, user, assistant)");
+    if (m.role != "system" && m.role != "user" && m.role != "assistant" &&
+        !(tools && m.role == "tool"))
+      return Error(ErrorCode::kInvalidArgument, "chat role '" + m.role +
+                                                    "' is not supported (system, user, assistant" +
+                                                    (tools ? ", tool)" : ")"));
+    if (!m.tool_calls.empty() && (!tools || m.role != "assistant"))
+      return Error(ErrorCode::kInvalidArgument, tools ? "only assistant messages have tool calls"
+                                                      : std::string("the ") +
+                                                            chat_family_name(family) +
+                                                            " chat format has no tool calls");
+  }
+  if (!options.tools.empty()) {
+    if (!tools)
+      return Error(ErrorCode::kUnsupported, std::string("the ") + chat_family_name(family) +
+                                                " chat format has no tool calls");
+    ST_TRY(check_tools(options.tools));
   }
   switch (family) {
     case ChatFamily::kQwen3:

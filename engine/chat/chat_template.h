@@ -1,6 +1,6 @@
 // Chat templates of the supported model families, rendered in C++ (no Jinja engine). Each
 // family reproduces its model's official template byte for byte for system, user and assistant
-// messages; tools are not supported.
+// messages; Qwen3 and Phi-4-mini also for tools, tool calls and tool results (engine/chat/tools.h).
 //
 // Detection (detect_chat_family) looks at tokenizer.chat_template first and recognizes the
 // families by text the templates contain. A template that is present but not recognized is an
@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "engine/chat/chat_family.h"
+#include "engine/chat/tools.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "formats/gguf.h"
 #include "shoptalk/result.hpp"
@@ -25,8 +26,13 @@
 namespace shoptalk::engine {
 
 struct ChatMessage {
-  std::string role;  // "system", "user" or "assistant"
+  ChatMessage() = default;
+  ChatMessage(std::string role_, std::string content_, std::vector<ToolCall> tool_calls_ = {})
+      : role(std::move(role_)), content(std::move(content_)), tool_calls(std::move(tool_calls_)) {}
+
+  std::string role;  // "system", "user", "assistant" or "tool" (formats with tool calls)
   std::string content;
+  std::vector<ToolCall> tool_calls;  // assistant messages, formats with tool calls
 };
 
 struct ChatOptions {
@@ -38,6 +44,9 @@ struct ChatOptions {
   // Whether tokenizing the prompt adds the BOS token (the vocabulary's add_bos_token): a template's
   // own leading BOS (Llama-3, Phi-3's first template) is then left out, as llama.cpp does.
   bool tokenizer_adds_bos = true;
+  // Shown to the model as its template does (Qwen3: a system turn listing them; Phi-4-mini: in
+  // the first system message, one with empty content put first when there is none).
+  std::vector<ToolSpec> tools;
 };
 
 // `chat_template` is empty when the GGUF has none.
@@ -47,7 +56,7 @@ Result<ChatFamily> detect_chat_family(std::string_view architecture, std::string
 Result<ChatFamily> detect_chat_family(const gguf::GgufFile& file, const Tokenizer& tokenizer);
 
 // The prompt text; tokenize it with add_special = true, parse_special = true. An unknown role is
-// an error.
+// an error, and so are tools, tool calls and "tool" messages for a format without tool calls.
 Result<std::string> render_chat(ChatFamily family, const std::vector<ChatMessage>& messages,
                                 const ChatOptions& options);
 

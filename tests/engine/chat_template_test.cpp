@@ -213,7 +213,7 @@ TEST_CASE("chat: plain ChatML and bad roles", "[chat]") {
   CHECK(
       render(ChatFamily::kChatML, {kUser, kAssistant}, false) ==
       "<|im_start|>user\nHello!<|im_end|>\n<|im_start|>assistant\nHi! How can I help?<|im_end|>\n");
-  auto bad = render_chat(ChatFamily::kQwen3, {{"tool", "{}"}}, ChatOptions{});
+  auto bad = render_chat(ChatFamily::kQwen3, {{"robot", "{}"}}, ChatOptions{});
   REQUIRE(!bad.ok());
   CHECK(bad.error().code() == ErrorCode::kInvalidArgument);
 }
