@@ -7,6 +7,8 @@
 #include "engine/api/guard.h"
 #include "engine/api/impl.h"
 #include "engine/api/stop_text.h"
+#include "engine/chat/tools.h"
+#include "engine/sampling/guide.h"
 #include "engine/sampling/logprobs.h"
 #include "engine/sampling/sampler.h"
 #include "formats/try.h"
@@ -93,6 +95,120 @@ Confidence summarize(const std::vector<GeneratedToken>& tokens) {
   return c;
 }
 
+Error invalid(const std::string& message) {
+  return Error(ErrorCode::kInvalidArgument, message);
+}
+
+// The constraint `compiled` for the session's model, from the cache when `key` is the same.
+Result<std::shared_ptr<const engine::constraint::Constraint>> cached(
+    CachedConstraint& cache, std::string key,
+    const std::function<Result<std::shared_ptr<const engine::constraint::Constraint>>()>& compile) {
+  if (!cache.compiled || cache.key != key) {
+    cache.compiled.reset();
+    ST_ASSIGN_OR_RETURN(cache.compiled, compile());
+    cache.key = std::move(key);
+  }
+  return cache.compiled;
+}
+
+// The think block a chat answer starts with: Qwen3 and SmolLM3 with thinking on, when the
+// vocabulary has the tags.
+engine::ThinkFormat think_format(const Model::Impl& m, const GenerateOptions& o, bool chat) {
+  engine::ThinkFormat think;
+  if (!chat || !o.enable_thinking || !m.chat_family) return think;
+  const engine::ChatFamily family = *m.chat_family;
+  if (family != engine::ChatFamily::kQwen3 && family != engine::ChatFamily::kSmolLM3) return think;
+  const std::optional<int32_t> open = m.tokenizer->find_token("<think>");
+  const std::optional<int32_t> close = m.tokenizer->find_token("</think>");
+  if (!open || !close) return think;
+  think.open = *open;
+  think.close = *close;
+  // What the template writes between </think> and the answer.
+  think.separator =
+      m.tokenizer->tokenize(family == engine::ChatFamily::kQwen3 ? "\n\n" : "\n", false, false);
+  think.budget = o.thinking_budget > 0 ? o.thinking_budget : std::max(o.max_tokens / 2, 1);
+  return think;
+}
+
+Result<std::optional<engine::Guide>> tool_guide(Session::Impl& s, const GenerateOptions& o,
+                                                const engine::ThinkFormat& think,
+                                                size_t max_bytes) {
+  const Model::Impl& m = *s.model;
+  const engine::ChatFamily family = *m.chat_family;
+  const engine::ToolCallSyntax* syntax = engine::tool_call_syntax(family);
+  if (!syntax)
+    return Error(ErrorCode::kUnsupported, std::string("the ") + engine::chat_family_name(family) +
+                                              " chat format has no tool calls");
+  const std::optional<int32_t> open = m.tokenizer->find_token(syntax->open);
+  const std::optional<int32_t> close = m.tokenizer->find_token(syntax->close);
+  if (!open || !close)
+    return Error(ErrorCode::kUnsupported, "tool calls need the " + std::string(syntax->open) +
+                                              " and " + std::string(syntax->close) +
+                                              " tokens, which the vocabulary does not have");
+  std::vector<engine::ToolSpec> tools;
+  std::string key = o.tool_name;
+  for (const Tool& t : o.tools) {
+    tools.push_back({t.name, t.description, t.parameters});
+    key.append(1, '\0').append(t.name).append(1, '\0').append(t.parameters);
+  }
+  ST_ASSIGN_OR_RETURN(auto calls, cached(s.tool_calls, std::move(key), [&] {
+                        return engine::compile_tool_calls(family, tools, o.tool_name,
+                                                          api::constraint_vocabulary(m));
+                      }));
+  engine::CallFormat format;
+  format.open = *open;
+  format.close = *close;
+  format.separator = m.tokenizer->tokenize(syntax->separator, false, false);
+  const engine::ToolMode mode = o.tool_choice == ToolChoice::kRequired ? engine::ToolMode::kRequired
+                                : o.tool_choice == ToolChoice::kNone   ? engine::ToolMode::kNone
+                                                                       : engine::ToolMode::kAuto;
+  return std::optional<engine::Guide>(engine::Guide::tools(
+      std::move(calls), mode, format, think, m.info.eog_tokens, m.tokenizer->n_vocab(), max_bytes));
+}
+
+// What steers the generation's tokens: a constraint or tools (none: free generation).
+Result<std::optional<engine::Guide>> make_guide(Session::Impl& s, const GenerateOptions& o,
+                                                bool chat) {
+  const Model::Impl& m = *s.model;
+  const int sources = (o.constraint ? 1 : 0) + (o.json_schema.empty() ? 0 : 1) +
+                      (o.grammar.empty() ? 0 : 1) + (o.regex.empty() ? 0 : 1);
+  if (sources > 1) return invalid("give one constraint: constraint, json_schema, grammar or regex");
+  if (!o.tools.empty() && sources > 0) return invalid("tools cannot be combined with a constraint");
+  if (!o.tools.empty() && !chat) return invalid("tools need chat()");
+  if (o.tools.empty() && (o.tool_choice != ToolChoice::kAuto || !o.tool_name.empty()))
+    return invalid("tool_choice and tool_name need tools");
+  if (!o.tool_name.empty() && o.tool_choice != ToolChoice::kRequired)
+    return invalid("tool_name needs ToolChoice::kRequired");
+  if (o.thinking_budget < 0) return invalid("thinking_budget must not be negative");
+  if (sources == 0 && o.tools.empty()) return std::optional<engine::Guide>();
+
+  const engine::ThinkFormat think = think_format(m, o, chat);
+  const size_t max_bytes = static_cast<size_t>(std::max(o.max_tokens, 0)) * 8;
+  if (!o.tools.empty()) return tool_guide(s, o, think, max_bytes);
+
+  std::shared_ptr<const engine::constraint::Constraint> value;
+  if (o.constraint) {
+    value = ConstraintAccess::impl(*o.constraint).compiled;
+    if (&value->vocabulary() != api::constraint_vocabulary(m).get())
+      return invalid("the constraint was compiled for another model");
+  } else {
+    const ConstraintKind kind = !o.json_schema.empty() ? ConstraintKind::kJsonSchema
+                                : !o.grammar.empty()   ? ConstraintKind::kGrammar
+                                                       : ConstraintKind::kRegex;
+    const std::string& text = !o.json_schema.empty() ? o.json_schema
+                              : !o.grammar.empty()   ? o.grammar
+                                                     : o.regex;
+    ST_ASSIGN_OR_RETURN(
+        value,
+        cached(s.inline_constraint, std::string(constraint_kind_name(kind)) + '\0' + text, [&] {
+          return engine::constraint::Constraint::compile(api::engine_kind(kind), text,
+                                                         api::constraint_vocabulary(m));
+        }));
+  }
+  return std::optional<engine::Guide>(
+      engine::Guide::value(std::move(value), think, m.info.eog_tokens, max_bytes));
+}
+
 // Makes room when the answer fills the context: rebuilds the context, ending with `generated`
 // (the tokens sampled and evaluated so far), and returns how many chat messages it left out to
 // do so; 0 when it could not make room.
@@ -115,6 +231,7 @@ class Run {
         make_room_(std::move(make_room)) {
     out_.stats = stats;
   }
+  void set_guide(std::optional<engine::Guide> guide) { guide_ = std::move(guide); }
 
   Result<Generation> run();
 
@@ -152,6 +269,7 @@ class Run {
   engine::StreamDecoder decoder_;
   std::string piece_;
   MakeRoom make_room_;
+  std::optional<engine::Guide> guide_;
   Generation out_;
   bool callback_stopped_ = false;
 };
@@ -186,30 +304,50 @@ Status Run::loop() {
       out_.stop_reason = StopReason::kCancelled;
       return {};
     }
-    const Token token = s_.sampler.sample(s_.session->logits().data);
+    const Token token =
+        s_.sampler.sample(s_.session->logits().data, guide_ ? guide_->mask() : nullptr);
+    if (token < 0) return Error(ErrorCode::kInternal, "the constraint allows no token");
     record(token);
     if (i == 0) {
       out_.stats.time_to_first_token = seconds_since(start_);
       decode_start_ = Clock::now();
     }
+    // Stop strings and stop tokens apply to free text only.
+    const bool free_text = !guide_ || guide_->free_text();
+    if (guide_) ST_TRY(guide_->accept(token));
     const std::vector<Token>& eog = m.info.eog_tokens;
     if (std::binary_search(eog.begin(), eog.end(), token)) {
       out_.stop_reason = StopReason::kEndOfGeneration;
       return {};
     }
-    if (is_stop_token(token)) {
+    if (free_text && is_stop_token(token)) {
       out_.stop_reason = StopReason::kStopToken;
       return {};
     }
     piece_.clear();
     ST_TRY(decoder_.push(token, piece_));
-    emit(stop_text_.push(piece_));
+    if (guide_ && guide_->is_marker(token) && piece_.empty()) {
+      // A call marker that is a control token still shows in the text, as the model wrote it.
+      decoder_.flush(piece_);
+      ST_ASSIGN_OR_RETURN(const std::string marker, m.tokenizer->token_to_piece(token, true));
+      piece_ += marker;
+    }
+    if (free_text) {
+      emit(stop_text_.push(piece_));
+    } else {
+      emit(stop_text_.flush());
+      emit(piece_);
+    }
     if (stop_text_.matched()) {
       out_.stop_reason = StopReason::kStopString;
       return {};
     }
     if (callback_stopped_) {
       out_.stop_reason = StopReason::kCallback;
+      return {};
+    }
+    if (guide_ && guide_->finished()) {
+      out_.stop_reason = StopReason::kEndOfGeneration;
       return {};
     }
     if (i + 1 == o_.max_tokens) break;
@@ -228,7 +366,8 @@ Status Run::loop() {
     }
     s_.sampler.accept(token);
   }
-  out_.stop_reason = StopReason::kMaxTokens;
+  out_.stop_reason =
+      guide_ && !guide_->complete() ? StopReason::kIncompleteValue : StopReason::kMaxTokens;
   return {};
 }
 
@@ -261,6 +400,12 @@ Result<Generation> Run::run() {
     else
       emit(stop_text_.flush());
   }
+  if (guide_) {
+    out_.value = guide_->value_text();
+    for (const std::string& body : guide_->call_bodies())
+      for (engine::ToolCall& call : engine::parse_call_body(body))
+        out_.tool_calls.push_back({std::move(call.name), std::move(call.arguments)});
+  }
   out_.stats.generated_tokens = static_cast<int>(out_.tokens.size());
   out_.stats.decode_seconds = out_.tokens.empty() ? 0.0 : seconds_since(decode_start_);
   out_.confidence = summarize(out_.tokens);
@@ -285,26 +430,37 @@ const char* stop_reason_name(StopReason reason) {
       return "context_full";
     case StopReason::kCancelled:
       return "cancelled";
+    case StopReason::kIncompleteValue:
+      return "incomplete_value";
   }
   return "unknown";
 }
 
 Result<Generation> Session::generate(const GenerateOptions& options,
                                      const PieceCallback& on_piece) {
-  return api::guarded([&] { return Run(*impl_, options, on_piece, Clock::now(), {}).run(); });
+  return api::guarded([&]() -> Result<Generation> {
+    const Clock::time_point start = Clock::now();
+    ST_ASSIGN_OR_RETURN(std::optional<engine::Guide> guide, make_guide(*impl_, options, false));
+    Run run(*impl_, options, on_piece, start, {});
+    run.set_guide(std::move(guide));
+    return run.run();
+  });
 }
 
 Result<Generation> Session::generate(std::string_view prompt_text, const GenerateOptions& options,
                                      const PieceCallback& on_piece) {
   return api::guarded([&]() -> Result<Generation> {
     const Clock::time_point start = Clock::now();
+    ST_ASSIGN_OR_RETURN(std::optional<engine::Guide> guide, make_guide(*impl_, options, false));
     const std::vector<Token> ids =
         impl_->model->tokenizer->tokenize(prompt_text, impl_->tokens.empty(), true);
     ST_TRY(impl_->append(ids));
     GenerationStats stats;
     stats.prompt_tokens = static_cast<int>(ids.size());
     stats.prompt_seconds = seconds_since(start);
-    return Run(*impl_, options, on_piece, start, stats).run();
+    Run run(*impl_, options, on_piece, start, stats);
+    run.set_guide(std::move(guide));
+    return run.run();
   });
 }
 
@@ -315,6 +471,7 @@ Result<Generation> Session::chat(const std::vector<ChatMessage>& messages,
     if (messages.empty()) return Error(ErrorCode::kInvalidArgument, "chat needs a message");
     ChatOptions chat;
     chat.enable_thinking = options.enable_thinking;
+    chat.tools = options.tools;
     const Model model(impl_->model);
     std::vector<ChatMessage> kept = messages;
     auto render = [&]() -> Result<std::vector<Token>> {
@@ -323,6 +480,7 @@ Result<Generation> Session::chat(const std::vector<ChatMessage>& messages,
     };
     ST_ASSIGN_OR_RETURN(std::vector<Token> ids, render());
     if (ids.empty()) return Error(ErrorCode::kInvalidArgument, "the chat prompt is empty");
+    ST_ASSIGN_OR_RETURN(std::optional<engine::Guide> guide, make_guide(*impl_, options, true));
 
     // With kDropOldestTurns, the oldest turns give way until the prompt leaves room for `answer`
     // more tokens (at most half the context, at least the one being evaluated) after `extra`.
@@ -362,7 +520,9 @@ Result<Generation> Session::chat(const std::vector<ChatMessage>& messages,
         return dropped;
       };
     }
-    return Run(*impl_, options, on_piece, start, stats, std::move(make_room)).run();
+    Run run(*impl_, options, on_piece, start, stats, std::move(make_room));
+    run.set_guide(std::move(guide));
+    return run.run();
   });
 }
 

@@ -221,10 +221,16 @@ Result<std::string> Model::chat_prompt(const std::vector<ChatMessage>& messages,
     if (!impl_->chat_family) return Error(ErrorCode::kUnsupported, impl_->info.chat_error);
     std::vector<engine::ChatMessage> converted;
     converted.reserve(messages.size());
-    for (const ChatMessage& m : messages) converted.push_back({m.role, m.content});
+    for (const ChatMessage& m : messages) {
+      engine::ChatMessage& c = converted.emplace_back();
+      c.role = m.role;
+      c.content = m.content;
+      for (const ToolCall& call : m.tool_calls) c.tool_calls.push_back({call.name, call.arguments});
+    }
     engine::ChatOptions chat;
     chat.add_generation_prompt = options.add_generation_prompt;
     chat.enable_thinking = options.enable_thinking;
+    for (const Tool& t : options.tools) chat.tools.push_back({t.name, t.description, t.parameters});
     chat.tokenizer_adds_bos = impl_->tokenizer->add_bos();
     return engine::render_chat(*impl_->chat_family, converted, chat);
   });

@@ -58,15 +58,35 @@ struct MemoryPlan {
   uint64_t total() const { return weights + kv_cache + scratch; }
 };
 
-// One chat message; role is "system", "user" or "assistant".
+// A tool the model may call (chat with tools: Qwen3, Phi-4-mini).
+struct Tool {
+  std::string name;  // letters, digits, '_', '-', '.'; unique among the tools
+  std::string description;
+  std::string parameters;  // JSON Schema of the arguments (docs/constraints.md lists the keywords)
+};
+
+// One call of a tool: its name and its arguments as JSON text.
+struct ToolCall {
+  std::string name;
+  std::string arguments;
+};
+
+// One chat message; role is "system", "user", "assistant" or "tool" (a tool's result, with tools).
 struct ChatMessage {
+  ChatMessage() = default;
+  ChatMessage(std::string role_, std::string content_, std::vector<ToolCall> tool_calls_ = {})
+      : role(std::move(role_)), content(std::move(content_)), tool_calls(std::move(tool_calls_)) {}
+
   std::string role;
   std::string content;
+  // An assistant message's tool calls, rendered after its content as the model writes them.
+  std::vector<ToolCall> tool_calls;
 };
 
 struct ChatOptions {
   bool add_generation_prompt = true;  // end with the assistant's turn opening
   bool enable_thinking = true;        // Qwen3, SmolLM3: false pre-fills an empty think block
+  std::vector<Tool> tools;  // offered to the model as its template does (Qwen3, Phi-4-mini)
 };
 
 // How an embedding pools the output-normed hidden states of an input's tokens into one vector:
@@ -170,8 +190,48 @@ class Model {
 
  private:
   friend class Session;
+  friend class Constraint;
   explicit Model(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
   std::shared_ptr<const Impl> impl_;
+};
+
+// ---- Constrained generation ----
+
+enum class ConstraintKind {
+  kJsonSchema,  // the answer is one JSON value valid under the schema
+  kGrammar,     // llama.cpp's GBNF syntax, from the rule `root`
+  kRegex,       // the whole answer matches the regular expression (ECMAScript syntax)
+};
+const char* constraint_kind_name(ConstraintKind kind);  // "json_schema", "grammar", "regex"
+
+// A constraint compiled for a model's vocabulary: generation with it only ever samples tokens that
+// keep the answer a valid prefix, and ends when the value is complete, so the answer parses and
+// validates whatever the model's weights. Compile once and reuse: it is immutable, cheap to copy,
+// and shared by any number of generations, sessions and threads on that model (its token-mask
+// caches fill as it is used). docs/constraints.md has what each kind supports.
+class Constraint {
+ public:
+  // kInvalidArgument with the position for a malformed text ("json schema: line 3, column 14:
+  // unsupported keyword \"allOf\""), an unsupported keyword, or a constraint that matches
+  // nothing or only the empty string.
+  static Result<Constraint> compile(const Model& model, ConstraintKind kind, std::string_view text);
+  ConstraintKind kind() const;
+  // Whether `text` is a whole value of the constraint (kInvalidArgument says where it is not).
+  Status check(std::string_view text) const;
+
+  struct Impl;
+
+ private:
+  friend struct ConstraintAccess;
+  explicit Constraint(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<const Impl> impl_;
+};
+
+// Which answers a chat with tools allows.
+enum class ToolChoice {
+  kAuto,      // text, or tool calls
+  kRequired,  // at least one tool call (GenerateOptions::tool_name: of that tool)
+  kNone,      // text only (the tools are still shown to the model)
 };
 
 struct SessionOptions {
@@ -236,6 +296,28 @@ struct GenerateOptions {
   int top_logprobs = 0;         // alternatives reported per generated token (0: none)
   bool enable_thinking = true;  // chat(): Qwen3 / SmolLM3 thinking mode
   ContextFull on_context_full = ContextFull::kStop;  // chat(); generate() always stops
+
+  // Constrained generation: the answer is a value of this constraint. Compiled inline from
+  // json_schema, grammar or regex instead when one of them is set (the session keeps the last
+  // inline constraint it compiled, so repeating one costs nothing). At most one of the four, and
+  // none with tools. In chat() with thinking on (Qwen3, SmolLM3), the think block comes first as
+  // free text of at most thinking_budget tokens, then the constrained value. The generation ends
+  // with kEndOfGeneration when the value is complete; kIncompleteValue when max_tokens runs out
+  // before. Stop strings and stop tokens apply to free text only (the think block, a text answer
+  // in a chat with tools), never inside a value or a tool call.
+  std::optional<Constraint> constraint;
+  std::string json_schema;
+  std::string grammar;
+  std::string regex;
+  int thinking_budget = 0;  // 0: half of max_tokens
+
+  // chat() with tools (Qwen3, Phi-4-mini): the tools are shown to the model as its template does,
+  // and a call's arguments are constrained by its tool's schema. Generation::tool_calls holds
+  // the calls; append {"assistant", generation.text} and then the results as "tool" messages to
+  // the conversation to go on.
+  std::vector<Tool> tools;
+  ToolChoice tool_choice = ToolChoice::kAuto;
+  std::string tool_name;  // with kRequired: the tool to call (empty: any)
 };
 
 // Receives the generated text piece by piece (each piece whole UTF-8 characters); return false
@@ -243,13 +325,16 @@ struct GenerateOptions {
 using PieceCallback = std::function<bool(std::string_view piece)>;
 
 enum class StopReason {
-  kEndOfGeneration,  // the model ended its turn (one of info().eog_tokens)
+  kEndOfGeneration,  // the model ended its turn (one of info().eog_tokens), or a constrained value
+                     // is complete
   kStopToken,        // one of GenerateOptions::stop_tokens
   kStopString,       // one of GenerateOptions::stop_strings
   kMaxTokens,        // GenerateOptions::max_tokens reached
   kCallback,         // the piece callback returned false
   kContextFull,      // no room left in the session's context
   kCancelled,        // SessionOptions::cancel was set during the generation
+  // max_tokens ran out inside a constrained value or a tool call: the answer is not complete.
+  kIncompleteValue,
 };
 const char* stop_reason_name(StopReason reason);  // "end_of_generation", "max_tokens", ...
 
@@ -300,6 +385,11 @@ struct Generation {
   Confidence confidence;
   GenerationStats stats;
   uint64_t seed = 0;  // the seed used (replays a kRandomSeed call)
+  // With a constraint: the value's text (the text after the think block, when there is one).
+  std::string value;
+  // With tools: the calls the model made, in order (the text holds them too, as the model wrote
+  // them).
+  std::vector<ToolCall> tool_calls;
 };
 
 // One conversation on a model: its KV cache, position and the tokens in its context. Not

@@ -88,8 +88,10 @@ TEST_CASE("a conversation longer than the context keeps its system prompt, drops
   REQUIRE(expected);
   CHECK(expected->text == g->text);
   CHECK(fresh.tokens() == session.tokens());
+  ChatOptions system_only;
+  system_only.add_generation_prompt = false;
   const std::vector<Token> system =
-      *demo_model().tokenize(*demo_model().chat_prompt({chat.front()}, {false, true}), true, true);
+      *demo_model().tokenize(*demo_model().chat_prompt({chat.front()}, system_only), true, true);
   CHECK(std::equal(system.begin(), system.end(), session.tokens().begin()));
 }
 
