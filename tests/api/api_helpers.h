@@ -3,10 +3,13 @@
 #pragma once
 
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <string>
 #include <vector>
 
 #include "shoptalk/shoptalk.hpp"
+#include "shoptalk/synth.hpp"
+#include "test_support.h"
 
 namespace shoptalk::test {
 
@@ -26,6 +29,28 @@ inline Session new_session(const Model& model, int threads = 1, int context = 0)
   auto session = Session::create(model, options);
   if (!session) FAIL(session.error().message());
   return std::move(session).value();
+}
+
+// A small random-weight model of a chat family ("qwen3", "phi4-mini") with that family's vocabulary
+// and special tokens (<think>, <tool_call>, ...) in a 2048-token vocabulary.
+inline Model random_chat_model(const std::string& architecture, const std::string& family) {
+  SynthOptions synth;
+  synth.architecture = architecture;
+  synth.family = family;
+  synth.n_embd = 64;
+  synth.n_layer = 2;
+  synth.n_head = 2;
+  synth.n_head_kv = 1;
+  synth.n_ff = 128;
+  synth.n_vocab = 2048;
+  synth.context = 2048;
+  synth.quant = "q8_0";
+  const std::string path = temp_path("random-" + family + ".gguf");
+  if (!synthesize_model(synth, path)) FAIL("cannot synthesize a " + family + " model");
+  auto model = Model::load(path);
+  std::remove(path.c_str());
+  if (!model) FAIL(model.error().message());
+  return std::move(model).value();
 }
 
 inline const char* kSystem =

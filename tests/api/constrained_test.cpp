@@ -25,8 +25,6 @@
 
 #include "api_helpers.h"
 #include "json_oracle.h"
-#include "shoptalk/synth.hpp"
-#include "test_support.h"
 
 namespace shoptalk::test {
 
@@ -53,30 +51,10 @@ std::vector<fs::path> data_files(const std::string& folder, const std::string& e
   return out;
 }
 
-Model synth_model(const std::string& family, int n_vocab) {
-  SynthOptions synth;
-  synth.architecture = family == "phi4-mini" ? "phi3" : "qwen3";
-  synth.family = family;
-  synth.n_embd = 64;
-  synth.n_layer = 2;
-  synth.n_head = 2;
-  synth.n_head_kv = 1;
-  synth.n_ff = 128;
-  synth.n_vocab = n_vocab;
-  synth.context = 2048;
-  synth.quant = "q8_0";
-  const std::string path = temp_path("constrained-" + family + ".gguf");
-  REQUIRE(synthesize_model(synth, path));
-  auto model = Model::load(path);
-  std::remove(path.c_str());
-  REQUIRE(model);
-  return *model;
-}
-
 // A random-weight Qwen3 model with the Qwen3 tokens (<think>, <tool_call>, ...) at the end of a
 // 2048-token vocabulary.
 const Model& random_model() {
-  static const Model model = synth_model("qwen3", 2048);
+  static const Model model = random_chat_model("qwen3", "qwen3");
   return model;
 }
 

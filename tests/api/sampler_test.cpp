@@ -173,8 +173,8 @@ TEST_CASE("a mask comes before every other step: nothing brings a masked token b
   const std::vector<float> logits = {5.0f, 4.0f, 1.0f, 0.5f, 0.0f, -1.0f, -2.0f, -3.0f};
   const uint32_t allowed = (1u << 2) | (1u << 5) | (1u << 7);  // tokens 2, 5, 7
   SamplerParams greedy = plain(0.0f);
-  greedy.logit_bias = {{0, 100.0f}, {7, 3.5f}};
-  CHECK(make(greedy).sample(logits.data(), &allowed) == 7);  // -3 + 3.5 beats 1.0
+  greedy.logit_bias = {{0, 100.0f}, {7, 4.5f}};
+  CHECK(make(greedy).sample(logits.data(), &allowed) == 7);  // -3 + 4.5 beats 1.0
 
   SamplerParams sampled;  // top-k 40, top-p, min-p: the default chain
   sampled.temperature = 1.0f;

@@ -2,12 +2,9 @@
 // families' tool-call tokens) call tools whose arguments validate, the calls come back parsed, a
 // tool result goes back as a "tool" message and the conversation renders as the template does
 // (tests/engine/chat_tools_test.cpp checks the renderer against the Jinja templates themselves).
-#include <cstdio>
 
 #include "api_helpers.h"
 #include "json_oracle.h"
-#include "shoptalk/synth.hpp"
-#include "test_support.h"
 
 namespace shoptalk::test {
 
@@ -23,26 +20,6 @@ const std::vector<Tool> kTools = {
          "reason": {"enum": ["overheat", "noise", "leak", "vibración"]}},
          "required": ["asset", "reason"], "additionalProperties": false})"}};
 
-Model tool_model(const std::string& architecture, const std::string& family) {
-  SynthOptions synth;
-  synth.architecture = architecture;
-  synth.family = family;
-  synth.n_embd = 64;
-  synth.n_layer = 2;
-  synth.n_head = 2;
-  synth.n_head_kv = 1;
-  synth.n_ff = 128;
-  synth.n_vocab = 2048;
-  synth.context = 2048;
-  synth.quant = "q8_0";
-  const std::string path = temp_path("tools-" + family + ".gguf");
-  REQUIRE(synthesize_model(synth, path));
-  auto model = Model::load(path);
-  std::remove(path.c_str());
-  REQUIRE(model);
-  return *model;
-}
-
 struct Family {
   const char* name;
   const char* architecture;
@@ -52,8 +29,8 @@ const Family kFamilies[] = {{"qwen3", "qwen3", "<tool_call>"},
                             {"phi4-mini", "phi3", "<|tool_call|>"}};
 
 const Model& model_of(const Family& f) {
-  static const Model qwen3 = tool_model("qwen3", "qwen3");
-  static const Model phi4 = tool_model("phi3", "phi4-mini");
+  static const Model qwen3 = random_chat_model("qwen3", "qwen3");
+  static const Model phi4 = random_chat_model("phi3", "phi4-mini");
   return std::string(f.name) == "qwen3" ? qwen3 : phi4;
 }
 
