@@ -16,6 +16,10 @@ using shoptalk::capi::fail;
 using shoptalk::capi::guarded;
 using shoptalk::capi::status_of;
 
+struct shoptalk_constraint {
+  shoptalk::Constraint constraint;
+};
+
 struct shoptalk_session {
   std::atomic<bool> cancel{false};  // before `session`, which points at it
   std::optional<shoptalk::Session> session;
@@ -25,6 +29,7 @@ struct shoptalk_session {
   shoptalk::Generation last;
   std::vector<shoptalk_generated_token> tokens;
   std::vector<shoptalk_token_logprob> top;
+  std::vector<shoptalk_tool_call> tool_calls;
 };
 
 namespace shoptalk::capi {
@@ -178,7 +183,34 @@ Result<std::vector<shoptalk::ChatMessage>> chat_messages(const shoptalk_chat_mes
   return chat;
 }
 
-shoptalk::GenerateOptions generate_options(const shoptalk_generate_options* o) {
+Result<std::vector<shoptalk::Tool>> tools_of(const shoptalk_tool* tools, size_t n_tools) {
+  const shoptalk::Error bad(shoptalk::ErrorCode::kInvalidArgument,
+                            "tools must not be NULL, nor any name, description or parameters");
+  if (!tools && n_tools > 0) return bad;
+  std::vector<shoptalk::Tool> out;
+  for (size_t i = 0; i < n_tools; ++i) {
+    const shoptalk_tool& t = tools[i];
+    if (!t.name || !t.description || !t.parameters) return bad;
+    out.push_back({t.name, t.description, t.parameters});
+  }
+  return out;
+}
+
+Result<shoptalk::ToolChoice> tool_choice_of(shoptalk_tool_choice choice) {
+  switch (choice) {
+    case SHOPTALK_TOOL_CHOICE_AUTO:
+      return shoptalk::ToolChoice::kAuto;
+    case SHOPTALK_TOOL_CHOICE_REQUIRED:
+      return shoptalk::ToolChoice::kRequired;
+    case SHOPTALK_TOOL_CHOICE_NONE:
+      return shoptalk::ToolChoice::kNone;
+  }
+  return shoptalk::Error(
+      shoptalk::ErrorCode::kInvalidArgument,
+      "tool choice value " + std::to_string(static_cast<int>(choice)) + " is not a tool choice");
+}
+
+Result<shoptalk::GenerateOptions> generate_options(const shoptalk_generate_options* o) {
   shoptalk::GenerateOptions options;
   if (!o) return options;
   options.max_tokens = o->max_tokens;
@@ -202,6 +234,23 @@ shoptalk::GenerateOptions generate_options(const shoptalk_generate_options* o) {
   options.on_context_full = o->on_context_full == SHOPTALK_CONTEXT_FULL_DROP_OLDEST_TURNS
                                 ? shoptalk::ContextFull::kDropOldestTurns
                                 : shoptalk::ContextFull::kStop;
+  if (o->constraint) options.constraint = o->constraint->constraint;
+  if (o->json_schema) options.json_schema = o->json_schema;
+  if (o->grammar) options.grammar = o->grammar;
+  if (o->regex) options.regex = o->regex;
+  // An empty inline text is "none" in the C++ options; in C it is a constraint nothing satisfies.
+  if ((o->json_schema && !*o->json_schema) || (o->grammar && !*o->grammar) ||
+      (o->regex && !*o->regex))
+    return shoptalk::Error(shoptalk::ErrorCode::kInvalidArgument,
+                           "an empty json_schema, grammar or regex constrains nothing: pass NULL");
+  options.thinking_budget = o->thinking_budget;
+  auto tools = tools_of(o->tools, o->n_tools);
+  if (!tools) return tools.error();
+  options.tools = std::move(tools).value();
+  auto choice = tool_choice_of(o->tool_choice);
+  if (!choice) return choice.error();
+  options.tool_choice = *choice;
+  if (o->tool_name) options.tool_name = o->tool_name;
   return options;
 }
 
@@ -229,6 +278,9 @@ shoptalk_status finish(shoptalk_session* session, Result<shoptalk::Generation> g
         {t.token, t.logprob, t.entropy, session->top.data() + at, t.top.size()});
     at += t.top.size();
   }
+  session->tool_calls.clear();
+  for (const shoptalk::ToolCall& call : last.tool_calls)
+    session->tool_calls.push_back({call.name.c_str(), call.arguments.c_str()});
   if (!info) return SHOPTALK_OK;
   const shoptalk::GenerationStats& stats = last.stats;
   *info = shoptalk_generation_info{static_cast<shoptalk_stop_reason>(last.stop_reason),
@@ -247,7 +299,11 @@ shoptalk_status finish(shoptalk_session* session, Result<shoptalk::Generation> g
                                    last.seed,
                                    last.text.c_str(),
                                    last.text.size(),
-                                   session->tokens.data()};
+                                   session->tokens.data(),
+                                   last.value.c_str(),
+                                   last.value.size(),
+                                   session->tool_calls.data(),
+                                   session->tool_calls.size()};
   return SHOPTALK_OK;
 }
 
@@ -387,7 +443,8 @@ shoptalk_status shoptalk_detokenize(const shoptalk_model* model, const int32_t* 
 
 void shoptalk_chat_options_init(shoptalk_chat_options* options) {
   const shoptalk::ChatOptions d;
-  *options = shoptalk_chat_options{d.add_generation_prompt ? 1 : 0, d.enable_thinking ? 1 : 0};
+  *options =
+      shoptalk_chat_options{d.add_generation_prompt ? 1 : 0, d.enable_thinking ? 1 : 0, nullptr, 0};
 }
 
 shoptalk_status shoptalk_model_chat_prompt(const shoptalk_model* model,
@@ -402,8 +459,53 @@ shoptalk_status shoptalk_model_chat_prompt(const shoptalk_model* model,
     if (options) {
       o.add_generation_prompt = options->add_generation_prompt != 0;
       o.enable_thinking = options->enable_thinking != 0;
+      auto tools = tools_of(options->tools, options->n_tools);
+      if (!tools) return fail(tools.error());
+      o.tools = std::move(tools).value();
     }
     return copy_text(model->model.chat_prompt(*chat, o), text, capacity, length);
+  });
+}
+
+shoptalk_status shoptalk_constraint_compile(const shoptalk_model* model,
+                                            shoptalk_constraint_kind kind, const char* text,
+                                            shoptalk_constraint** constraint) {
+  return guarded([&] {
+    if (!model || !text || !constraint)
+      return fail(SHOPTALK_INVALID_ARGUMENT, "model, text and constraint must not be NULL");
+    *constraint = nullptr;
+    shoptalk::ConstraintKind k;
+    switch (kind) {
+      case SHOPTALK_CONSTRAINT_JSON_SCHEMA:
+        k = shoptalk::ConstraintKind::kJsonSchema;
+        break;
+      case SHOPTALK_CONSTRAINT_GRAMMAR:
+        k = shoptalk::ConstraintKind::kGrammar;
+        break;
+      case SHOPTALK_CONSTRAINT_REGEX:
+        k = shoptalk::ConstraintKind::kRegex;
+        break;
+      default:
+        return fail(SHOPTALK_INVALID_ARGUMENT, "unknown constraint kind");
+    }
+    auto compiled = shoptalk::Constraint::compile(model->model, k, text);
+    if (!compiled) return fail(compiled.error());
+    *constraint = new (std::nothrow) shoptalk_constraint{std::move(compiled).value()};
+    if (!*constraint) return fail(SHOPTALK_OUT_OF_MEMORY, "cannot allocate a constraint handle");
+    return SHOPTALK_OK;
+  });
+}
+
+void shoptalk_constraint_free(shoptalk_constraint* constraint) {
+  delete constraint;
+}
+
+shoptalk_status shoptalk_constraint_check(const shoptalk_constraint* constraint, const char* text,
+                                          size_t length) {
+  return guarded([&] {
+    if (!constraint || (!text && length > 0))
+      return fail(SHOPTALK_INVALID_ARGUMENT, "constraint and text must not be NULL");
+    return status_of(constraint->constraint.check(std::string_view(text ? text : "", length)));
   });
 }
 
@@ -534,7 +636,16 @@ void shoptalk_generate_options_init(shoptalk_generate_options* options) {
                                        nullptr,
                                        0,
                                        d.top_logprobs,
-                                       SHOPTALK_CONTEXT_FULL_STOP};
+                                       SHOPTALK_CONTEXT_FULL_STOP,
+                                       nullptr,
+                                       nullptr,
+                                       nullptr,
+                                       nullptr,
+                                       d.thinking_budget,
+                                       nullptr,
+                                       0,
+                                       SHOPTALK_TOOL_CHOICE_AUTO,
+                                       nullptr};
 }
 
 const char* shoptalk_stop_reason_name(shoptalk_stop_reason reason) {
@@ -546,11 +657,12 @@ shoptalk_status shoptalk_session_generate(shoptalk_session* session, const char*
                                           shoptalk_piece_fn on_piece, void* user_data,
                                           shoptalk_generation_info* info) {
   return guarded([&] {
-    const shoptalk::GenerateOptions o = generate_options(options);
+    const auto o = generate_options(options);
+    if (!o) return fail(o.error());
     const shoptalk::PieceCallback cb = piece_callback(on_piece, user_data);
     if (prompt)
-      return finish(session, session->session->generate(std::string_view(prompt), o, cb), info);
-    return finish(session, session->session->generate(o, cb), info);
+      return finish(session, session->session->generate(std::string_view(prompt), *o, cb), info);
+    return finish(session, session->session->generate(*o, cb), info);
   });
 }
 
@@ -562,9 +674,9 @@ shoptalk_status shoptalk_session_chat(shoptalk_session* session,
   return guarded([&] {
     const auto chat = chat_messages(messages, n_messages);
     if (!chat) return fail(chat.error());
-    return finish(session,
-                  session->session->chat(*chat, generate_options(options),
-                                         piece_callback(on_piece, user_data)),
+    const auto o = generate_options(options);
+    if (!o) return fail(o.error());
+    return finish(session, session->session->chat(*chat, *o, piece_callback(on_piece, user_data)),
                   info);
   });
 }

@@ -174,14 +174,26 @@ shoptalk_status shoptalk_detokenize(const shoptalk_model* model, const int32_t* 
                                     size_t n_tokens, int special, char* text, size_t capacity,
                                     size_t* length);
 
+/* An assistant message with tool calls is the generated text, calls included, as the model wrote
+ * it; a "tool" message is a tool's result (chat with tools). */
 typedef struct shoptalk_chat_message {
-  const char* role; /* "system", "user" or "assistant" */
+  const char* role; /* "system", "user", "assistant" or "tool" */
   const char* content;
 } shoptalk_chat_message;
 
+/* A tool the model may call (Qwen3, Phi-4-mini): name (letters, digits, '_', '-', '.'; unique),
+ * description and the JSON Schema of its arguments. */
+typedef struct shoptalk_tool {
+  const char* name;
+  const char* description;
+  const char* parameters;
+} shoptalk_tool;
+
 typedef struct shoptalk_chat_options {
-  int add_generation_prompt; /* end with the assistant's turn opening (default 1) */
-  int enable_thinking;       /* Qwen3, SmolLM3: 0 pre-fills an empty think block (default 1) */
+  int add_generation_prompt;  /* end with the assistant's turn opening (default 1) */
+  int enable_thinking;        /* Qwen3, SmolLM3: 0 pre-fills an empty think block (default 1) */
+  const shoptalk_tool* tools; /* shown to the model as its template does (default none) */
+  size_t n_tools;
 } shoptalk_chat_options;
 
 void shoptalk_chat_options_init(shoptalk_chat_options* options);
@@ -217,6 +229,31 @@ shoptalk_status shoptalk_model_embed_tokens(const shoptalk_model* model,
 shoptalk_status shoptalk_model_embed(const shoptalk_model* model, const char* const* texts,
                                      size_t n_texts, const shoptalk_embed_options* options,
                                      float* vectors, size_t capacity, size_t* n_floats);
+
+/* ---- Constraints ---- */
+
+/* Constrained generation (shoptalk.hpp: Constraint): the answer only ever continues as a valid
+ * prefix and ends when the value is complete, so it parses and validates whatever the weights. */
+typedef struct shoptalk_constraint shoptalk_constraint;
+
+typedef enum shoptalk_constraint_kind {
+  SHOPTALK_CONSTRAINT_JSON_SCHEMA = 0, /* one JSON value valid under the schema */
+  SHOPTALK_CONSTRAINT_GRAMMAR = 1,     /* llama.cpp's GBNF syntax, from the rule `root` */
+  SHOPTALK_CONSTRAINT_REGEX = 2        /* the whole answer matches (ECMAScript syntax) */
+} shoptalk_constraint_kind;
+
+/* Compiles `text` (NUL-terminated) for the model's vocabulary; the constraint may be used by any
+ * number of generations, sessions and threads on that model at once; free it when none uses it
+ * any more. A malformed text (the message gives the position), an unsupported keyword, or a
+ * constraint that matches nothing or only the empty string is SHOPTALK_INVALID_ARGUMENT. */
+shoptalk_status shoptalk_constraint_compile(const shoptalk_model* model,
+                                            shoptalk_constraint_kind kind, const char* text,
+                                            shoptalk_constraint** constraint);
+void shoptalk_constraint_free(shoptalk_constraint* constraint);
+/* SHOPTALK_OK when `text` (length bytes) is a whole value of the constraint, else
+ * SHOPTALK_INVALID_ARGUMENT saying where it is not. */
+shoptalk_status shoptalk_constraint_check(const shoptalk_constraint* constraint, const char* text,
+                                          size_t length);
 
 /* ---- Sessions ---- */
 
@@ -287,6 +324,13 @@ typedef enum shoptalk_context_full {
   SHOPTALK_CONTEXT_FULL_DROP_OLDEST_TURNS = 1
 } shoptalk_context_full;
 
+/* Which answers a chat with tools allows. */
+typedef enum shoptalk_tool_choice {
+  SHOPTALK_TOOL_CHOICE_AUTO = 0,     /* text, or tool calls */
+  SHOPTALK_TOOL_CHOICE_REQUIRED = 1, /* at least one tool call */
+  SHOPTALK_TOOL_CHOICE_NONE = 2      /* text only (the tools are still shown) */
+} shoptalk_tool_choice;
+
 typedef struct shoptalk_generate_options {
   int max_tokens;
   float temperature; /* <= 0: greedy */
@@ -308,11 +352,25 @@ typedef struct shoptalk_generate_options {
   size_t n_logit_bias;
   int top_logprobs;                      /* alternatives reported per generated token (0: none) */
   shoptalk_context_full on_context_full; /* chat only; generate always stops */
+  /* Constrained generation: at most one of a compiled constraint and an inline JSON Schema,
+   * grammar or regex (NULL: none), and none with tools. Chat with thinking on (Qwen3, SmolLM3):
+   * a think block of at most thinking_budget tokens (0: half of max_tokens) comes first. Stop
+   * strings and stop tokens apply to free text only, never inside a value or a tool call. */
+  const shoptalk_constraint* constraint;
+  const char* json_schema;
+  const char* grammar;
+  const char* regex;
+  int thinking_budget;
+  /* Chat with tools (Qwen3, Phi-4-mini): each call's arguments follow its tool's schema. */
+  const shoptalk_tool* tools;
+  size_t n_tools;
+  shoptalk_tool_choice tool_choice;
+  const char* tool_name; /* with SHOPTALK_TOOL_CHOICE_REQUIRED: the tool to call (NULL: any) */
 } shoptalk_generate_options;
 
 /* llama.cpp's defaults: 256 tokens, temperature 0.8, top_k 40, top_p 0.95, min_p 0.05, no
  * penalties over a 64-token window, a random seed, thinking on, no stop tokens or bias, no
- * alternatives, stop when the context is full. */
+ * alternatives, stop when the context is full; no constraint, no tools. */
 void shoptalk_generate_options_init(shoptalk_generate_options* options);
 
 typedef enum shoptalk_stop_reason {
@@ -322,11 +380,13 @@ typedef enum shoptalk_stop_reason {
   SHOPTALK_STOP_MAX_TOKENS = 3,
   SHOPTALK_STOP_CALLBACK = 4,
   SHOPTALK_STOP_CONTEXT_FULL = 5,
-  SHOPTALK_STOP_CANCELLED = 6
+  SHOPTALK_STOP_CANCELLED = 6,
+  /* max_tokens ran out inside a constrained value or a tool call: the answer is not complete. */
+  SHOPTALK_STOP_INCOMPLETE_VALUE = 7
 } shoptalk_stop_reason;
 
 /* "end_of_generation", "stop_token", "stop_string", "max_tokens", "callback", "context_full",
- * "cancelled". */
+ * "cancelled", "incomplete_value". */
 const char* shoptalk_stop_reason_name(shoptalk_stop_reason reason);
 
 typedef struct shoptalk_token_logprob {
@@ -343,7 +403,13 @@ typedef struct shoptalk_generated_token {
   size_t n_top;
 } shoptalk_generated_token;
 
-/* What a generation produced. The text and token arrays stay valid until the session's next
+/* One call of a tool: its name and its arguments as JSON text (NUL-terminated). */
+typedef struct shoptalk_tool_call {
+  const char* name;
+  const char* arguments;
+} shoptalk_tool_call;
+
+/* What a generation produced. The text, token and call arrays stay valid until the session's next
  * generate or chat call, or its free. */
 typedef struct shoptalk_generation_info {
   shoptalk_stop_reason stop_reason;
@@ -363,6 +429,12 @@ typedef struct shoptalk_generation_info {
   const char* text; /* exactly what the callback received, NUL-terminated */
   size_t text_length;
   const shoptalk_generated_token* tokens; /* generated_tokens of them */
+  /* With a constraint: the value's text (after the think block, if any), NUL-terminated. */
+  const char* value;
+  size_t value_length;
+  /* With tools: the calls the model made, in order (the text holds them too). */
+  const shoptalk_tool_call* tool_calls;
+  size_t n_tool_calls;
 } shoptalk_generation_info;
 
 /* Appends `prompt` (NULL: nothing) and generates; info may be NULL. */

@@ -3,7 +3,8 @@
  * messages; then every call the C++ API has a C twin for (docs/api.md's table): model info and
  * options, detokenize, chat prompts, eval into a caller buffer, tokens and truncate, stop tokens,
  * logit bias and per-token log-probabilities, the KV cache type, cancellation keeping the text,
- * dropping old turns when the context is full, files and packing, embeddings. */
+ * dropping old turns when the context is full, constraints, tool calls (with a second model that
+ * has the tool-call tokens), files and packing, embeddings. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -360,6 +361,198 @@ static void check_embed_calls(shoptalk_model* model) {
   CHECK(shoptalk_pooling_from_name("max", &pooling) == SHOPTALK_INVALID_ARGUMENT);
 }
 
+static const char* const kFlags =
+    "{\"type\": \"object\", \"properties\": {\"lockout_done\": {\"type\": \"boolean\"}, "
+    "\"severity\": {\"enum\": [\"low\", \"high\"]}}, \"required\": [\"lockout_done\", "
+    "\"severity\"], \"additionalProperties\": false}";
+
+/* Constraints: compiled once and reused, inline, the value and its stop reasons, bad input. */
+static void check_constraint_calls(shoptalk_model* model) {
+  shoptalk_constraint* flags = NULL;
+  shoptalk_constraint* bad = NULL;
+  shoptalk_session* session = NULL;
+  shoptalk_generate_options options;
+  shoptalk_generation_info info;
+  shoptalk_chat_message chat = {"user", "Pump P-204 is noisy."};
+  shoptalk_tool tool = {"read_sensor", "Reads a sensor.", "{\"type\": \"object\"}"};
+  const char* kValid = "{\"lockout_done\": true, \"severity\": \"low\"}";
+  int seed;
+
+  CHECK(shoptalk_constraint_compile(model, SHOPTALK_CONSTRAINT_JSON_SCHEMA, kFlags, &flags) ==
+        SHOPTALK_OK);
+  CHECK(shoptalk_constraint_compile(model, SHOPTALK_CONSTRAINT_JSON_SCHEMA,
+                                    "{\"type\": \"object\",\n \"minProperties\": 1}",
+                                    &bad) == SHOPTALK_INVALID_ARGUMENT);
+  CHECK(bad == NULL);
+  CHECK(strstr(shoptalk_last_error(), "line 2, column") != NULL);
+  CHECK(strstr(shoptalk_last_error(), "minProperties") != NULL);
+  CHECK(shoptalk_constraint_compile(model, SHOPTALK_CONSTRAINT_GRAMMAR, "root ::= \"\"", &bad) ==
+        SHOPTALK_INVALID_ARGUMENT);
+  CHECK(shoptalk_constraint_compile(model, (shoptalk_constraint_kind)7, "a", &bad) ==
+        SHOPTALK_INVALID_ARGUMENT);
+  CHECK(shoptalk_constraint_check(flags, kValid, strlen(kValid)) == SHOPTALK_OK);
+  CHECK(shoptalk_constraint_check(flags, kValid, strlen(kValid) - 1) == SHOPTALK_INVALID_ARGUMENT);
+
+  CHECK(shoptalk_session_create(model, NULL, &session) == SHOPTALK_OK);
+  shoptalk_generate_options_init(&options);
+  CHECK(options.constraint == NULL && options.json_schema == NULL && options.n_tools == 0);
+  CHECK(options.tool_choice == SHOPTALK_TOOL_CHOICE_AUTO && options.thinking_budget == 0);
+  options.max_tokens = 200;
+  options.temperature = 1.0f;
+  options.top_k = 0;
+  options.top_p = 1.0f;
+  options.min_p = 0.0f;
+  options.enable_thinking = 0;
+  options.constraint = flags;
+  for (seed = 1; seed <= 3; ++seed) {
+    options.seed = (uint64_t)seed;
+    CHECK(shoptalk_session_chat(session, &chat, 1, &options, NULL, NULL, &info) == SHOPTALK_OK);
+    CHECK(info.stop_reason == SHOPTALK_STOP_END_OF_GENERATION);
+    CHECK(info.value_length == info.text_length && strcmp(info.value, info.text) == 0);
+    CHECK(shoptalk_constraint_check(flags, info.value, info.value_length) == SHOPTALK_OK);
+    CHECK(info.n_tool_calls == 0);
+  }
+
+  /* Out of tokens inside the value. */
+  options.max_tokens = 3;
+  CHECK(shoptalk_session_chat(session, &chat, 1, &options, NULL, NULL, &info) == SHOPTALK_OK);
+  CHECK(info.stop_reason == SHOPTALK_STOP_INCOMPLETE_VALUE);
+  CHECK(strcmp(shoptalk_stop_reason_name(info.stop_reason), "incomplete_value") == 0);
+  CHECK(shoptalk_constraint_check(flags, info.value, info.value_length) != SHOPTALK_OK);
+
+  /* Inline: a regex with generate, after a think block in chat. */
+  options.constraint = NULL;
+  options.max_tokens = 40;
+  options.regex = "[A-Z]{2}-[0-9]{2,4}";
+  CHECK(shoptalk_session_generate(session, "Asset tag: ", &options, NULL, NULL, &info) ==
+        SHOPTALK_OK);
+  CHECK(info.stop_reason == SHOPTALK_STOP_END_OF_GENERATION);
+  CHECK(info.value_length >= 5 && info.value_length <= 7 && info.value[2] == '-');
+  options.regex = NULL;
+  options.json_schema = kFlags;
+  options.enable_thinking = 1;
+  options.thinking_budget = 4;
+  options.max_tokens = 200;
+  CHECK(shoptalk_session_chat(session, &chat, 1, &options, NULL, NULL, &info) == SHOPTALK_OK);
+  CHECK(strncmp(info.text, "<think>", 7) == 0);
+  CHECK(strstr(info.text, "</think>\n\n") != NULL);
+  CHECK(shoptalk_constraint_check(flags, info.value, info.value_length) == SHOPTALK_OK);
+
+  /* Refused before generation: two constraints, an empty one, tools the vocabulary cannot call,
+   * a tool choice that is not one. */
+  options.constraint = flags;
+  CHECK(shoptalk_session_chat(session, &chat, 1, &options, NULL, NULL, &info) ==
+        SHOPTALK_INVALID_ARGUMENT);
+  CHECK(strstr(shoptalk_last_error(), "give one constraint") != NULL);
+  options.json_schema = NULL;
+  options.constraint = NULL;
+  options.regex = "";
+  CHECK(shoptalk_session_chat(session, &chat, 1, &options, NULL, NULL, &info) ==
+        SHOPTALK_INVALID_ARGUMENT);
+  options.regex = NULL;
+  options.tools = &tool;
+  options.n_tools = 1;
+  CHECK(shoptalk_session_chat(session, &chat, 1, &options, NULL, NULL, &info) ==
+        SHOPTALK_UNSUPPORTED);
+  options.tool_choice = (shoptalk_tool_choice)9;
+  CHECK(shoptalk_session_chat(session, &chat, 1, &options, NULL, NULL, &info) ==
+        SHOPTALK_INVALID_ARGUMENT);
+  shoptalk_session_free(session);
+  shoptalk_constraint_free(flags);
+  shoptalk_constraint_free(NULL);
+}
+
+/* Tool calls on a random-weight Qwen3 model with the tool-call tokens: a forced call validates
+ * against its tool's schema, comes back parsed, and goes back with its result as a "tool"
+ * message, rendered as the template does. */
+static void check_tool_calls(const char* path) {
+  shoptalk_model* model = NULL;
+  shoptalk_session* session = NULL;
+  shoptalk_constraint* arguments = NULL;
+  shoptalk_generate_options options;
+  shoptalk_generation_info info;
+  shoptalk_chat_options chat_options;
+  shoptalk_chat_message chat[3];
+  shoptalk_tool tool = {"read_sensor", "Reads one sensor of a machine.",
+                        "{\"type\": \"object\", \"properties\": {\"window_s\": {\"type\": "
+                        "\"integer\", \"minimum\": 1, \"maximum\": 3600}}, \"required\": "
+                        "[\"window_s\"], \"additionalProperties\": false}"};
+  const char* call_head = "<tool_call>\n{\"name\": \"read_sensor\", \"arguments\": ";
+  char prompt[8192];
+  size_t length = 0;
+  shoptalk_model_info model_info;
+  shoptalk_logit_bias bias[8];
+  size_t n_bias = 0, n = 0, i;
+  int32_t close;
+
+  if (shoptalk_model_load(path, NULL, &model) != SHOPTALK_OK) {
+    fprintf(stderr, "load %s: %s\n", path, shoptalk_last_error());
+    ++failures;
+    return;
+  }
+  CHECK(shoptalk_constraint_compile(model, SHOPTALK_CONSTRAINT_JSON_SCHEMA, tool.parameters,
+                                    &arguments) == SHOPTALK_OK);
+  CHECK(shoptalk_session_create(model, NULL, &session) == SHOPTALK_OK);
+  /* The random model rarely picks the closing brace or the end of its turn out of thousands of
+   * tokens: favour them so the call and the answer end soon. */
+  CHECK(shoptalk_tokenize(model, "}", 0, 0, &close, 1, &n) == SHOPTALK_OK && n == 1);
+  bias[n_bias].token = close;
+  bias[n_bias++].bias = 8.0f;
+  shoptalk_model_get_info(model, &model_info);
+  for (i = 0; i < model_info.n_eog_tokens && n_bias < 8; ++i) {
+    bias[n_bias].token = model_info.eog_tokens[i];
+    bias[n_bias++].bias = 8.0f;
+  }
+  shoptalk_generate_options_init(&options);
+  options.max_tokens = 200;
+  options.seed = 5;
+  options.enable_thinking = 0;
+  options.logit_bias = bias;
+  options.n_logit_bias = n_bias;
+  options.tools = &tool;
+  options.n_tools = 1;
+  options.tool_choice = SHOPTALK_TOOL_CHOICE_REQUIRED;
+  options.tool_name = "read_sensor";
+  chat[0].role = "user";
+  chat[0].content = "Read motor_7 over a minute.";
+  CHECK(shoptalk_session_chat(session, chat, 1, &options, NULL, NULL, &info) == SHOPTALK_OK);
+  CHECK(info.stop_reason == SHOPTALK_STOP_END_OF_GENERATION);
+  CHECK(strncmp(info.text, call_head, strlen(call_head)) == 0);
+  CHECK(info.n_tool_calls >= 1);
+  if (info.n_tool_calls >= 1) {
+    CHECK(strcmp(info.tool_calls[0].name, "read_sensor") == 0);
+    CHECK(shoptalk_constraint_check(arguments, info.tool_calls[0].arguments,
+                                    strlen(info.tool_calls[0].arguments)) == SHOPTALK_OK);
+  }
+
+  /* The call and its result go back; the prompt holds them as the template writes them. */
+  chat[1].role = "assistant";
+  chat[1].content = info.text;
+  chat[2].role = "tool";
+  chat[2].content = "{\"value\": 81.5}";
+  shoptalk_chat_options_init(&chat_options);
+  chat_options.enable_thinking = 0;
+  chat_options.tools = &tool;
+  chat_options.n_tools = 1;
+  CHECK(shoptalk_model_chat_prompt(model, chat, 3, &chat_options, prompt, sizeof prompt, &length) ==
+        SHOPTALK_OK);
+  CHECK(strstr(prompt,
+               "<tools>\n{\"type\": \"function\", \"function\": {\"name\": "
+               "\"read_sensor\", ") != NULL);
+  CHECK(strstr(prompt,
+               "<|im_start|>user\n<tool_response>\n{\"value\": 81.5}\n"
+               "</tool_response><|im_end|>\n<|im_start|>assistant\n") != NULL);
+  options.tool_choice = SHOPTALK_TOOL_CHOICE_NONE;
+  options.tool_name = NULL;
+  options.max_tokens = 8;
+  CHECK(shoptalk_session_chat(session, chat, 3, &options, NULL, NULL, &info) == SHOPTALK_OK);
+  CHECK(info.n_tool_calls == 0 && strstr(info.text, "<tool_call>") == NULL);
+
+  shoptalk_session_free(session);
+  shoptalk_constraint_free(arguments);
+  shoptalk_model_free(model);
+}
+
 int main(int argc, char** argv) {
   shoptalk_model* model = NULL;
   shoptalk_session* session = NULL;
@@ -373,7 +566,7 @@ int main(int argc, char** argv) {
   double rate = 0;
 
   if (argc < 2) {
-    fprintf(stderr, "usage: c_api_test MODEL.gguf\n");
+    fprintf(stderr, "usage: c_api_test MODEL.gguf [QWEN3_TOOLS_MODEL.gguf]\n");
     return 2;
   }
 
@@ -449,8 +642,10 @@ int main(int argc, char** argv) {
   check_text_calls(model);
   check_session_calls(model);
   check_generation_calls(model);
+  check_constraint_calls(model);
   check_file_calls(argv[1]);
   check_embed_calls(model);
+  if (argc > 2) check_tool_calls(argv[2]);
   shoptalk_model_free(model);
   if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
   return failures ? 1 : 0;
