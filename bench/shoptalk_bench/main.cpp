@@ -1,7 +1,8 @@
 // shoptalk-bench: prefill and decode throughput per deployment tier or for any GGUF, llama-bench
 // style, plus what llama-bench lacks: cold/warm load time, time to first token, peak RSS against
 // the tier's RAM budget, the DRAM read bandwidth and the int8 multiply-add peak measured in the
-// same run, and decode and prefill efficiency against them.
+// same run, and decode and prefill efficiency against them; with --json-schema, constrained decode
+// against sampled decode.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -34,6 +35,7 @@ struct Options {
   std::string cache_type_v;
   std::string output = "md";
   std::string svg;
+  std::string json_schema_file;
 };
 
 int fail(const Error& e) {
@@ -91,6 +93,11 @@ int run(const Options& o) {
   plan.config.threads = o.threads;
   plan.config.kv_type = *kv;
   plan.config.repetitions = o.repetitions;
+  if (!o.json_schema_file.empty()) {
+    auto schema = cli::read_text_file(o.json_schema_file, "JSON Schema file");
+    if (!schema) return fail(schema.error());
+    plan.config.json_schema = std::move(schema).value();
+  }
   const bool show_progress = isatty(STDERR_FILENO) != 0;
   const ProgressFn progress = [&](const std::string& label, const std::string& test) {
     if (show_progress) std::fprintf(stderr, "\r\033[K[%s] %s ...", label.c_str(), test.c_str());
@@ -182,6 +189,8 @@ int main(int argc, char** argv) {
   app.add_option("-o,--output", o.output, "Output format")
       ->check(CLI::IsMember({"md", "json", "jsonl", "csv"}));
   app.add_option("--svg", o.svg, "Also write an SVG chart of tokens/s to this file");
+  app.add_option("--json-schema", o.json_schema_file,
+                 "Also time each -n decode sampled, and constrained by this JSON Schema file");
   // llama-bench spells these with one dash, which CLI11 reserves for one-letter names.
   std::vector<std::string> args(argv + 1, argv + argc);
   for (std::string& a : args) {

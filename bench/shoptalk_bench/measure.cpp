@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <optional>
 #include <random>
 
 namespace shoptalk::bench {
@@ -10,6 +11,8 @@ namespace shoptalk::bench {
 std::string TestSpec::name() const {
   std::string n = (kind == TestKind::kPrefill ? "pp" : "tg") + std::to_string(n_tokens);
   if (depth > 0) n += " @ d" + std::to_string(depth);
+  if (mode == DecodeMode::kSampled) n += " sampled";
+  if (mode == DecodeMode::kConstrained) n += " json";
   return n;
 }
 
@@ -66,9 +69,29 @@ std::vector<Token> random_tokens(int n, int n_vocab, std::mt19937_64& rng) {
   return t;
 }
 
+// Generates spec.n_tokens after one random prompt token (sampled or constrained tests).
+Result<double> time_generation(const Model& model, Session& session, const TestSpec& spec,
+                               const std::optional<Constraint>& constraint, std::mt19937_64& rng) {
+  auto prompted = session.prompt(random_tokens(1, model.info().n_vocab, rng));
+  if (!prompted) return prompted.error();
+  GenerateOptions options;
+  options.max_tokens = spec.n_tokens;
+  options.sampling.seed = rng();
+  for (Token t : model.info().eog_tokens) options.sampling.logit_bias.push_back({t, -INFINITY});
+  options.constraint = constraint;
+  auto g = session.generate(options);
+  if (!g) return g.error();
+  const int evaluated = g->stats.generated_tokens - 1;  // the last sampled token is not evaluated
+  if (evaluated < 1)
+    return Error(ErrorCode::kInvalidArgument,
+                 "the answer ended after its first token: nothing to time (a schema whose "
+                 "values are longer is needed)");
+  return g->stats.decode_seconds * spec.n_tokens / evaluated;
+}
+
 // One timed run on a fresh session: fills `depth` tokens untimed, then times the test.
 Result<double> run_once(const Model& model, const TestSpec& spec, const RunConfig& config,
-                        std::mt19937_64& rng) {
+                        const std::optional<Constraint>& constraint, std::mt19937_64& rng) {
   SessionOptions options;
   options.threads = config.threads;
   options.kv_type = config.kv_type;
@@ -82,6 +105,7 @@ Result<double> run_once(const Model& model, const TestSpec& spec, const RunConfi
     auto filled = session->eval(random_tokens(spec.depth, n_vocab, rng));
     if (!filled) return filled.error();
   }
+  if (spec.mode != DecodeMode::kFed) return time_generation(model, *session, spec, constraint, rng);
   const std::vector<Token> tokens = random_tokens(spec.n_tokens, n_vocab, rng);
   const auto start = std::chrono::steady_clock::now();
   if (spec.kind == TestKind::kPrefill) {
@@ -102,8 +126,15 @@ Result<TestResult> run_test(const Model& model, const TestSpec& spec, const RunC
   TestResult result;
   result.spec = spec;
   result.test_time = utc_now();
+  // Compiled once, as an application does; its mask caches fill from the warm-up on.
+  std::optional<Constraint> constraint;
+  if (spec.mode == DecodeMode::kConstrained) {
+    auto compiled = Constraint::compile(model, ConstraintKind::kJsonSchema, config.json_schema);
+    if (!compiled) return compiled.error();
+    constraint = std::move(compiled).value();
+  }
   for (int r = -1; r < config.repetitions; ++r) {  // r = -1 is the warm-up
-    auto seconds = run_once(model, spec, config, rng);
+    auto seconds = run_once(model, spec, config, constraint, rng);
     if (!seconds) return seconds.error();
     if (r >= 0) result.seconds.push_back(*seconds);
   }

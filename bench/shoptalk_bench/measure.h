@@ -12,17 +12,26 @@ namespace shoptalk::bench {
 
 enum class TestKind { kPrefill, kDecode };
 
+// Where a decode test's tokens come from: fed (random tokens, no sampling: llama-bench's tg), or
+// drawn by Session::generate with llama.cpp's default sampling, free or under the JSON Schema of
+// --json-schema (the end-of-generation tokens banned in both, so that the answer runs on).
+enum class DecodeMode { kFed, kSampled, kConstrained };
+
 struct TestSpec {
   TestKind kind = TestKind::kPrefill;
-  int n_tokens = 0;          // prompt tokens (prefill) or generated tokens (decode)
-  int depth = 0;             // tokens already in the KV cache before the timed part
-  std::string name() const;  // "pp512", "tg128", "tg128 @ d1024"
+  int n_tokens = 0;  // prompt tokens (prefill) or generated tokens (decode)
+  int depth = 0;     // tokens already in the KV cache before the timed part
+  DecodeMode mode = DecodeMode::kFed;
+  std::string name() const;  // "pp512", "tg128", "tg128 @ d1024", "tg128 sampled", "tg128 json"
 };
 
 struct TestResult {
   TestSpec spec;
-  std::vector<double> seconds;  // one per repetition
-  std::string test_time;        // when the test started, UTC, ISO 8601 ("2025-01-31T09:15:02Z")
+  // One per repetition. A sampled or constrained test times the tokens Session::generate
+  // evaluated (a constrained value may end before n_tokens): its seconds are scaled to n_tokens
+  // at that rate.
+  std::vector<double> seconds;
+  std::string test_time;  // when the test started, UTC, ISO 8601 ("2025-01-31T09:15:02Z")
   std::vector<double> samples_tps() const;  // tokens per second, one per repetition
   double mean_tps() const;
   double stddev_tps() const;
@@ -35,6 +44,7 @@ struct RunConfig {
   KvType kv_type = KvType::kF16;
   int repetitions = 5;
   uint64_t seed = 42;
+  std::string json_schema;  // the constraint of kConstrained tests
 };
 
 // Runs one test `config.repetitions` times after one untimed warm-up run.

@@ -73,8 +73,14 @@ Result<ModelRun> run_model(const std::string& path, const std::string& label, co
     std::vector<TestSpec> specs;
     for (int p : plan.n_prompt)
       if (p > 0) specs.push_back({TestKind::kPrefill, p, depth});
-    for (int n : plan.n_gen)
-      if (n > 0) specs.push_back({TestKind::kDecode, n, depth});
+    for (int n : plan.n_gen) {
+      if (n <= 0) continue;
+      specs.push_back({TestKind::kDecode, n, depth});
+      if (!plan.config.json_schema.empty()) {
+        specs.push_back({TestKind::kDecode, n, depth, DecodeMode::kSampled});
+        specs.push_back({TestKind::kDecode, n, depth, DecodeMode::kConstrained});
+      }
+    }
     for (const TestSpec& spec : specs) {
       if (progress) progress(label, spec.name());
       auto result = run_test(*warm, spec, plan.config);

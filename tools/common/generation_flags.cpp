@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "text_file.h"
+
 namespace shoptalk::cli {
 
 void GenerationFlags::add_to(CLI::App& cmd) {
@@ -43,6 +45,30 @@ GenerateOptions GenerationFlags::options(int context) const {
   options.max_tokens = n_predict < 0 ? context : n_predict;
   options.enable_thinking = thinking;
   return options;
+}
+
+void ConstraintFlags::add_to(CLI::App& cmd) {
+  CLI::Option* schema = cmd.add_option("--json-schema", json_schema_file,
+                                       "Answer with one JSON value valid under this JSON Schema "
+                                       "file");
+  CLI::Option* grammar =
+      cmd.add_option("--grammar", grammar_file, "Answer in the language of this GBNF grammar file")
+          ->excludes(schema);
+  cmd.add_option("--regex", regex, "Answer with text the whole of which matches this regex")
+      ->excludes(schema)
+      ->excludes(grammar);
+}
+
+Status ConstraintFlags::apply(GenerateOptions& options) const {
+  const bool schema = !json_schema_file.empty();
+  if (schema || !grammar_file.empty()) {
+    auto text = schema ? read_text_file(json_schema_file, "JSON Schema file")
+                       : read_text_file(grammar_file, "grammar file");
+    if (!text) return text.error();
+    (schema ? options.json_schema : options.grammar) = std::move(text).value();
+  }
+  if (!regex.empty()) options.regex = regex;
+  return {};
 }
 
 void print_piece(std::string_view piece) {

@@ -1,5 +1,6 @@
 // The flags that steer a generation, shared by `shoptalk run`, `shoptalk chat` and `diagnose`:
-// llama.cpp's names and defaults (--temp, --top-k, --top-p, --min-p, --repeat-penalty, ...).
+// llama.cpp's names and defaults (--temp, --top-k, --top-p, --min-p, --repeat-penalty, ...), and
+// the constraint flags of `shoptalk run` and shoptalk-bench.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -21,6 +22,18 @@ struct GenerationFlags {
   void add_to(CLI::App& cmd);
   // The options for one answer in a session whose context holds `context` tokens.
   GenerateOptions options(int context) const;
+};
+
+// --json-schema FILE, --grammar FILE (GBNF) or --regex R: the answer is a value of that
+// constraint (at most one of them).
+struct ConstraintFlags {
+  std::string json_schema_file;
+  std::string grammar_file;
+  std::string regex;
+
+  void add_to(CLI::App& cmd);
+  // Reads the chosen constraint into `options` (none given: leaves them as they are).
+  Status apply(GenerateOptions& options) const;
 };
 
 // Writes a streamed piece to stdout at once (flushed, so a terminal shows it as it comes).

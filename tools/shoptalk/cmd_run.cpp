@@ -1,5 +1,6 @@
 // `shoptalk run MODEL -p PROMPT`: streams one completion of a prompt (or, with --chat, the
-// model's answer to it as a user message, rendered with the model's chat template).
+// model's answer to it as a user message, rendered with the model's chat template), optionally
+// constrained by a JSON Schema, a GBNF grammar or a regex.
 #include <cstdio>
 #include <memory>
 
@@ -14,6 +15,7 @@ namespace {
 struct RunArgs {
   ModelFlags model;
   GenerationFlags generation;
+  ConstraintFlags constraint;
   std::string prompt;
   std::string prompt_file;
   std::string system;
@@ -33,7 +35,8 @@ int run_run(const RunArgs& a) {
   if (!model) return report(model.error());
   auto session = Session::create(*model);
   if (!session) return report(session.error());
-  const GenerateOptions options = a.generation.options(session->context());
+  GenerateOptions options = a.generation.options(session->context());
+  if (Status st = a.constraint.apply(options); !st) return report(st.error());
   Result<Generation> answer = Error(ErrorCode::kInternal, "");
   if (a.chat) {
     std::vector<ChatMessage> messages;
@@ -53,6 +56,10 @@ int run_run(const RunArgs& a) {
   std::fflush(stdout);
   if (!answer) return report(answer.error());
   if (a.generation.stats) std::fprintf(stderr, "%s\n", stats_line(*answer).c_str());
+  if (answer->stop_reason == StopReason::kIncompleteValue)
+    return report(Error(ErrorCode::kBudgetExceeded, "the answer stopped inside the value (-n " +
+                                                        std::to_string(options.max_tokens) +
+                                                        " tokens): it is incomplete"));
   return 0;
 }
 }  // namespace
@@ -67,6 +74,7 @@ void register_run(CLI::App& app, CommandRunner& run) {
   cmd->add_flag("--chat", args->chat, "Apply the model's chat template (prompt = user message)");
   cmd->add_option("--system-prompt", args->system, "System message with --chat (also -sys)");
   args->generation.add_to(*cmd);
+  args->constraint.add_to(*cmd);
   cmd->callback([args, &run] { run = [args] { return run_run(*args); }; });
 }
 
