@@ -196,8 +196,19 @@ Result<std::vector<shoptalk::Tool>> tools_of(const shoptalk_tool* tools, size_t 
   return out;
 }
 
-Result<shoptalk::ToolChoice> tool_choice_of(shoptalk_tool_choice choice) {
-  switch (choice) {
+// The int a C caller stored in an enum field or argument. C lets any int through; reading one
+// outside the enumerators as the enum type is undefined in C++, so the bits are copied instead.
+template <typename E>
+int c_enum_value(const E& value) {
+  static_assert(sizeof(E) == sizeof(int), "the C API's enums are int-sized");
+  int raw;
+  std::memcpy(&raw, &value, sizeof raw);
+  return raw;
+}
+
+Result<shoptalk::ToolChoice> tool_choice_of(const shoptalk_tool_choice& choice) {
+  const int raw = c_enum_value(choice);
+  switch (raw) {
     case SHOPTALK_TOOL_CHOICE_AUTO:
       return shoptalk::ToolChoice::kAuto;
     case SHOPTALK_TOOL_CHOICE_REQUIRED:
@@ -205,9 +216,8 @@ Result<shoptalk::ToolChoice> tool_choice_of(shoptalk_tool_choice choice) {
     case SHOPTALK_TOOL_CHOICE_NONE:
       return shoptalk::ToolChoice::kNone;
   }
-  return shoptalk::Error(
-      shoptalk::ErrorCode::kInvalidArgument,
-      "tool choice value " + std::to_string(static_cast<int>(choice)) + " is not a tool choice");
+  return shoptalk::Error(shoptalk::ErrorCode::kInvalidArgument,
+                         "tool choice value " + std::to_string(raw) + " is not a tool choice");
 }
 
 Result<shoptalk::GenerateOptions> generate_options(const shoptalk_generate_options* o) {
@@ -475,7 +485,7 @@ shoptalk_status shoptalk_constraint_compile(const shoptalk_model* model,
       return fail(SHOPTALK_INVALID_ARGUMENT, "model, text and constraint must not be NULL");
     *constraint = nullptr;
     shoptalk::ConstraintKind k;
-    switch (kind) {
+    switch (c_enum_value(kind)) {
       case SHOPTALK_CONSTRAINT_JSON_SCHEMA:
         k = shoptalk::ConstraintKind::kJsonSchema;
         break;
