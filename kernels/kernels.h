@@ -43,11 +43,57 @@ using PackedGemmFn = void (*)(int64_t n, const uint8_t* w, int64_t rows, int64_t
                               const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y,
                               int64_t y_stride);
 
+// Batches of at least this many activation rows take a type's prefill kernel when it has one.
+inline constexpr int64_t kPrefillMinTokens = 32;
+// A prefill kernel expands at most kPrefillPanelRows weight rows at a time into the scratch its
+// caller gives it, at most kPrefillScratchBytesPerWeight bytes per weight element
+// (matmul.h: prefill_scratch_bytes).
+inline constexpr int64_t kPrefillPanelRows = 16;
+inline constexpr size_t kPrefillScratchBytesPerWeight = 3;
+
+// The operands of a prefill matmul: weight rows of n elements (row-major, w_row_bytes apart, or
+// the packed panel layout of `rows` rows), n_tok activation rows in the weight's vec_dot_type with
+// their block sums (ActSumsFn), and y[t * y_stride + r].
+struct PrefillOperands {
+  int64_t n = 0;
+  const uint8_t* w = nullptr;
+  size_t w_row_bytes = 0;
+  int64_t rows = 0;
+  bool packed = false;
+  const uint8_t* x = nullptr;
+  size_t x_row_bytes = 0;
+  const uint8_t* x_sums = nullptr;
+  size_t x_sums_row_bytes = 0;
+  int64_t n_tok = 0;
+  float* y = nullptr;
+  int64_t y_stride = 0;
+};
+
+// Rows [r0, r1) of a prefill matmul (r0 a multiple of 8) in the prefill formulation of
+// docs/kernels.md: per (row, token), one exact integer sum per scale block of the weight type,
+// folded into a float in block order. The same formulation on every level, so a table's prefill
+// equals the scalar table's bit for bit, for any split of the rows; it is not the vec_dot's float
+// order (its results differ from vec_dot's by float rounding).
+// `scratch`: 64-byte aligned, prefill_scratch_bytes(op.n) bytes, the calling thread's own.
+using PrefillFn = void (*)(const PrefillOperands& op, int64_t r0, int64_t r1, uint8_t* scratch);
+
+// The side data of one activation row that prefill kernels read with it, from the row (n
+// elements): ActSumsQ8_0 per block of a Q8_0 row, ActSumsQ8_K per super-block of a Q8_K row.
+using ActSumsFn = void (*)(const void* act_row, void* sums, int64_t n);
+struct ActSumsQ8_0 {
+  float d;      // the block's scale
+  int32_t sum;  // Σ of its 32 values
+};
+struct ActSumsQ8_K {
+  int16_t sum32[8];  // Σ of each 32 values
+};
+
 struct TypeKernels {
   GgmlType vec_dot_type = GgmlType::F32;
   VecDotFn vec_dot = nullptr;  // nullptr: weights of this type cannot be multiplied
   GemmFn gemm = nullptr;       // optional register-tiled form of vec_dot over many rows/tokens
   PackedGemmFn packed_gemm = nullptr;  // set for the types the table's packed layout holds
+  PrefillFn prefill = nullptr;         // optional, for kPrefillMinTokens or more activation rows
   ToFloatFn to_float = nullptr;        // set for the types a KV cache may hold
   // Per-thread scratch bytes gemm and packed_gemm can use for each weight block of a row, from
   // the pool running them (ThreadPool::scratch); without it they take a path that needs none and
@@ -95,6 +141,8 @@ struct KernelTable {
   TypeKernels types[kGgmlTypeCount];
   // Indexed by the target type; set for F32, F16, BF16, Q8_0, Q8_1, Q8_K (the activation types).
   FromFloatFn from_float[kGgmlTypeCount] = {};
+  // Indexed by activation type; set for the activation types of the weights that have a prefill.
+  ActSumsFn act_sums[kGgmlTypeCount] = {};
 
   // y = x / sqrt(mean(x^2) + eps) * w, the sum of squares in double (docs/models.md).
   void (*rmsnorm)(const float* x, const float* w, float* y, int64_t n, float eps) = nullptr;

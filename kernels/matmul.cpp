@@ -29,6 +29,14 @@ size_t aligned(size_t bytes) {
   return (bytes + kSlotAlignment - 1) / kSlotAlignment * kSlotAlignment;
 }
 
+// An activation slot: n_rows rows of `type`, then, for a batch a prefill kernel may take, their
+// block sums (reserved whether or not the table has act_sums for the type: a few % of the rows).
+size_t slot_bytes(GgmlType type, int64_t n_rows, int64_t cols) {
+  const size_t sums = n_rows >= kPrefillMinTokens ? activation_sums_row_bytes(type, cols) : 0;
+  return aligned(activation_row_bytes(type, cols) * static_cast<size_t>(n_rows)) +
+         aligned(sums * static_cast<size_t>(n_rows));
+}
+
 // The grain for parallel_for over units of `macs_per_unit` multiply-adds each.
 int64_t grain_for(int64_t macs_per_unit) {
   return std::max<int64_t>(1, kMinMacsPerThread / std::max<int64_t>(1, macs_per_unit));
@@ -56,15 +64,46 @@ size_t activation_row_bytes(GgmlType type, int64_t n) {
   }
 }
 
+size_t activation_sums_row_bytes(GgmlType type, int64_t n) {
+  const size_t count = static_cast<size_t>(n);
+  switch (type) {
+    case GgmlType::Q8_0:
+      return count / kQK * sizeof(ActSumsQ8_0);
+    case GgmlType::Q8_K:
+      return count / kQK_K * sizeof(ActSumsQ8_K);
+    default:
+      return 0;
+  }
+}
+
+size_t prefill_scratch_bytes(int64_t n) {
+  return static_cast<size_t>(kPrefillPanelRows * n) * kPrefillScratchBytesPerWeight;
+}
+
 size_t matmul_scratch_bytes(const KernelTable& kernels, GgmlType type, int64_t cols) {
-  const size_t per_block = kernels.types[static_cast<int>(type)].gemm_scratch_per_block;
+  const TypeKernels& tk = kernels.types[static_cast<int>(type)];
   const int block = quant_type_info(type).block_size;
-  return block > 0 ? per_block * static_cast<size_t>(cols / block) : 0;
+  const size_t gemm = block > 0 ? tk.gemm_scratch_per_block * static_cast<size_t>(cols / block) : 0;
+  return std::max(gemm, tk.prefill ? prefill_scratch_bytes(cols) : size_t{0});
 }
 
 void matmul(const KernelTable& kernels, ThreadPool& pool, const Weight& w, const ActivationRows& x,
             float* y, int64_t y_stride) {
   const TypeKernels& tk = kernels.types[static_cast<int>(w.type)];
+  const size_t prefill_scratch = prefill_scratch_bytes(w.cols);
+  if (tk.prefill && x.sums && x.n_rows >= kPrefillMinTokens &&
+      pool.scratch_bytes() >= prefill_scratch) {
+    const PrefillOperands op{w.cols,      w.data, w.row_bytes,      w.rows,   w.packed, x.data,
+                             x.row_bytes, x.sums, x.sums_row_bytes, x.n_rows, y,        y_stride};
+    pool.parallel_for(
+        row_units(w.rows),
+        [&](int64_t begin, int64_t end) {
+          tk.prefill(op, unit_row(begin, w.rows), unit_row(end, w.rows),
+                     ThreadPool::scratch(prefill_scratch));
+        },
+        grain_for(kGemmRowUnit * w.cols * x.n_rows));
+    return;
+  }
   // Threads get whole groups of rows so the kernel's multi-row tiles are rarely cut short.
   if (w.packed || tk.gemm) {
     pool.parallel_for(
@@ -99,8 +138,7 @@ void matmul(const KernelTable& kernels, ThreadPool& pool, const Weight& w, const
 size_t ActivationCache::bytes_for(const std::vector<GgmlType>& types, int64_t n_rows,
                                   int64_t cols) {
   size_t bytes = 0;
-  for (GgmlType type : types)
-    bytes += aligned(activation_row_bytes(type, cols) * static_cast<size_t>(n_rows));
+  for (GgmlType type : types) bytes += slot_bytes(type, n_rows, cols);
   return bytes;
 }
 
@@ -116,7 +154,9 @@ bool ActivationCache::reserve(const std::vector<GgmlType>& types, int64_t n_rows
     Slot& slot = slots_[static_cast<int>(type)];
     if (slot.bytes) continue;
     slot.bytes = storage_.get() + offset;
-    offset += aligned(activation_row_bytes(type, cols) * static_cast<size_t>(n_rows));
+    slot.sums =
+        slot.bytes + aligned(activation_row_bytes(type, cols) * static_cast<size_t>(n_rows));
+    offset += slot_bytes(type, n_rows, cols);
   }
   return true;
 }
@@ -134,17 +174,25 @@ const ActivationRows& ActivationCache::get(const KernelTable& kernels, ThreadPoo
   if (slot.valid) return slot.rows;
   const size_t row_bytes = activation_row_bytes(type, cols_);
   const FromFloatFn convert = kernels.from_float[static_cast<int>(type)];
+  const ActSumsFn sums =
+      n_rows_ >= kPrefillMinTokens ? kernels.act_sums[static_cast<int>(type)] : nullptr;
+  const size_t sums_row_bytes = sums ? activation_sums_row_bytes(type, cols_) : 0;
   uint8_t* dst = slot.bytes;
+  uint8_t* sums_dst = slot.sums;
   const float* src = x_;
   const int64_t cols = cols_;
   pool.parallel_for(
       n_rows_,
       [&](int64_t begin, int64_t end) {
-        for (int64_t t = begin; t < end; ++t)
-          convert(src + t * cols, dst + static_cast<size_t>(t) * row_bytes, cols);
+        for (int64_t t = begin; t < end; ++t) {
+          uint8_t* row = dst + static_cast<size_t>(t) * row_bytes;
+          convert(src + t * cols, row, cols);
+          if (sums) sums(row, sums_dst + static_cast<size_t>(t) * sums_row_bytes, cols);
+        }
       },
       grain_for(cols));
-  slot.rows = ActivationRows{type, n_rows_, cols_, slot.bytes, row_bytes};
+  slot.rows = ActivationRows{
+      type, n_rows_, cols_, slot.bytes, row_bytes, sums ? sums_dst : nullptr, sums_row_bytes};
   slot.valid = true;
   return slot.rows;
 }

@@ -31,13 +31,16 @@ struct Weight {
   const uint8_t* row(int64_t r) const { return data + static_cast<size_t>(r) * row_bytes; }
 };
 
-// n_rows activation rows of `cols` elements converted to `type`.
+// n_rows activation rows of `cols` elements converted to `type`, and for a prefill batch their
+// block sums (KernelTable::act_sums), sums_row_bytes apart.
 struct ActivationRows {
   GgmlType type = GgmlType::F32;
   int64_t n_rows = 0;
   int64_t cols = 0;
   const uint8_t* data = nullptr;
   size_t row_bytes = 0;
+  const uint8_t* sums = nullptr;
+  size_t sums_row_bytes = 0;
 
   const uint8_t* row(int64_t t) const { return data + static_cast<size_t>(t) * row_bytes; }
 };
@@ -45,18 +48,26 @@ struct ActivationRows {
 // Bytes of one row of n elements of an activation or KV-cache row type (F32, F16, BF16, Q8_0, Q8_1,
 // Q8_K, Q4_0); 0 for another type.
 size_t activation_row_bytes(GgmlType type, int64_t n);
+// Bytes of the block sums of one activation row of n elements (Q8_0, Q8_K); 0 for another type.
+size_t activation_sums_row_bytes(GgmlType type, int64_t n);
+// Bytes of the per-thread scratch a PrefillFn needs for weight rows of at most n elements.
+size_t prefill_scratch_bytes(int64_t n);
 
 // Per-thread scratch bytes a matmul of a weight of this type and width may use (the pool's
-// ThreadPool::scratch): what a pool running this table's matmuls should give each thread.
+// ThreadPool::scratch), its prefill kernel's included: what a pool running this table's matmuls
+// should give each thread.
 size_t matmul_scratch_bytes(const KernelTable& kernels, GgmlType type, int64_t cols);
 
 // y[t * y_stride + r] for t < x.n_rows, r < w.rows. x.type must be w's vec_dot_type and
-// x.cols == w.cols; a packed w needs the table's packed_gemm for its type.
+// x.cols == w.cols; a packed w needs the table's packed_gemm for its type. Batches of
+// kPrefillMinTokens rows or more with block sums take the type's prefill kernel when it has one
+// and the pool has its scratch.
 void matmul(const KernelTable& kernels, ThreadPool& pool, const Weight& w, const ActivationRows& x,
             float* y, int64_t y_stride);
 
 // Float activation rows converted on demand to each type a consumer asks for, at most once per
-// type until the input changes. The room is reserved once, up front, so converting never
+// type until the input changes; for kPrefillMinTokens rows or more also their block sums, when the
+// table has act_sums for the type. The room is reserved once, up front, so converting never
 // allocates.
 class ActivationCache {
  public:
@@ -78,6 +89,7 @@ class ActivationCache {
   struct Slot {
     bool valid = false;
     uint8_t* bytes = nullptr;  // into storage_; nullptr: type not reserved
+    uint8_t* sums = nullptr;   // into storage_, after the rows
     ActivationRows rows;
   };
   std::unique_ptr<uint8_t[], FreeBytes> storage_;

@@ -99,12 +99,35 @@ void project(const ForwardContext& ctx, const kernels::Weight& w, float* y, int6
   kernels::matmul(k, ctx.pool, w, x, y, y_stride);
 }
 
+// Elements of row-wise work below which a thread is not worth waking (a hand-off costs
+// microseconds; a row of a norm or an element-wise op takes well under one).
+constexpr int64_t kMinRowWork = 1 << 15;
+
+// fn(row) for rows [0, n_rows) of `width` elements each, split among the pool's threads for
+// prompt batches. Each row is computed by one thread with the same code, so results do not depend
+// on the split.
+template <typename Fn>
+void for_each_row(const ForwardContext& ctx, int64_t n_rows, int64_t width, const Fn& fn) {
+  ctx.pool.parallel_for(
+      n_rows,
+      [&](int64_t begin, int64_t end) {
+        for (int64_t row = begin; row < end; ++row) fn(row);
+      },
+      std::max<int64_t>(1, kMinRowWork / std::max<int64_t>(1, width)));
+}
+
 // rows of x (width n) -> rows of y, each RMS-normalized with weight w.
 void rmsnorm_rows(const ForwardContext& ctx, const float* x, const float* w, float* y,
                   int64_t n_rows, int64_t n) {
   const kernels::KernelTable& k = ctx.model.kernels();
   const float eps = ctx.model.hparams().rms_eps;
-  for (int64_t t = 0; t < n_rows; ++t) k.rmsnorm(x + t * n, w, y + t * n, n, eps);
+  for_each_row(ctx, n_rows, n, [&](int64_t t) { k.rmsnorm(x + t * n, w, y + t * n, n, eps); });
+}
+
+// x += y over n_rows rows of width n.
+void add_rows(const ForwardContext& ctx, float* x, const float* y, int64_t n_rows, int64_t n) {
+  const kernels::KernelTable& k = ctx.model.kernels();
+  for_each_row(ctx, n_rows, n, [&](int64_t t) { k.add(x + t * n, y + t * n, n); });
 }
 
 // Q, K and V of every token: one fused projection split by columns, or three projections.
@@ -151,14 +174,14 @@ void position_encode(const ForwardContext& ctx, const LayerWeights& w, int64_t n
   }
   if (w.use_rope) {
     const int64_t half = hp.n_rot / 2;
-    for (int64_t t = 0; t < n_tok; ++t) {
+    for_each_row(ctx, n_tok, nq + nkv, [&](int64_t t) {
       const float* c = b.rope_cos + t * half;
       const float* s = b.rope_sin + t * half;
       k.rope_apply(b.q + t * nq, static_cast<int>(hp.n_head), hd, static_cast<int>(hp.n_rot),
                    spec.rope_style, c, s);
       k.rope_apply(b.k + t * nkv, static_cast<int>(hp.n_head_kv), hd, static_cast<int>(hp.n_rot),
                    spec.rope_style, c, s);
-    }
+    });
   }
   if (spec.scale_q) k.scale(b.q, 1.0f / std::sqrt(static_cast<float>(hd)), n_tok * nq);
 }
@@ -215,7 +238,6 @@ void attend(const ForwardContext& ctx, uint32_t layer, int64_t n_tok, int64_t po
 void attention_block(const ForwardContext& ctx, uint32_t layer, int64_t n_tok, int64_t pos0) {
   const HParams& hp = ctx.model.hparams();
   const LayerWeights& w = ctx.model.layers()[layer];
-  const kernels::KernelTable& k = ctx.model.kernels();
   ForwardBuffers& b = ctx.buffers;
   rmsnorm_rows(ctx, b.x, w.attn_norm, b.normed, n_tok, hp.n_embd);
   b.activations.reset(b.normed, n_tok, hp.n_embd);
@@ -227,13 +249,14 @@ void attention_block(const ForwardContext& ctx, uint32_t layer, int64_t n_tok, i
     rotation.rotate_k(b.k, n_tok * hp.n_embd_kv());
   }
   if (rotation.n_v() > 0) rotation.rotate_v(b.v, n_tok * hp.n_embd_kv());
-  for (int64_t t = 0; t < n_tok; ++t)
+  for_each_row(ctx, n_tok, 2 * hp.n_embd_kv(), [&](int64_t t) {
     ctx.kv.store(layer, pos0 + t, b.k + t * hp.n_embd_kv(), b.v + t * hp.n_embd_kv());
+  });
   attend(ctx, layer, n_tok, pos0);
   if (rotation.n_v() > 0) rotation.rotate_v(b.attn, n_tok * hp.n_embd_q());
   b.activations.reset(b.attn, n_tok, hp.n_embd_q());
   project(ctx, w.wo, b.proj, hp.n_embd);
-  k.add(b.x, b.proj, n_tok * hp.n_embd);
+  add_rows(ctx, b.x, b.proj, n_tok, hp.n_embd);
 }
 
 void ffn_block(const ForwardContext& ctx, uint32_t layer, int64_t n_tok) {
@@ -246,19 +269,22 @@ void ffn_block(const ForwardContext& ctx, uint32_t layer, int64_t n_tok) {
   b.activations.reset(b.normed, n_tok, hp.n_embd);
   if (ctx.model.arch().fused_gate_up()) {
     project(ctx, w.up, b.gate, 2 * n_ff);
+    // In place and in order: row t's output lands on rows already consumed (or on its own gate
+    // half, for t = 0), so these rows are not split among threads.
     for (int64_t t = 0; t < n_tok; ++t) {
       const float* row = b.gate + t * 2 * n_ff;
-      // Row t's output lands on rows already consumed (or on its own gate half, for t = 0).
       k.silu_mul(row, row + n_ff, b.gate + t * n_ff, n_ff);
     }
   } else {
     project(ctx, w.gate, b.gate, n_ff);
     project(ctx, w.up, b.up, n_ff);
-    k.silu_mul(b.gate, b.up, b.gate, n_tok * n_ff);
+    for_each_row(ctx, n_tok, n_ff, [&](int64_t t) {
+      k.silu_mul(b.gate + t * n_ff, b.up + t * n_ff, b.gate + t * n_ff, n_ff);
+    });
   }
   b.activations.reset(b.gate, n_tok, n_ff);
   project(ctx, w.down, b.proj, hp.n_embd);
-  k.add(b.x, b.proj, n_tok * hp.n_embd);
+  add_rows(ctx, b.x, b.proj, n_tok, hp.n_embd);
 }
 
 // Every layer over the batch, leaving the residual stream in buffers.x; false when cancelled.

@@ -36,6 +36,9 @@ KernelTable make_table(Isa isa, void (*set_legacy)(KernelTable&), void (*set_k)(
   t.attention_row = attention_row;
   set_legacy(t);
   set_k(t);
+  // No NEON prefill kernels yet: batches take the GEMM entries, not the scalar reference's prefill.
+  for (TypeKernels& entry : t.types) entry.prefill = nullptr;
+  for (ActSumsFn& sums : t.act_sums) sums = nullptr;
   return t;
 }
 

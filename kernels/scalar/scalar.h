@@ -32,6 +32,13 @@ float vec_dot_q5_k_q8_k(int64_t n, const void* w, const void* a);
 float vec_dot_q6_k_q8_k(int64_t n, const void* w, const void* a);
 float vec_dot_iq4_xs_q8_k(int64_t n, const void* w, const void* a);
 
+// The prefill formulation (prefill.cpp; TypeKernels::prefill) of a weight type over row-major
+// weights: Q4_0, Q5_0, Q8_0, Q4_K, Q5_K, Q6_K; nullptr for other types. And the activation sums
+// the SIMD prefill kernels read (KernelTable::act_sums).
+PrefillFn prefill_kernel(GgmlType type);
+void act_sums_q8_0(const void* act_row, void* sums, int64_t n);
+void act_sums_q8_k(const void* act_row, void* sums, int64_t n);
+
 // Activation conversion (quantize_act.cpp): the x86 AVX2 variants of Q8_0/Q8_1 (id = 127/amax,
 // round half to even), Q8_K as docs/formats.md gives it, rne fp16/bf16.
 void from_float_f32(const float* x, void* dst, int64_t n);

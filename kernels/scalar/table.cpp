@@ -29,6 +29,11 @@ KernelTable make_scalar_table() {
   set(T::Q6_K, T::Q8_K, scalar::vec_dot_q6_k_q8_k);
   set(T::IQ4_XS, T::Q8_K, scalar::vec_dot_iq4_xs_q8_k);
 
+  for (int type = 0; type < kGgmlTypeCount; ++type)
+    t.types[type].prefill = scalar::prefill_kernel(static_cast<T>(type));
+  t.act_sums[static_cast<int>(T::Q8_0)] = scalar::act_sums_q8_0;
+  t.act_sums[static_cast<int>(T::Q8_K)] = scalar::act_sums_q8_k;
+
   t.types[static_cast<int>(T::F32)].to_float = scalar::to_float_f32;
   t.types[static_cast<int>(T::F16)].to_float = scalar::to_float_f16;
   t.types[static_cast<int>(T::BF16)].to_float = scalar::to_float_bf16;

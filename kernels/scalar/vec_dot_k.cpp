@@ -5,6 +5,7 @@
 #include "formats/blocks.h"
 #include "formats/fp16.h"
 #include "formats/k_scales.h"
+#include "kernels/scalar/int_blocks.h"
 #include "kernels/scalar/scalar.h"
 
 namespace shoptalk::kernels::scalar {
@@ -110,13 +111,7 @@ float vec_dot_q4_k_q8_k(int64_t n, const void* w, const void* a) {
   float min_sum = 0.0f;
   for (int64_t b = 0; b < n / kQK_K; ++b) {
     int8_t values[kQK_K];
-    for (int j = 0; j < kQK_K / 64; ++j) {
-      const uint8_t* q4 = x[b].qs + 32 * j;
-      for (int l = 0; l < 32; ++l) {
-        values[64 * j + l] = static_cast<int8_t>(q4[l] & 0x0F);
-        values[64 * j + 32 + l] = static_cast<int8_t>(q4[l] >> 4);
-      }
-    }
+    q4_k_values(x[b], values);
     int scales[8];
     const int min_term = unpack_k4_scales(x[b].scales, y[b].bsums, scales);
     int32_t ilanes[8] = {};
@@ -134,17 +129,7 @@ float vec_dot_q5_k_q8_k(int64_t n, const void* w, const void* a) {
   float min_sum = 0.0f;
   for (int64_t b = 0; b < n / kQK_K; ++b) {
     int8_t values[kQK_K];
-    for (int j = 0; j < kQK_K / 64; ++j) {
-      const uint8_t* q4 = x[b].qs + 32 * j;
-      const uint8_t low_bit = static_cast<uint8_t>(1u << (2 * j));
-      const uint8_t high_bit = static_cast<uint8_t>(1u << (2 * j + 1));
-      for (int l = 0; l < 32; ++l) {
-        values[64 * j + l] =
-            static_cast<int8_t>((q4[l] & 0x0F) + ((x[b].qh[l] & low_bit) ? 16 : 0));
-        values[64 * j + 32 + l] =
-            static_cast<int8_t>((q4[l] >> 4) + ((x[b].qh[l] & high_bit) ? 16 : 0));
-      }
-    }
+    q5_k_values(x[b], values);
     int scales[8];
     const int min_term = unpack_k4_scales(x[b].scales, y[b].bsums, scales);
     int32_t ilanes[8] = {};
@@ -161,17 +146,7 @@ float vec_dot_q6_k_q8_k(int64_t n, const void* w, const void* a) {
   FloatLanes lanes;
   for (int64_t b = 0; b < n / kQK_K; ++b) {
     int8_t values[kQK_K];
-    for (int half = 0; half < 2; ++half) {
-      const uint8_t* ql = x[b].ql + 64 * half;
-      const uint8_t* qh = x[b].qh + 32 * half;
-      int8_t* v = values + 128 * half;
-      for (int l = 0; l < 32; ++l) {
-        v[l] = static_cast<int8_t>(((ql[l] & 0x0F) | (((qh[l] >> 0) & 3) << 4)) - 32);
-        v[l + 32] = static_cast<int8_t>(((ql[l + 32] & 0x0F) | (((qh[l] >> 2) & 3) << 4)) - 32);
-        v[l + 64] = static_cast<int8_t>(((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32);
-        v[l + 96] = static_cast<int8_t>(((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32);
-      }
-    }
+    q6_k_values(x[b], values);
     int scales[16];
     for (int i = 0; i < 16; ++i) scales[i] = x[b].scales[i];
     int32_t ilanes[8] = {};

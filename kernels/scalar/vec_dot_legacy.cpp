@@ -4,6 +4,7 @@
 
 #include "formats/blocks.h"
 #include "formats/fp16.h"
+#include "kernels/scalar/int_blocks.h"
 #include "kernels/scalar/scalar.h"
 
 namespace shoptalk::kernels::scalar {
@@ -21,11 +22,9 @@ float vec_dot_q4_0_q8_0(int64_t n, const void* w, const void* a) {
   const BlockQ8_0* y = static_cast<const BlockQ8_0*>(a);
   float sum = 0.0f;
   for (int64_t b = 0; b < n / kQK; ++b) {
-    int sumi = 0;
-    for (int j = 0; j < kQK / 2; ++j) {
-      sumi += ((x[b].qs[j] & 0x0F) - 8) * y[b].qs[j];
-      sumi += ((x[b].qs[j] >> 4) - 8) * y[b].qs[j + kQK / 2];
-    }
+    int8_t values[kQK];
+    q4_0_values(x[b], values);
+    const int sumi = int_dot(values, y[b].qs, kQK);
     sum += static_cast<float>(sumi) * fp16_to_fp32(x[b].d) * fp16_to_fp32(y[b].d);
   }
   return sum;
@@ -52,14 +51,9 @@ float vec_dot_q5_0_q8_0(int64_t n, const void* w, const void* a) {
   const BlockQ8_0* y = static_cast<const BlockQ8_0*>(a);
   float sum = 0.0f;
   for (int64_t b = 0; b < n / kQK; ++b) {
-    const uint32_t qh = load_qh(x[b].qh);
-    int sumi = 0;
-    for (int j = 0; j < kQK / 2; ++j) {
-      const int high0 = static_cast<int>((qh >> j) << 4) & 0x10;
-      const int high1 = static_cast<int>(qh >> (j + 12)) & 0x10;
-      sumi += (((x[b].qs[j] & 0x0F) | high0) - 16) * y[b].qs[j];
-      sumi += (((x[b].qs[j] >> 4) | high1) - 16) * y[b].qs[j + kQK / 2];
-    }
+    int8_t values[kQK];
+    q5_0_values(x[b], values);
+    const int sumi = int_dot(values, y[b].qs, kQK);
     sum += (fp16_to_fp32(x[b].d) * fp16_to_fp32(y[b].d)) * static_cast<float>(sumi);
   }
   return sum;
@@ -89,8 +83,7 @@ float vec_dot_q8_0_q8_0(int64_t n, const void* w, const void* a) {
   const BlockQ8_0* y = static_cast<const BlockQ8_0*>(a);
   float sum = 0.0f;
   for (int64_t b = 0; b < n / kQK; ++b) {
-    int sumi = 0;
-    for (int j = 0; j < kQK; ++j) sumi += x[b].qs[j] * y[b].qs[j];
+    const int sumi = int_dot(x[b].qs, y[b].qs, kQK);
     sum += static_cast<float>(sumi) * (fp16_to_fp32(x[b].d) * fp16_to_fp32(y[b].d));
   }
   return sum;

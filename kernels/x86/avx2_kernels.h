@@ -21,6 +21,9 @@ void from_float_bf16(const float* x, void* dst, int64_t n);
 void quantize_row_q8_0(const float* x, void* dst, int64_t n);
 void quantize_row_q8_1(const float* x, void* dst, int64_t n);
 void quantize_row_q8_k(const float* x, void* dst, int64_t n);
+// The prefill side sums of Q8_0 and Q8_K rows (Q8_K: from the row's bsums).
+void act_sums_q8_0(const void* act_row, void* sums, int64_t n);
+void act_sums_q8_k(const void* act_row, void* sums, int64_t n);
 void to_float_f16(const void* src, float* y, int64_t n);
 void to_float_q8_0(const void* src, float* y, int64_t n);
 void to_float_q4_0(const void* src, float* y, int64_t n);

@@ -1,6 +1,6 @@
 // AVX2 activation conversion, bit-identical to the scalar table: Q8_0/Q8_1 with id = 127/amax and
 // round-half-even (_mm256_round_ps), Q8_K per docs/formats.md, rne fp16 (F16C) and bf16;
-// and the KV-cache rows back to float.
+// the prefill side sums of Q8_0/Q8_K rows; and the KV-cache rows back to float.
 #include <immintrin.h>
 
 #include <cmath>
@@ -154,6 +154,31 @@ void quantize_row_q8_k(const float* x, void* dst, int64_t n) {
       y[b].bsums[g] = static_cast<int16_t>(_mm_cvtsi128_si32(s));
     }
     y[b].d = 1.0f / iscale;
+  }
+}
+
+void act_sums_q8_0(const void* act_row, void* sums, int64_t n) {
+  const auto* blocks = static_cast<const BlockQ8_0*>(act_row);
+  auto* out = static_cast<ActSumsQ8_0*>(sums);
+  const __m256i ones8 = _mm256_set1_epi8(1);
+  const __m256i ones16 = _mm256_set1_epi16(1);
+  for (int64_t b = 0; b < n / kQK; ++b) {
+    const __m256i pairs = _mm256_maddubs_epi16(ones8, load256(blocks[b].qs));
+    const __m256i quads = _mm256_madd_epi16(pairs, ones16);
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(quads), _mm256_extracti128_si256(quads, 1));
+    s = _mm_add_epi32(s, _mm_unpackhi_epi64(s, s));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 1));
+    out[b] = {fp16_load(blocks[b].d), _mm_cvtsi128_si32(s)};
+  }
+}
+
+void act_sums_q8_k(const void* act_row, void* sums, int64_t n) {
+  const auto* blocks = static_cast<const BlockQ8_K*>(act_row);
+  auto* out = static_cast<ActSumsQ8_K*>(sums);
+  for (int64_t b = 0; b < n / kQK_K; ++b) {
+    const __m128i* bsums = reinterpret_cast<const __m128i*>(blocks[b].bsums);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out[b].sum32),
+                     _mm_hadd_epi16(_mm_loadu_si128(bsums), _mm_loadu_si128(bsums + 1)));
   }
 }
 

@@ -2,11 +2,13 @@
 // vectors: vpdpbusd, vpdpwssd (EVEX).
 #include "kernels/x86/avx2_gemm_legacy.h"
 #include "kernels/x86/avx2_kernels.h"
+#include "kernels/x86/avx2_prefill.h"
 
 namespace shoptalk::kernels::x86::avx512 {
 
 void set_legacy_kernels(KernelTable& table) {
   set_legacy<Avx512VnniDot>(table);
+  set_legacy_prefill<Zmm>(table);
 }
 
 }  // namespace shoptalk::kernels::x86::avx512

@@ -2,11 +2,13 @@
 // vpdpwssd (VEX).
 #include "kernels/x86/avx2_gemm_legacy.h"
 #include "kernels/x86/avx2_kernels.h"
+#include "kernels/x86/avx2_prefill.h"
 
 namespace shoptalk::kernels::x86::avx_vnni {
 
 void set_legacy_kernels(KernelTable& table) {
   set_legacy<AvxVnniDot>(table);
+  set_legacy_prefill<Ymm<AvxVnniDot>>(table);
 }
 
 }  // namespace shoptalk::kernels::x86::avx_vnni

@@ -32,6 +32,8 @@ KernelTable make_table(Isa isa, void (*set_legacy_kernels)(KernelTable&),
   t.from_float[static_cast<int>(T::Q8_0)] = quantize_row_q8_0;
   t.from_float[static_cast<int>(T::Q8_1)] = quantize_row_q8_1;
   t.from_float[static_cast<int>(T::Q8_K)] = quantize_row_q8_k;
+  t.act_sums[static_cast<int>(T::Q8_0)] = act_sums_q8_0;
+  t.act_sums[static_cast<int>(T::Q8_K)] = act_sums_q8_k;
 
   t.rmsnorm = rmsnorm;
   t.rope_apply = rope_apply;

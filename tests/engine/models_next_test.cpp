@@ -39,7 +39,7 @@ TEST_CASE("models-next: prefill, decode and greedy tokens within tolerance of ll
         session->reset();
         const size_t count = run->at("greedy_tokens").size();
         check_greedy(file.at("file").get<std::string>(), greedy_tokens(*session, prompt, count),
-                     *run, kGreedyTie, false);
+                     *run, kGreedyTie);
       },
       kModelsNextSet);
 }

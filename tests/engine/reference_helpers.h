@@ -173,17 +173,15 @@ inline void check_logits(const std::string& what, const std::vector<float>& ours
 }
 
 // Greedy tokens equal to the reference's up to the first step whose reference top1-top2 margin is
-// below `tie` (after that llama.cpp's own choice is within rounding noise of another order), or
-// all of them when `all`.
+// below `tie` (after that llama.cpp's own choice is within rounding noise of another order).
 inline void check_greedy(const std::string& file, const std::vector<int32_t>& ours,
-                         const json::Json& run, double tie, bool all) {
+                         const json::Json& run, double tie) {
   const std::vector<int32_t> expected = int_list(run.at("greedy_tokens"));
   const std::vector<double> margins = number_list(run.at("greedy_margins"));
   size_t same = 0;
   while (same < expected.size() && same < ours.size() && ours[same] == expected[same]) ++same;
   size_t required = 0;
   while (required < margins.size() && margins[required] >= tie) ++required;
-  if (all) required = expected.size();
   std::printf("%-40s greedy   %zu of %zu identical (required %zu)\n", file.c_str(), same,
               expected.size(), required);
   INFO(file << ": greedy tokens identical for " << same << " steps, required " << required);

@@ -120,6 +120,12 @@ TEST_CASE("Q8_K activations keep the sign of the largest element in d", "[kernel
   CHECK(block.bsums[3] == 0);
 }
 
+TEST_CASE("the scalar prefill formulation is each row's dot product within float rounding",
+          "[kernels]") {
+  table_checks::check_prefill(scalar_kernels(), {GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q8_0,
+                                                 GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K});
+}
+
 TEST_CASE("matmul gives identical results for 1, 2 and 3 threads", "[kernels]") {
   const KernelTable& k = scalar_kernels();
   const int64_t rows = 301;  // not a multiple of any thread count, enough work for 3 threads

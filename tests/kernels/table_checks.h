@@ -10,10 +10,12 @@
 
 #include "attention_fixture.h"
 #include "formats/blocks.h"
+#include "formats/fp16.h"
 #include "formats/quant_table.h"
 #include "kernels/compute_peak.h"
 #include "kernels/kernels.h"
 #include "kernels/matmul.h"
+#include "kernels/packed_layout.h"
 #include "kernels/thread_pool.h"
 #include "test_support.h"
 
@@ -124,6 +126,94 @@ inline void check_gemm(const KernelTable& t, const std::vector<GgmlType>& types)
   }
 }
 
+// rows × cols of random block bytes: every bit pattern of the values and integer scales (all-ones
+// nibbles, -128 scales), with finite fp16 scales so results stay comparable.
+inline std::vector<uint8_t> random_blocks(GgmlType type, int64_t rows, int64_t cols,
+                                          uint32_t seed) {
+  const QuantTypeInfo& info = quant_type_info(type);
+  std::vector<uint8_t> out(row_size(info, cols) * static_cast<size_t>(rows));
+  std::mt19937 rng(seed);
+  for (uint8_t& byte : out) byte = static_cast<uint8_t>(rng());
+  std::uniform_real_distribution<float> scale(-0.02f, 0.02f);
+  // The fp16 scale fields: d first (Q6_K: last), dmin second (Q4_K, Q5_K).
+  const size_t d_at = type == GgmlType::Q6_K ? offsetof(BlockQ6_K, d) : 0;
+  const bool has_dmin = type == GgmlType::Q4_K || type == GgmlType::Q5_K;
+  for (size_t blk = 0; blk < out.size(); blk += static_cast<size_t>(info.type_size)) {
+    const uint16_t d = fp32_to_fp16(scale(rng)), dmin = fp32_to_fp16(scale(rng));
+    std::memcpy(&out[blk + d_at], &d, sizeof d);
+    if (has_dmin) std::memcpy(&out[blk + 2], &dmin, sizeof dmin);
+  }
+  return out;
+}
+
+// The table's prefill through the matmul driver equals the scalar table's (the reference of the
+// formulation) bit for bit: row tails of panels, odd token counts, 1, 2 and 3 threads, packed
+// weights where the table has a layout, quantized and random weight blocks, ordinary and extreme
+// (every value ±127) activations. On quantized weights it is within float rounding of vec_dot.
+inline void check_prefill(const KernelTable& t, const std::vector<GgmlType>& types) {
+  const KernelTable& ref = scalar_kernels();
+  for (GgmlType type : types) {
+    const QuantTypeInfo& info = quant_type_info(type);
+    const TypeKernels& tk = t.types[static_cast<int>(type)];
+    INFO("type " << info.name);
+    REQUIRE(tk.prefill);
+    const int64_t cols = info.block_size == 256 ? 768 : 352;
+    for (int64_t rows : {1, 7, 9, 17, 40, 300}) {
+      for (int weights = 0; weights < 2; ++weights) {
+        const bool quantized = weights == 0;
+        const std::vector<uint8_t> wq =
+            quantized
+                ? quantize_rows(type, test::random_floats(static_cast<size_t>(rows * cols), 5),
+                                rows, cols)
+                : random_blocks(type, rows, cols, 6);
+        const size_t row_bytes = wq.size() / static_cast<size_t>(rows);
+        std::vector<uint8_t> packed(wq.size());
+        const PanelShape shape = panel_shape(type, rows, cols);
+        pack_panels(shape, wq.data(), 0, shape.blocks(), packed.data());
+        std::vector<Weight> layouts = {Weight{type, rows, cols, wq.data(), row_bytes}};
+        if (!t.packed_layout.empty())
+          layouts.push_back({type, rows, cols, packed.data(), row_bytes, true});
+        for (int64_t n_tok : {kPrefillMinTokens, kPrefillMinTokens + 5}) {
+          std::vector<float> x = test::random_floats(static_cast<size_t>(n_tok * cols), 9, 2.0f);
+          if (!quantized)
+            for (float& v : x) v = v < 0 ? -1e3f : 1e3f;
+          ThreadPool one(1, prefill_scratch_bytes(cols));
+          ActivationCache ref_cache;
+          REQUIRE(ref_cache.reserve({tk.vec_dot_type}, n_tok, cols));
+          ref_cache.reset(x.data(), n_tok, cols);
+          const ActivationRows& ref_x = ref_cache.get(ref, one, tk.vec_dot_type);
+          std::vector<float> want(static_cast<size_t>(n_tok * rows));
+          matmul(ref, one, layouts[0], ref_x, want.data(), rows);
+          for (const Weight& weight : layouts) {
+            for (int threads : {1, 2, 3}) {
+              ThreadPool pool(threads, matmul_scratch_bytes(t, type, cols));
+              ActivationCache cache;
+              REQUIRE(cache.reserve({tk.vec_dot_type}, n_tok, cols));
+              cache.reset(x.data(), n_tok, cols);
+              const ActivationRows& xa = cache.get(t, pool, tk.vec_dot_type);
+              REQUIRE(xa.sums);
+              std::vector<float> y(static_cast<size_t>(n_tok * rows));
+              matmul(t, pool, weight, xa, y.data(), rows);
+              INFO("rows " << rows << " n_tok " << n_tok << " threads " << threads << " packed "
+                           << weight.packed << " quantized " << quantized);
+              CHECK(y == want);
+            }
+          }
+          if (!quantized) continue;
+          for (int64_t tok = 0; tok < n_tok; tok += 7)
+            for (int64_t r = 0; r < rows; r += 3) {
+              const float one_dot = tk.vec_dot(cols, layouts[0].row(r), ref_x.row(tok));
+              const double tol =
+                  2e-6 * magnitude(type, layouts[0].row(r), tk.vec_dot_type, ref_x.row(tok), cols) +
+                  1e-6;
+              CHECK(std::fabs(static_cast<double>(want[tok * rows + r]) - one_dot) <= tol);
+            }
+        }
+      }
+    }
+  }
+}
+
 inline void check_activation_conversions(const KernelTable& t) {
   const KernelTable& ref = scalar_kernels();
   for (uint32_t seed = 1; seed <= 5; ++seed) {
@@ -138,7 +228,16 @@ inline void check_activation_conversions(const KernelTable& t) {
          {GgmlType::Q8_0, GgmlType::Q8_1, GgmlType::Q8_K, GgmlType::F16, GgmlType::BF16}) {
       INFO("type " << quant_type_info(type).name << " seed " << seed);
       const std::vector<float> part(x.begin(), x.begin() + (type == GgmlType::Q8_K ? 768 : 736));
-      CHECK(convert(t, type, part) == convert(ref, type, part));
+      const std::vector<uint8_t> row = convert(ref, type, part);
+      CHECK(convert(t, type, part) == row);
+      // The prefill side sums of the row.
+      const ActSumsFn sums = t.act_sums[static_cast<int>(type)];
+      if (!sums) continue;
+      const int64_t n = static_cast<int64_t>(part.size());
+      std::vector<uint8_t> got(activation_sums_row_bytes(type, n)), want(got.size());
+      sums(row.data(), got.data(), n);
+      ref.act_sums[static_cast<int>(type)](row.data(), want.data(), n);
+      CHECK(got == want);
     }
     // Odd lengths for the element types (vector tails), with infinities, NaN and a subnormal.
     std::vector<float> odd(x.begin(), x.begin() + 43);

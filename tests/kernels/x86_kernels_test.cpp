@@ -61,6 +61,15 @@ TEST_CASE("x86 GEMM equals its vec_dot for any tiling and 1, 2, 3 threads", "[ke
   }
 }
 
+TEST_CASE("x86 prefill equals the scalar prefill formulation for any tiling and thread count",
+          "[kernels][x86]") {
+  for (const KernelTable* x86 : x86_tables()) {
+    INFO(isa_name(x86->isa));
+    table_checks::check_prefill(*x86, {GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q8_0,
+                                       GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K});
+  }
+}
+
 TEST_CASE("the VNNI levels' integer kernels equal the AVX2 ones bit for bit", "[kernels][x86]") {
   const std::vector<const KernelTable*> tables = x86_tables();
   if (tables.empty() || tables.front()->isa != Isa::kAvx2) return;
