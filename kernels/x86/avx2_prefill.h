@@ -383,7 +383,7 @@ void tile(const typename P::Block* const* panels, int64_t nb, const uint8_t* con
         // Legacy: -(2^kShift)·Σa of the token's block, and its scale, from the sums.
         const auto* s = reinterpret_cast<const ActSumsQ8_0*>(sums[j]) + b;
         da[j] = s->d;
-        seed[j] = -(s->sum << P::kOffsetShift);
+        seed[j] = -s->sum * (int32_t{1} << P::kOffsetShift);
       } else {
         da[j] = reinterpret_cast<const BlockQ8_K*>(blk)->d;
         seed[j] = 0;
