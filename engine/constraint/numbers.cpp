@@ -1,5 +1,6 @@
 #include "engine/constraint/numbers.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -63,24 +64,31 @@ ByteSet digits_in(char lo, char hi) {
   return s;
 }
 
+// A run of digits the bounds leave free is at most this long, so a weak model cannot loop on
+// digits (as on "1.0000..." under a maximum of 1); 20 digits hold every 64-bit integer and more
+// fraction digits than a double keeps.
+constexpr int32_t kMaxFreeDigits = 20;
+
 class NumberBuilder {
  public:
   explicit NumberBuilder(GrammarBuilder& b) : b_(b), digit_(b.bytes(digits_in('0', '9'))) {}
 
   ExprId digits(int32_t min, int32_t max) { return b_.repeat(digit_, min, max); }
+  ExprId free_digits(int32_t min) { return digits(min, std::max(min, kMaxFreeDigits)); }
   ExprId digit_range(char lo, char hi) { return b_.bytes(digits_in(lo, hi)); }
   ExprId natural() {
-    return b_.alt({b_.byte('0'), b_.seq({digit_range('1', '9'), digits(0, kUnbounded)})});
+    return b_.alt({b_.byte('0'), b_.seq({digit_range('1', '9'), free_digits(0)})});
   }
-  ExprId frac_any() { return b_.optional(b_.seq({b_.byte('.'), digits(1, kUnbounded)})); }
-  ExprId nonzero_digits() {
-    return b_.seq({digits(0, kUnbounded), digit_range('1', '9'), digits(0, kUnbounded)});
-  }
+  ExprId frac_any() { return b_.optional(b_.seq({b_.byte('.'), free_digits(1)})); }
+  ExprId free_zeros(int32_t min) { return b_.repeat(b_.byte('0'), min, kMaxFreeDigits); }
+  // Digit strings with a non-zero digit, its first one found deterministically: counted runs on
+  // both sides of an ambiguous split would blow the subset construction up.
+  ExprId nonzero_digits() { return b_.seq({free_zeros(0), digit_range('1', '9'), free_digits(0)}); }
 
   // Canonical naturals greater than a.
   ExprId nat_gt(const std::string& a) {
     const int32_t n = static_cast<int32_t>(a.size());
-    std::vector<ExprId> alts{b_.seq({digit_range('1', '9'), digits(n, kUnbounded)})};
+    std::vector<ExprId> alts{b_.seq({digit_range('1', '9'), free_digits(n)})};
     for (int32_t i = 0; i < n; ++i) {
       const char d = a[static_cast<size_t>(i)];
       if (d == '9') continue;
@@ -114,16 +122,16 @@ class NumberBuilder {
   // Digit strings f (after the point) with 0.f >= 0.a (> when strict); a non-empty.
   ExprId frac_ge_digits(const std::string& a, size_t i, bool strict) {
     const char d = a[i];
-    ExprId rest = i + 1 == a.size() ? (strict ? nonzero_digits() : digits(0, kUnbounded))
+    ExprId rest = i + 1 == a.size() ? (strict ? nonzero_digits() : free_digits(0))
                                     : frac_ge_digits(a, i + 1, strict);
-    return b_.alt({b_.seq({digit_range(static_cast<char>(d + 1), '9'), digits(0, kUnbounded)}),
+    return b_.alt({b_.seq({digit_range(static_cast<char>(d + 1), '9'), free_digits(0)}),
                    b_.seq({b_.byte(static_cast<uint8_t>(d)), rest})});
   }
   ExprId frac_le_digits(const std::string& a, size_t i, bool strict) {
     const char d = a[i];
-    ExprId rest = i + 1 == a.size() ? (strict ? b_.nothing() : b_.star(b_.byte('0')))
+    ExprId rest = i + 1 == a.size() ? (strict ? b_.nothing() : free_zeros(0))
                                     : b_.optional(frac_le_digits(a, i + 1, strict));
-    return b_.alt({b_.seq({digit_range('0', static_cast<char>(d - 1)), digits(0, kUnbounded)}),
+    return b_.alt({b_.seq({digit_range('0', static_cast<char>(d - 1)), free_digits(0)}),
                    b_.seq({b_.byte(static_cast<uint8_t>(d)), rest})});
   }
   // The optional fraction part of a number whose integer part equals the bound's.
@@ -133,7 +141,7 @@ class NumberBuilder {
   }
   ExprId frac_le(const std::string& a, bool strict) {
     if (a.empty())
-      return strict ? b_.nothing() : b_.optional(b_.seq({b_.byte('.'), b_.plus(b_.byte('0'))}));
+      return strict ? b_.nothing() : b_.optional(b_.seq({b_.byte('.'), free_zeros(1)}));
     return b_.optional(b_.seq({b_.byte('.'), frac_le_digits(a, 0, strict)}));
   }
 

@@ -30,8 +30,9 @@ struct Bound {
 
 // Numbers within the bounds (either may be absent). integer: canonical integers
 // -?(0|[1-9][0-9]*); otherwise plain decimals -?(0|[1-9][0-9]*)(\.[0-9]+)? when a bound is set and
-// any JSON number with an exponent of at most two digits when none is. "-0" is never produced when
-// a bound is set. Errors when an integer bound does not fit in 64 bits.
+// any JSON number with an exponent of at most two digits when none is. Digits the bounds leave
+// free come in runs of at most 20. "-0" is never produced when a bound is set. Errors when an
+// integer bound does not fit in 64 bits.
 Result<ExprId> number_expr(GrammarBuilder& b, const std::optional<Bound>& lo,
                            const std::optional<Bound>& hi, bool integer);
 

@@ -161,6 +161,30 @@ TEST_CASE("json schema: whitespace between tokens is bounded") {
   CHECK_FALSE(accepts(*k, "[1, 2]"));
 }
 
+TEST_CASE("json schema: free digit runs are bounded") {
+  const std::string twenty(20, '0'), twenty_one(21, '0');
+  auto unit = compile(Kind::kJsonSchema, R"({"type": "number", "minimum": 0, "maximum": 1})");
+  REQUIRE(unit);
+  CHECK(accepts(*unit, "1." + twenty));
+  CHECK_FALSE(accepts(*unit, "1." + twenty_one));
+  CHECK(accepts(*unit, "0.1" + std::string(19, '7')));
+  CHECK_FALSE(accepts(*unit, "0.1" + std::string(20, '7')));
+  auto integer = compile(Kind::kJsonSchema, R"({"type": "integer"})");
+  REQUIRE(integer);
+  CHECK(accepts(*integer, "1" + std::string(20, '2')));
+  CHECK_FALSE(accepts(*integer, "1" + std::string(21, '2')));
+  auto number = compile(Kind::kJsonSchema, R"({"type": "number"})");
+  REQUIRE(number);
+  CHECK(accepts(*number, "-3." + twenty + "e-12"));
+  CHECK_FALSE(accepts(*number, "-3." + twenty_one));
+  // A bound longer than the cap still admits its own digits and the cap's worth after them.
+  auto wide = compile(Kind::kJsonSchema, R"({"type": "integer", "minimum": 100000000000000000})");
+  REQUIRE(wide);
+  CHECK(accepts(*wide, "100000000000000001"));
+  CHECK(accepts(*wide, "9" + twenty));
+  CHECK_FALSE(accepts(*wide, "99999999999999999"));
+}
+
 // An array of n zeros.
 std::string zeros(int n) {
   std::string s = "[";
