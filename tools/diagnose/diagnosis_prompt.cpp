@@ -87,6 +87,16 @@ std::string system_prompt(Language language) {
   return wording(language).system;
 }
 
+std::string json_instruction(Language language) {
+  return language == Language::kSpanish
+             ? " Responde con un objeto JSON: fault (la avería más probable), severity (low, "
+               "medium, high o critical), safety_steps, checks, fix, confidence (de 0 a 1) y "
+               "escalate (si hay que llamar a un especialista)."
+             : " Answer with a JSON object: fault (the most likely fault), severity (low, medium, "
+               "high or critical), safety_steps, checks, fix, confidence (0 to 1) and escalate "
+               "(whether a specialist must be called).";
+}
+
 std::string user_message(const EquipmentReport& report, Language language) {
   const Wording& w = wording(language);
   std::string subject = report.equipment;

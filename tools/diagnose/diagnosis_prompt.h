@@ -20,6 +20,10 @@ Result<Language> language_from_code(const std::string& code);
 std::string system_prompt(Language language);
 std::string user_message(const EquipmentReport& report, Language language);
 
+// What the system message adds when the answer is a diagnosis object (shoptalk-diagnose --json,
+// docs/diagnosis.schema.json): the fields to fill, in the language of the conversation.
+std::string json_instruction(Language language);
+
 // The system message followed by the user message.
 std::vector<ChatMessage> diagnosis_chat(const EquipmentReport& report, Language language);
 

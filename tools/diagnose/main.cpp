@@ -1,7 +1,8 @@
 // shoptalk-diagnose: the way ShopTalk's diagnostics layer uses the library. Sensor readings (as
 // key=value arguments or a JSON object) become a technician's question in English or Spanish;
 // the model's answer streams to stdout, its think block hidden; the answer's confidence decides
-// whether it stands or goes to a larger model (the hybrid tier). Runs on the shipped demo model.
+// whether it stands or goes to a larger model (the hybrid tier). --json: the answer is a diagnosis
+// object, generated under its JSON Schema. Runs on the shipped demo model.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -10,6 +11,7 @@
 #include <filesystem>
 
 #include "diagnosis_prompt.h"
+#include "diagnosis_schema.h"
 #include "equipment_report.h"
 #include "generation_flags.h"
 #include "json.h"
@@ -61,25 +63,21 @@ Result<EquipmentReport> read_report(const Options& o) {
   return parse_json_report(*text);
 }
 
-void write_json(const Options& o, const std::string& question, const ThinkFilter::Split& text,
-                const Generation& g, bool escalate) {
-  const json::Json j = {{"model", o.model},
-                        {"question", question},
-                        {"thinking", text.thinking},
-                        {"answer", text.answer},
-                        {"stop_reason", stop_reason_name(g.stop_reason)},
-                        {"confidence",
-                         {{"mean_logprob", json::float_number(g.confidence.mean_logprob)},
-                          {"min_logprob", json::float_number(g.confidence.min_logprob)},
-                          {"mean_entropy", json::float_number(g.confidence.mean_entropy)}}},
-                        {"escalate", escalate},
-                        {"stats",
-                         {{"prompt_tokens", g.stats.prompt_tokens},
-                          {"generated_tokens", g.stats.generated_tokens},
-                          {"time_to_first_token", g.stats.time_to_first_token},
-                          {"prefill_tokens_per_second", g.stats.prefill_tokens_per_second()},
-                          {"decode_tokens_per_second", g.stats.decode_tokens_per_second()}}}};
-  std::printf("%s\n", json::dump(j).c_str());
+// The diagnosis object the constrained answer holds, escalated also when the answer's confidence
+// says so; an answer cut short is an error, never a partial object.
+Status write_json(const Generation& g, bool low_confidence) {
+  if (g.stop_reason != StopReason::kEndOfGeneration) {
+    const char* remedy = g.stop_reason == StopReason::kContextFull ? "raise -c" : "raise -n";
+    return Error(ErrorCode::kBudgetExceeded,
+                 std::string("the diagnosis is incomplete (") + stop_reason_name(g.stop_reason) +
+                     " after " + std::to_string(g.stats.generated_tokens) + " tokens): " + remedy);
+  }
+  auto diagnosis = json::parse(g.value);
+  if (!diagnosis) return diagnosis.error();
+  json::Json& escalate = (*diagnosis)["escalate"];
+  escalate = escalate.get<bool>() || low_confidence;
+  std::printf("%s\n", json::dump(*diagnosis).c_str());
+  return {};
 }
 
 int run(const Options& o) {
@@ -99,30 +97,30 @@ int run(const Options& o) {
   auto session = Session::create(*model);
   if (!session) return fail(session.error());
 
-  const std::vector<ChatMessage> chat = diagnosis_chat(*report, *language);
+  std::vector<ChatMessage> chat = diagnosis_chat(*report, *language);
+  GenerateOptions options = o.generation.options(session->context());
+  if (o.json) {
+    chat.front().content += json_instruction(*language);
+    options.json_schema = kDiagnosisSchema;
+  }
   ThinkFilter filter;
-  ThinkFilter::Split text;
   auto show = [&](const ThinkFilter::Split& part) {
-    text.thinking += part.thinking;
-    text.answer += part.answer;
-    if (o.json) return;
     if (o.show_thinking) std::fputs(part.thinking.c_str(), stderr);
-    cli::print_piece(part.answer);
+    if (!o.json) cli::print_piece(part.answer);
   };
-  auto answer =
-      session->chat(chat, o.generation.options(session->context()), [&](std::string_view piece) {
-        show(filter.feed(piece));
-        return true;
-      });
+  auto answer = session->chat(chat, options, [&](std::string_view piece) {
+    show(filter.feed(piece));
+    return true;
+  });
   if (!answer) return fail(answer.error());
   show(filter.finish());
 
   const bool escalate = answer->confidence.mean_logprob < o.escalate_below;
   if (o.json) {
-    write_json(o, chat.back().content, text, *answer, escalate);
-    return 0;
+    if (Status st = write_json(*answer, escalate); !st) return fail(st.error());
+  } else {
+    std::printf("\n");
   }
-  std::printf("\n");
   std::fflush(stdout);
   std::fprintf(stderr, "confidence: mean log-prob %.3f, lowest %.3f, mean entropy %.3f nats: %s\n",
                answer->confidence.mean_logprob, answer->confidence.min_logprob,
@@ -161,7 +159,9 @@ int main(int argc, char** argv) {
                "Allow a context longer than the model was trained for");
   o.generation.add_to(app);
   app.add_flag("--show-thinking", o.show_thinking, "Print the model's think block on stderr");
-  app.add_flag("--json", o.json, "Print one JSON object (answer, confidence, stats) at the end");
+  app.add_flag("--json", o.json,
+               "Answer with one diagnosis object (docs/diagnosis.schema.json), generated under "
+               "that schema");
   app.add_option("--escalate-below", o.escalate_below,
                  "Mean log-probability under which the answer is escalated")
       ->capture_default_str();
