@@ -65,23 +65,18 @@ template <typename Fn>
 void for_each_model_file(Fn fn) {
   int files = 0;
   for (const std::string& set : {kModelsSet, kModelsNextSet}) {
-    const json::Json& manifest = reference_manifest(set);
-    if (!manifest.is_object()) continue;
-    for (const json::Json& model : manifest.at("models")) {
-      for (const json::Json& file : model.at("files")) {
-        const std::string name = file.at("file").get<std::string>();
-        const auto path = find_reference(set + "/" + name);
-        auto loaded = load_reference_model(name, set);
-        if (!path || !loaded) continue;
-        auto gguf = gguf::GgufFile::open(*path);
-        REQUIRE(gguf);
-        auto oracle = oracle::Oracle::load(*gguf);
-        INFO(name << ": " << (oracle ? "" : oracle.error().message()));
-        REQUIRE(oracle);
-        ++files;
-        fn(model, file, *path, loaded, *oracle);
-      }
-    }
+    for_each_manifest_file(
+        set, [&](const json::Json& model, const json::Json& file, const std::string& path) {
+          auto loaded = load_reference_model(file.at("file").get<std::string>(), set);
+          if (!loaded) return;
+          auto gguf = gguf::GgufFile::open(path);
+          REQUIRE(gguf);
+          auto oracle = oracle::Oracle::load(*gguf);
+          INFO(path << ": " << (oracle ? "" : oracle.error().message()));
+          REQUIRE(oracle);
+          ++files;
+          fn(model, file, path, loaded, *oracle);
+        });
   }
   CHECK(files > 0);
 }

@@ -58,49 +58,44 @@ void check_rows(const std::string& what, const std::vector<std::vector<float>>& 
 TEST_CASE("pooled embeddings match llama.cpp, raw and normalized", "[reference][embedding]") {
   int files = 0;
   for (const std::string& set : {kModelsSet, kModelsNextSet}) {
-    const json::Json& manifest = reference_manifest(set);
-    if (!manifest.is_object()) continue;
-    for (const json::Json& model : manifest.at("models")) {
-      for (const json::Json& file : model.at("files")) {
-        const json::Json* run = find_run(file, "embedding");
-        if (!run) continue;
-        const auto path = find_reference(set + "/" + file.at("file").get<std::string>());
-        if (!path) continue;
-        auto loaded = Model::load(*path);
-        REQUIRE(loaded);
-        ++files;
-        const Model& m = *loaded;
-        const std::string quant = file.at("quant").get<std::string>();
-        std::vector<std::vector<Token>> inputs;
-        for (const json::Json& ids : run->at("token_ids")) inputs.push_back(int_list(ids));
-        CHECK(m.info().pooling != Pooling::kNone);
+    for_each_manifest_file(
+        set, [&](const json::Json&, const json::Json& file, const std::string& path) {
+          const json::Json* run = find_run(file, "embedding");
+          if (!run) return;
+          auto loaded = Model::load(path);
+          REQUIRE(loaded);
+          ++files;
+          const Model& m = *loaded;
+          const std::string quant = file.at("quant").get<std::string>();
+          std::vector<std::vector<Token>> inputs;
+          for (const json::Json& ids : run->at("token_ids")) inputs.push_back(int_list(ids));
+          CHECK(m.info().pooling != Pooling::kNone);
 
-        auto raw = m.embed_tokens(inputs);
-        REQUIRE(raw);
-        CHECK(raw->size() == inputs.size());
-        check_rows("raw", *raw, set, run->at("embeddings").get<std::string>(), min_cosine(quant));
+          auto raw = m.embed_tokens(inputs);
+          REQUIRE(raw);
+          CHECK(raw->size() == inputs.size());
+          check_rows("raw", *raw, set, run->at("embeddings").get<std::string>(), min_cosine(quant));
 
-        EmbedOptions normalized;
-        normalized.normalize = true;
-        auto unit = m.embed_tokens(inputs, normalized);
-        REQUIRE(unit);
-        check_rows("norm", *unit, set, run->at("embeddings_normalized").get<std::string>(),
-                   min_cosine(quant));
-        for (const std::vector<float>& v : *unit)
-          CHECK(std::sqrt(dot(v.data(), v.data(), v.size())) == Approx(1.0).epsilon(1e-6));
+          EmbedOptions normalized;
+          normalized.normalize = true;
+          auto unit = m.embed_tokens(inputs, normalized);
+          REQUIRE(unit);
+          check_rows("norm", *unit, set, run->at("embeddings_normalized").get<std::string>(),
+                     min_cosine(quant));
+          for (const std::vector<float>& v : *unit)
+            CHECK(std::sqrt(dot(v.data(), v.data(), v.size())) == Approx(1.0).epsilon(1e-6));
 
-        // The texts tokenize to the listed ids, and embedding them is embedding those ids.
-        std::vector<std::string> texts = run->at("texts").get<std::vector<std::string>>();
-        for (size_t i = 0; i < texts.size(); ++i) {
-          auto ids = m.tokenize(texts[i], true, true);
-          REQUIRE(ids);
-          CHECK(*ids == inputs[i]);
-        }
-        auto from_text = m.embed(texts);
-        REQUIRE(from_text);
-        CHECK(*from_text == *raw);
-      }
-    }
+          // The texts tokenize to the listed ids, and embedding them is embedding those ids.
+          std::vector<std::string> texts = run->at("texts").get<std::vector<std::string>>();
+          for (size_t i = 0; i < texts.size(); ++i) {
+            auto ids = m.tokenize(texts[i], true, true);
+            REQUIRE(ids);
+            CHECK(*ids == inputs[i]);
+          }
+          auto from_text = m.embed(texts);
+          REQUIRE(from_text);
+          CHECK(*from_text == *raw);
+        });
   }
   CHECK(files > 0);
 }

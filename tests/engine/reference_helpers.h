@@ -188,27 +188,36 @@ inline void check_greedy(const std::string& file, const std::vector<int32_t>& ou
   CHECK(same >= required);
 }
 
+// Calls fn(model, file, path) for every file of the set's manifest that is present on disk;
+// false when the manifest itself is absent.
+template <typename Fn>
+bool for_each_manifest_file(const std::string& set, Fn fn) {
+  const json::Json& manifest = reference_manifest(set);
+  if (!manifest.is_object()) return false;
+  for (const json::Json& model : manifest.at("models"))
+    for (const json::Json& file : model.at("files")) {
+      const auto path = find_reference(set + "/" + file.at("file").get<std::string>());
+      if (path) fn(model, file, *path);
+    }
+  return true;
+}
+
 // Calls fn(model, file, loaded) for every file of the set's manifest that is present; a present
 // file that does not load is a failure.
 template <typename Fn>
 void for_each_reference_file(Fn fn, const std::string& set = kModelsSet) {
-  const json::Json& manifest = reference_manifest(set);
-  if (!manifest.is_object()) {
+  int files = 0;
+  const bool found = for_each_manifest_file(
+      set, [&](const json::Json& model, const json::Json& file, const std::string& path) {
+        auto loaded = engine::Model::load(path);
+        INFO(path << ": " << (loaded ? "" : loaded.error().message()));
+        REQUIRE(loaded);
+        ++files;
+        fn(model, file, *loaded);
+      });
+  if (!found) {
     WARN(set << " manifest not found: skipping");
     return;
-  }
-  int files = 0;
-  for (const json::Json& model : manifest.at("models")) {
-    for (const json::Json& file : model.at("files")) {
-      const std::string relative = file.at("file").get<std::string>();
-      const auto path = find_reference(set + "/" + relative);
-      if (!path) continue;
-      auto loaded = engine::Model::load(*path);
-      INFO(relative << ": " << (loaded ? "" : loaded.error().message()));
-      REQUIRE(loaded);
-      ++files;
-      fn(model, file, *loaded);
-    }
   }
   CHECK(files > 0);
 }
