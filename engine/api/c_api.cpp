@@ -12,6 +12,7 @@
 #include "engine/api/c_api_util.h"
 #include "shoptalk/shoptalk.hpp"
 
+using shoptalk::capi::c_enum_value;
 using shoptalk::capi::fail;
 using shoptalk::capi::guarded;
 using shoptalk::capi::status_of;
@@ -103,8 +104,9 @@ namespace {
 template <typename T>
 using Result = shoptalk::Result<T>;
 
-Result<shoptalk::KvType> kv_type_of(shoptalk_kv_type type) {
-  switch (type) {
+Result<shoptalk::KvType> kv_type_of(const shoptalk_kv_type& type) {
+  const int raw = c_enum_value(type);
+  switch (raw) {
     case SHOPTALK_KV_F16:
       return shoptalk::KvType::kF16;
     case SHOPTALK_KV_Q8_0:
@@ -114,9 +116,8 @@ Result<shoptalk::KvType> kv_type_of(shoptalk_kv_type type) {
     case SHOPTALK_KV_MODEL_DEFAULT:
       break;
   }
-  return shoptalk::Error(
-      shoptalk::ErrorCode::kInvalidArgument,
-      "KV cache type value " + std::to_string(static_cast<int>(type)) + " is not a cache type");
+  return shoptalk::Error(shoptalk::ErrorCode::kInvalidArgument,
+                         "KV cache type value " + std::to_string(raw) + " is not a cache type");
 }
 
 shoptalk_kv_type c_kv_type(shoptalk::KvType type) {
@@ -196,16 +197,6 @@ Result<std::vector<shoptalk::Tool>> tools_of(const shoptalk_tool* tools, size_t 
   return out;
 }
 
-// The int a C caller stored in an enum field or argument. C lets any int through; reading one
-// outside the enumerators as the enum type is undefined in C++, so the bits are copied instead.
-template <typename E>
-int c_enum_value(const E& value) {
-  static_assert(sizeof(E) == sizeof(int), "the C API's enums are int-sized");
-  int raw;
-  std::memcpy(&raw, &value, sizeof raw);
-  return raw;
-}
-
 Result<shoptalk::ToolChoice> tool_choice_of(const shoptalk_tool_choice& choice) {
   const int raw = c_enum_value(choice);
   switch (raw) {
@@ -241,9 +232,10 @@ Result<shoptalk::GenerateOptions> generate_options(const shoptalk_generate_optio
   if (o->stop_tokens) options.stop_tokens.assign(o->stop_tokens, o->stop_tokens + o->n_stop_tokens);
   options.top_logprobs = o->top_logprobs;
   options.enable_thinking = o->enable_thinking != 0;
-  options.on_context_full = o->on_context_full == SHOPTALK_CONTEXT_FULL_DROP_OLDEST_TURNS
-                                ? shoptalk::ContextFull::kDropOldestTurns
-                                : shoptalk::ContextFull::kStop;
+  options.on_context_full =
+      c_enum_value(o->on_context_full) == SHOPTALK_CONTEXT_FULL_DROP_OLDEST_TURNS
+          ? shoptalk::ContextFull::kDropOldestTurns
+          : shoptalk::ContextFull::kStop;
   if (o->constraint) options.constraint = o->constraint->constraint;
   if (o->json_schema) options.json_schema = o->json_schema;
   if (o->grammar) options.grammar = o->grammar;
@@ -322,9 +314,9 @@ shoptalk_status finish(shoptalk_session* session, Result<shoptalk::Generation> g
 extern "C" {
 
 const char* shoptalk_status_name(shoptalk_status status) {
-  return status == SHOPTALK_OK
-             ? "ok"
-             : shoptalk::error_code_name(static_cast<shoptalk::ErrorCode>(status));
+  const int raw = c_enum_value(status);
+  return raw == SHOPTALK_OK ? "ok"
+                            : shoptalk::error_code_name(static_cast<shoptalk::ErrorCode>(raw));
 }
 
 const char* shoptalk_last_error(void) {
@@ -333,7 +325,8 @@ const char* shoptalk_last_error(void) {
 
 const char* shoptalk_kv_type_name(shoptalk_kv_type type) {
   // Checked first: kv_type_of's error for another value would need memory.
-  if (type < SHOPTALK_KV_F16 || type > SHOPTALK_KV_Q4_0) return "";
+  const int raw = c_enum_value(type);
+  if (raw < SHOPTALK_KV_F16 || raw > SHOPTALK_KV_Q4_0) return "";
   return shoptalk::kv_type_name(*kv_type_of(type));
 }
 
@@ -659,7 +652,7 @@ void shoptalk_generate_options_init(shoptalk_generate_options* options) {
 }
 
 const char* shoptalk_stop_reason_name(shoptalk_stop_reason reason) {
-  return shoptalk::stop_reason_name(static_cast<shoptalk::StopReason>(reason));
+  return shoptalk::stop_reason_name(static_cast<shoptalk::StopReason>(c_enum_value(reason)));
 }
 
 shoptalk_status shoptalk_session_generate(shoptalk_session* session, const char* prompt,

@@ -5,6 +5,7 @@
 
 #include "engine/api/c_api_util.h"
 
+using shoptalk::capi::c_enum_value;
 using shoptalk::capi::fail;
 
 namespace {
@@ -12,14 +13,15 @@ namespace {
 shoptalk::EmbedOptions embed_options(const shoptalk_embed_options* o) {
   shoptalk::EmbedOptions options;
   if (!o) return options;
-  options.pooling = static_cast<shoptalk::Pooling>(o->pooling);
+  options.pooling = static_cast<shoptalk::Pooling>(c_enum_value(o->pooling));
   options.normalize = o->normalize != 0;
   options.threads = o->threads;
   return options;
 }
 
-bool known(shoptalk_pooling pooling) {
-  return pooling >= SHOPTALK_POOLING_NONE && pooling <= SHOPTALK_POOLING_LAST;
+bool known(const shoptalk_pooling& pooling) {
+  const int raw = c_enum_value(pooling);
+  return raw >= SHOPTALK_POOLING_NONE && raw <= SHOPTALK_POOLING_LAST;
 }
 
 // Checks the options and the buffer, embeds, and copies the rows out.
@@ -47,7 +49,9 @@ shoptalk_status embed_into(const shoptalk_model* model, size_t n_inputs,
 extern "C" {
 
 const char* shoptalk_pooling_name(shoptalk_pooling pooling) {
-  return known(pooling) ? shoptalk::pooling_name(static_cast<shoptalk::Pooling>(pooling)) : "";
+  return known(pooling)
+             ? shoptalk::pooling_name(static_cast<shoptalk::Pooling>(c_enum_value(pooling)))
+             : "";
 }
 
 shoptalk_status shoptalk_pooling_from_name(const char* name, shoptalk_pooling* pooling) {

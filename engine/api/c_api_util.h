@@ -2,6 +2,7 @@
 // handle, the per-thread error message, statuses from Results, and the C view of a ModelInfo.
 #pragma once
 
+#include <cstring>
 #include <new>
 #include <vector>
 
@@ -14,6 +15,16 @@ struct shoptalk_model {
 };
 
 namespace shoptalk::capi {
+
+// The int a C caller stored in an enum field or argument. C lets any int through; reading one
+// outside the enumerators as the enum type is undefined in C++, so the bits are copied instead.
+template <typename E>
+int c_enum_value(const E& value) {
+  static_assert(sizeof(E) == sizeof(int), "the C API's enums are int-sized");
+  int raw;
+  std::memcpy(&raw, &value, sizeof raw);
+  return raw;
+}
 
 // Records the message for shoptalk_last_error and returns the error's status.
 shoptalk_status fail(const Error& error);

@@ -77,6 +77,14 @@ static void check_model_calls(const char* path, shoptalk_model* model) {
   CHECK(plan.kv_cache > 0 && plan.total > plan.weights);
 
   CHECK(strcmp(shoptalk_kv_type_name(SHOPTALK_KV_Q8_0), "q8_0") == 0);
+  /* C lets any int into an enum: values outside the enumerators are refused, never read as one. */
+  CHECK(strcmp(shoptalk_kv_type_name((shoptalk_kv_type)7), "") == 0);
+  CHECK(strcmp(shoptalk_status_name((shoptalk_status)99), "unknown") == 0);
+  CHECK(strcmp(shoptalk_stop_reason_name((shoptalk_stop_reason)99), "unknown") == 0);
+  shoptalk_model_options_init(&options);
+  options.kv_type = (shoptalk_kv_type)7;
+  CHECK(shoptalk_model_load(path, &options, &vocab) == SHOPTALK_INVALID_ARGUMENT);
+  CHECK(strstr(shoptalk_last_error(), "value 7 is not a cache type") != NULL);
   CHECK(shoptalk_kv_type_from_name("q4_0", &kv) == SHOPTALK_OK && kv == SHOPTALK_KV_Q4_0);
   CHECK(shoptalk_kv_type_from_name("q3", &kv) == SHOPTALK_INVALID_ARGUMENT);
 
@@ -356,6 +364,7 @@ static void check_embed_calls(shoptalk_model* model) {
   CHECK(strcmp(shoptalk_last_error(), "input 0 is empty") == 0);
 
   CHECK(strcmp(shoptalk_pooling_name(SHOPTALK_POOLING_LAST), "last") == 0);
+  CHECK(strcmp(shoptalk_pooling_name((shoptalk_pooling)9), "") == 0);
   CHECK(shoptalk_pooling_from_name("cls", &pooling) == SHOPTALK_OK &&
         pooling == SHOPTALK_POOLING_CLS);
   CHECK(shoptalk_pooling_from_name("max", &pooling) == SHOPTALK_INVALID_ARGUMENT);
