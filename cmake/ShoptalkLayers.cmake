@@ -6,6 +6,12 @@
 # error. tests/layers checks it.
 
 set(SHOPTALK_LAYERS_DIR ${PROJECT_BINARY_DIR}/layers)
+# Headers generated at configure time (the ISA level registry): on the include path of the
+# kernels layer and those above it.
+set(SHOPTALK_GENERATED_DIR ${PROJECT_BINARY_DIR}/generated)
+# What the tests, fuzzers and kernel benchmarks include internal headers from: the source root and
+# the generated headers.
+set(SHOPTALK_INTERNAL_INCLUDE_DIRS ${PROJECT_SOURCE_DIR} ${SHOPTALK_GENERATED_DIR})
 
 # shoptalk_add_layer(<layer> [BELOW <lower layer>] OWNS <path>...): the static library
 # shoptalk_<layer> (sources added by the caller) with its include root. Paths are relative to the

@@ -11,13 +11,12 @@
 #include <string_view>
 
 #include "formats/ggml_type.h"
+#include "kernels/isa_levels.h"  // enum class Isa: generated from the registry, isa_levels.cmake
 #include "shoptalk/result.hpp"
 
 namespace shoptalk::kernels {
 
-enum class Isa { kScalar, kAvx2, kAvxVnni, kAvx512, kNeon, kDotprod, kI8mm };
-
-// "scalar", "avx2", "avx_vnni", "avx512", "neon", "dotprod", "i8mm" (the SHOPTALK_ISA spellings).
+// The level's name in the registry ("scalar", "avx2", "neon", ...: the SHOPTALK_ISA spellings).
 const char* isa_name(Isa isa);
 
 // Dot product of one weight row (n elements in the weight type) with one activation row (n

@@ -1,29 +1,25 @@
-// The checks every architecture's dispatch makes before choosing or handing out a level's table.
+// The ISA level registry in C++: one entry per level of kernels/isa_levels.cmake, in its order,
+// generated at configure time (<build>/generated/kernels/isa_levels.cpp) for the levels this build
+// compiles. Dispatch, the API's level list and the kernel tests iterate it.
 #pragma once
 
-#include <initializer_list>
-
 #include "kernels/kernels.h"
-#include "shoptalk/result.hpp"
 
 namespace shoptalk::kernels {
 
-// The getter of a level's table; null when the level is not compiled into this build.
 using TableFn = const KernelTable& (*)();
 
-// The table of `isa` when it is compiled in (`table` not null) and this CPU runs it (`cpu_has`),
-// else an Error naming the level and, for a CPU that lacks it, what it needs (`cpu_needs`).
-Result<const KernelTable*> checked_level_table(Isa isa, TableFn table, bool cpu_has,
-                                               const char* cpu_needs);
+struct IsaEntry {
+  Isa isa;
+  const char* name;       // the SHOPTALK_ISA spelling
+  const char* family;     // the folder of its sources in kernels/: "scalar", "x86", "arm"
+  Isa base;               // the level it builds on, run by any CPU that runs it (scalar: itself)
+  TableFn table;          // its table; null when the level is not compiled into this build
+  bool (*cpu_has)();      // whether this CPU runs it; null when every CPU of the build does
+  const char* cpu_needs;  // what cpu_has looks for, named in the error when it fails
+};
 
-// The first of `best_first` whose table is compiled in (compiled_table(isa) not null) and that
-// this CPU runs (cpu_has(isa)); kScalar when there is none.
-template <class CompiledTable, class CpuHas>
-Isa best_level(std::initializer_list<Isa> best_first, CompiledTable compiled_table,
-               CpuHas cpu_has) {
-  for (Isa isa : best_first)
-    if (compiled_table(isa) && cpu_has(isa)) return isa;
-  return Isa::kScalar;
-}
+// Indexed by Isa.
+extern const IsaEntry kIsaRegistry[kIsaCount];
 
 }  // namespace shoptalk::kernels

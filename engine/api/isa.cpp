@@ -1,4 +1,5 @@
-// Machine-level queries: the kernel ISA in use, the DRAM read bandwidth and the int8 peak.
+// Machine-level queries: the kernel ISA levels and the one in use, the DRAM read bandwidth and
+// the int8 peak.
 #include <cstring>
 
 #include "engine/api/guard.h"
@@ -7,6 +8,7 @@
 #include "kernels/bandwidth.h"
 #include "kernels/compute_peak.h"
 #include "kernels/kernels.h"
+#include "kernels/level_table.h"
 #include "shoptalk/shoptalk.hpp"
 
 namespace shoptalk {
@@ -23,6 +25,18 @@ Result<std::string> active_isa() {
     ST_ASSIGN_OR_RETURN(const kernels::Isa isa, kernels::isa_from_env());
     ST_TRY(kernels::kernels_for(isa));
     return std::string(kernels::isa_name(isa));
+  });
+}
+
+Result<std::vector<IsaLevel>> isa_levels() {
+  return api::guarded([&]() -> Result<std::vector<IsaLevel>> {
+    std::vector<IsaLevel> levels;
+    for (const kernels::IsaEntry& entry : kernels::kIsaRegistry) {
+      if (!entry.table) continue;
+      const Result<const kernels::KernelTable*> table = kernels::kernels_for(entry.isa);
+      levels.push_back({entry.name, table.ok(), table ? "" : table.error().message()});
+    }
+    return levels;
   });
 }
 

@@ -505,4 +505,15 @@ Result<double> measure_int8_peak(int threads);
 // error SHOPTALK_ISA names.
 Result<std::string> active_isa();
 
+// A kernel ISA level compiled into this build.
+struct IsaLevel {
+  std::string name;         // its SHOPTALK_ISA spelling ("scalar", "avx2", "neon", ...)
+  bool runnable = false;    // this CPU runs it
+  std::string unavailable;  // why not, when it does not run ("... needs AVX2, FMA, ...")
+};
+
+// The kernel levels compiled into this build, worst first (scalar first): without SHOPTALK_ISA
+// the process uses the last runnable one.
+Result<std::vector<IsaLevel>> isa_levels();
+
 }  // namespace shoptalk

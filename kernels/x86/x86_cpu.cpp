@@ -1,11 +1,8 @@
 // The x86 levels this CPU runs, from CPUID (GCC and Clang differ in which __builtin_cpu_supports
-// names they accept) and XCR0 (the OS saves the vector state the level uses). Built for the
-// x86-64 baseline, like dispatch.cpp: a level's table is only touched after its check.
+// names they accept) and XCR0 (the OS saves the vector state the level uses): the CPU checks the
+// registry (kernels/isa_levels.cmake) names. Built for the x86-64 baseline, like dispatch.cpp: a
+// level's table is only touched after its check.
 #include <cpuid.h>
-
-#include "kernels/level_table.h"
-#include "kernels/x86/avx2_kernels.h"
-#include "kernels/x86/x86.h"
 
 namespace shoptalk::kernels::x86 {
 
@@ -37,57 +34,21 @@ CpuFeatures read_cpu_features() {
   return f;
 }
 
-bool cpu_has(Isa isa) {
+const CpuFeatures& cpu_features() {
   static const CpuFeatures features = read_cpu_features();
-  switch (isa) {
-    case Isa::kAvx2:
-      return features.avx2;
-    case Isa::kAvxVnni:
-      return features.avx_vnni;
-    case Isa::kAvx512:
-      return features.avx512;
-    default:
-      return false;
-  }
-}
-
-const char* feature_text(Isa isa) {
-  switch (isa) {
-    case Isa::kAvx2:
-      return "AVX2, FMA, F16C and BMI2";
-    case Isa::kAvxVnni:
-      return "AVX-VNNI ('avx_vnni' in /proc/cpuinfo) besides AVX2";
-    default:
-      return "AVX-512 F, BW, VL and VNNI ('avx512_vnni' in /proc/cpuinfo)";
-  }
-}
-
-// The table getter of a level compiled into this build, or null.
-TableFn compiled_table(Isa isa) {
-  switch (isa) {
-    case Isa::kAvx2:
-      return avx2_table;
-#if defined(SHOPTALK_HAVE_AVX_VNNI_KERNELS)
-    case Isa::kAvxVnni:
-      return avx_vnni_table;
-#endif
-#if defined(SHOPTALK_HAVE_AVX512_KERNELS)
-    case Isa::kAvx512:
-      return avx512_table;
-#endif
-    default:
-      return nullptr;
-  }
+  return features;
 }
 
 }  // namespace
 
-Isa best_isa() {
-  return best_level({Isa::kAvx512, Isa::kAvxVnni, Isa::kAvx2}, compiled_table, cpu_has);
+bool cpu_has_avx2() {
+  return cpu_features().avx2;
 }
-
-Result<const KernelTable*> table_for(Isa isa) {
-  return checked_level_table(isa, compiled_table(isa), cpu_has(isa), feature_text(isa));
+bool cpu_has_avx_vnni() {
+  return cpu_features().avx_vnni;
+}
+bool cpu_has_avx512() {
+  return cpu_features().avx512;
 }
 
 }  // namespace shoptalk::kernels::x86

@@ -2,15 +2,17 @@
 # One aarch64 binary must run on an ARMv8.0 CPU (Cortex-A53/A72): no instruction beyond ARMv8.0 may
 # run before dispatch has checked HWCAP. Disassembles the library and a linked test program and
 # fails on ARMv8.1+ instructions (dotprod, i8mm, bf16, LSE atomics, RCpc loads) anywhere except in
-# the dispatched objects arm_dotprod_*/arm_i8mm_*, and there only in their own functions (the
-# level's namespace or internal linkage), never in an inline function the linker could pick for
-# everyone. Calls to libgcc's outline atomics (__aarch64_ldadd4_acq_rel, ...) are fine: they check
-# the CPU themselves.
-# Usage: arm_baseline_isa_check.sh OBJDUMP LIBSHOPTALK.a PROGRAM
+# the dispatched objects arm_<level>_* of the LEVELs given (the registry's levels built with flags
+# of their own: dotprod, i8mm), and there only in their own functions (the level's namespace or
+# internal linkage), never in an inline function the linker could pick for everyone. Calls to
+# libgcc's outline atomics (__aarch64_ldadd4_acq_rel, ...) are fine: they check the CPU themselves.
+# Usage: arm_baseline_isa_check.sh OBJDUMP LIBSHOPTALK.a PROGRAM LEVEL...
 set -euo pipefail
 objdump=$1
 library=$2
 program=$3
+shift 3
+levels=$(IFS='|'; echo "$*")
 
 forbidden='^(sdot|udot|usdot|sudot|smmla|ummla|usmmla|bfmmla|bfdot|bfcvtn2?|bfmlal[bt]|ldapr[bh]?|(ld(add|clr|eor|set|smax|smin|umax|umin)|swp|cas)(a|al|l)?[bh]?|caspa?l?)$'
 
@@ -28,7 +30,7 @@ scan() {
 
 # A function of a dispatched object is its own when it is in the level namespace or in an anonymous
 # namespace (internal linkage: never shared with another object).
-own_function='(shoptalk::kernels::arm::(dotprod|i8mm)::|\(anonymous namespace\))'
+own_function="(shoptalk::kernels::arm::($levels)::|\\(anonymous namespace\\))"
 # libgcc's outline atomics, linked into programs: they pick LSE or LL/SC at run time.
 outline_atomic='^__aarch64_(ldadd|ldclr|ldeor|ldset|swp|cas)'
 
@@ -41,7 +43,7 @@ report() {
 lib_hits=$(scan "$library")
 while IFS=$'\t' read -r object fn insn; do
   [[ -z "$object" ]] && continue
-  if [[ "$object" =~ arm_(dotprod|i8mm)_ ]]; then
+  if [[ "$object" =~ arm_($levels)_ ]]; then
     [[ "$fn" =~ $own_function ]] || report "$object: '$insn' in shared function $fn"
   else
     report "$object: '$insn' in $fn (object not dispatched)"
@@ -63,4 +65,4 @@ if ((failures)); then
   echo "FAILED: $failures instruction(s) beyond ARMv8.0 outside the dispatched kernels"
   exit 1
 fi
-echo "ok: only arm_dotprod_*/arm_i8mm_* kernels use instructions beyond ARMv8.0"
+echo "ok: only the arm_<level>_* kernels of $* use instructions beyond ARMv8.0"

@@ -12,18 +12,9 @@ namespace shoptalk::kernels {
 
 namespace {
 
-// The ARM tables this build and CPU run.
+// The ARM tables this build and CPU run, from the registry.
 std::vector<const KernelTable*> arm_tables() {
-  std::vector<const KernelTable*> tables;
-  for (Isa isa : {Isa::kNeon, Isa::kDotprod, Isa::kI8mm}) {
-    Result<const KernelTable*> table = kernels_for(isa);
-    if (table) {
-      tables.push_back(*table);
-    } else {
-      WARN("ARM level skipped: " << table.error().message());
-    }
-  }
-  return tables;
+  return table_checks::family_tables("arm");
 }
 
 const std::vector<GgmlType> kGemmTypes = {GgmlType::Q4_0,   GgmlType::Q5_0, GgmlType::Q8_0,

@@ -327,21 +327,4 @@ TEST_CASE("the scalar int8 peak probe counts 32 multiply-adds a round", "[kernel
   table_checks::check_int8_dot_probe(scalar_kernels(), 32);
 }
 
-TEST_CASE("kernel levels are chosen by name and missing levels are errors", "[kernels]") {
-  CHECK(std::string(isa_name(Isa::kAvxVnni)) == "avx_vnni");
-  auto scalar = kernels_for(Isa::kScalar);
-  REQUIRE(scalar);
-  CHECK((*scalar)->isa == Isa::kScalar);
-  // A level either resolves to its own table or is a clear error.
-  for (Isa isa : {Isa::kAvx2, Isa::kAvx512, Isa::kNeon, Isa::kI8mm}) {
-    auto table = kernels_for(isa);
-    if (table) {
-      CHECK((*table)->isa == isa);
-    } else {
-      CHECK(table.error().code() == ErrorCode::kUnsupported);
-      CHECK(table.error().message().find(isa_name(isa)) != std::string::npos);
-    }
-  }
-}
-
 }  // namespace shoptalk::kernels

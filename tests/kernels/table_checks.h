@@ -1,10 +1,11 @@
-// Checks of one SIMD kernel table against the scalar reference table, shared by the per-ISA test
-// files (x86_kernels_test.cpp, arm_kernels_test.cpp): every vectorized kernel on random data with
-// odd sizes and tails, the tiled GEMM through the matmul driver with 1, 2 and 3 threads.
+// Checks of one SIMD kernel table against the scalar reference table, shared by the per-family
+// test files (x86_kernels_test.cpp, arm_kernels_test.cpp): every vectorized kernel on random data
+// with odd sizes and tails, the tiled GEMM through the matmul driver with 1, 2 and 3 threads.
 #pragma once
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -14,12 +15,29 @@
 #include "formats/quant_table.h"
 #include "kernels/compute_peak.h"
 #include "kernels/kernels.h"
+#include "kernels/level_table.h"
 #include "kernels/matmul.h"
 #include "kernels/packed_layout.h"
 #include "kernels/thread_pool.h"
 #include "test_support.h"
 
 namespace shoptalk::kernels::table_checks {
+
+// The tables of a family's levels (the registry's order: worst first) that this build and CPU
+// run; each other level is skipped with a warning.
+inline std::vector<const KernelTable*> family_tables(const char* family) {
+  std::vector<const KernelTable*> tables;
+  for (const IsaEntry& level : kIsaRegistry) {
+    if (std::strcmp(level.family, family) != 0) continue;
+    Result<const KernelTable*> table = kernels_for(level.isa);
+    if (table) {
+      tables.push_back(*table);
+    } else {
+      WARN(family << " level skipped: " << table.error().message());
+    }
+  }
+  return tables;
+}
 
 inline std::vector<uint8_t> quantize_rows(GgmlType type, const std::vector<float>& x, int64_t rows,
                                           int64_t cols) {
@@ -212,6 +230,15 @@ inline void check_prefill(const KernelTable& t, const std::vector<GgmlType>& typ
       }
     }
   }
+}
+
+// The weight types that have a prefill kernel in `t`: the checks follow the table, so a level's
+// new prefill entry is tested with no change here.
+inline std::vector<GgmlType> prefill_types(const KernelTable& t) {
+  std::vector<GgmlType> types;
+  for (int type = 0; type < kGgmlTypeCount; ++type)
+    if (t.types[type].prefill) types.push_back(static_cast<GgmlType>(type));
+  return types;
 }
 
 inline void check_activation_conversions(const KernelTable& t) {

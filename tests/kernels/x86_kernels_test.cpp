@@ -4,7 +4,6 @@
 // not built (ARM), is skipped with a warning.
 #include <catch2/catch.hpp>
 #include <cmath>
-#include <string>
 #include <vector>
 
 #include "kernels/kernels.h"
@@ -25,18 +24,9 @@ const KernelTable* avx2_table() {
   return *table;
 }
 
-// The x86 tables this build and CPU run.
+// The x86 tables this build and CPU run, from the registry.
 std::vector<const KernelTable*> x86_tables() {
-  std::vector<const KernelTable*> tables;
-  for (Isa isa : {Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512}) {
-    Result<const KernelTable*> table = kernels_for(isa);
-    if (table) {
-      tables.push_back(*table);
-    } else {
-      WARN("x86 level skipped: " << table.error().message());
-    }
-  }
-  return tables;
+  return table_checks::family_tables("x86");
 }
 
 }  // namespace
@@ -58,15 +48,6 @@ TEST_CASE("x86 GEMM equals its vec_dot for any tiling and 1, 2, 3 threads", "[ke
     table_checks::check_gemm(
         *x86, {GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q8_0, GgmlType::IQ4_NL, GgmlType::Q4_K,
                GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::F16});
-  }
-}
-
-TEST_CASE("x86 prefill equals the scalar prefill formulation for any tiling and thread count",
-          "[kernels][x86]") {
-  for (const KernelTable* x86 : x86_tables()) {
-    INFO(isa_name(x86->isa));
-    table_checks::check_prefill(*x86, {GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q8_0,
-                                       GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K});
   }
 }
 
@@ -201,24 +182,6 @@ TEST_CASE("x86 packed GEMM equals the row-major vec_dot for 1, 2, 3 threads", "[
       }
     }
   }
-}
-
-TEST_CASE("kernel levels that are not built or not supported give a clear error",
-          "[kernels][x86]") {
-  // On x86 the ARM levels are not built; the x86 levels the CPU lacks must say so by name (the
-  // tables the CPU runs are checked above).
-  for (Isa isa : {Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512, Isa::kNeon}) {
-    Result<const KernelTable*> table = kernels_for(isa);
-    if (table) {
-      CHECK((*table)->isa == isa);
-      continue;
-    }
-    CHECK(table.error().code() == ErrorCode::kUnsupported);
-    CHECK(table.error().message().find(isa_name(isa)) != std::string::npos);
-  }
-  const Result<const KernelTable*> scalar = kernels_for(Isa::kScalar);
-  REQUIRE(scalar);
-  CHECK((*scalar)->isa == Isa::kScalar);
 }
 
 }  // namespace shoptalk::kernels

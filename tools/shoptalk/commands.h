@@ -21,6 +21,7 @@ void register_tokenize(CLI::App& app, CommandRunner& run);
 void register_run(CLI::App& app, CommandRunner& run);
 void register_chat(CLI::App& app, CommandRunner& run);
 void register_pack(CLI::App& app, CommandRunner& run);
+void register_isa(CLI::App& app, CommandRunner& run);
 
 // Prints "shoptalk: error: <message>" to stderr and returns the process exit code for it.
 int report(const Error& error);

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   register_generate(app, run);
   register_tokenize(app, run);
   register_pack(app, run);
+  register_isa(app, run);
 
   // llama.cpp spells the system prompt flag -sys, a multi-letter name CLI11 reserves for "--".
   std::vector<std::string> args(argv + 1, argv + argc);
