@@ -1,5 +1,6 @@
 // The C API's model files (inspect, pack) and machine queries.
 #include <memory>
+#include <mutex>
 #include <new>
 #include <string>
 #include <vector>
@@ -97,6 +98,28 @@ shoptalk_status shoptalk_measure_int8_peak(int threads, double* macs_per_s) {
   return guarded([&] {
     if (!macs_per_s) return fail(SHOPTALK_INVALID_ARGUMENT, "macs_per_s must not be NULL");
     return store(shoptalk::measure_int8_peak(threads), macs_per_s);
+  });
+}
+
+shoptalk_status shoptalk_isa_levels(shoptalk_isa_level* levels, size_t capacity, size_t* count) {
+  return guarded([&] {
+    if (!count) return fail(SHOPTALK_INVALID_ARGUMENT, "count must not be NULL");
+    // The build's levels and this CPU's answers do not change while the process runs: listed
+    // once, by the first call that succeeds, and never changed after (the strings stay valid).
+    static std::mutex mutex;
+    static std::vector<shoptalk::IsaLevel> all;
+    std::lock_guard<std::mutex> lock(mutex);
+    if (all.empty()) {
+      auto listed = shoptalk::isa_levels();
+      if (!listed) return fail(listed.error());
+      all = std::move(listed).value();
+    }
+    *count = all.size();
+    if (all.size() > capacity || !levels)
+      return fail(SHOPTALK_INVALID_ARGUMENT, "the level buffer is too small");
+    for (size_t i = 0; i < all.size(); ++i)
+      levels[i] = {all[i].name.c_str(), all[i].runnable ? 1 : 0, all[i].unavailable.c_str()};
+    return SHOPTALK_OK;
   });
 }
 

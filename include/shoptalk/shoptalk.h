@@ -519,6 +519,19 @@ shoptalk_status shoptalk_active_isa(const char** isa);
 shoptalk_status shoptalk_measure_read_bandwidth(int threads, uint64_t bytes, double* bytes_per_s);
 shoptalk_status shoptalk_measure_int8_peak(int threads, double* macs_per_s);
 
+/* A kernel ISA level compiled into this build (shoptalk.hpp: IsaLevel). */
+typedef struct shoptalk_isa_level {
+  const char* name;        /* its SHOPTALK_ISA spelling ("scalar", "avx2", "neon", ...) */
+  int runnable;            /* 1 when this CPU runs it */
+  const char* unavailable; /* why not, when it does not run; "" when it does */
+} shoptalk_isa_level;
+
+/* The kernel levels compiled into this build, worst first (shoptalk.hpp: isa_levels). Writes at
+ * most `capacity` levels and sets *count to the number there are; a count above capacity is
+ * SHOPTALK_INVALID_ARGUMENT, so a first call with capacity 0 can ask it. The strings live as long
+ * as the process. */
+shoptalk_status shoptalk_isa_levels(shoptalk_isa_level* levels, size_t capacity, size_t* count);
+
 #ifdef __cplusplus
 }
 #endif

@@ -573,6 +573,9 @@ int main(int argc, char** argv) {
   void* state;
   const char* isa = NULL;
   double rate = 0;
+  shoptalk_isa_level levels[16];
+  size_t n_levels = 0, i;
+  int active_found;
 
   if (argc < 2) {
     fprintf(stderr, "usage: c_api_test MODEL.gguf [QWEN3_TOOLS_MODEL.gguf]\n");
@@ -645,6 +648,17 @@ int main(int argc, char** argv) {
   CHECK(shoptalk_measure_read_bandwidth(1, 4096, &rate) == SHOPTALK_INVALID_ARGUMENT);
   CHECK(shoptalk_measure_int8_peak(1, NULL) == SHOPTALK_INVALID_ARGUMENT);
   CHECK(shoptalk_active_isa(NULL) == SHOPTALK_INVALID_ARGUMENT);
+  /* The levels of the build, scalar first and runnable; the one in use among the runnable. */
+  CHECK(shoptalk_isa_levels(NULL, 0, &n_levels) == SHOPTALK_INVALID_ARGUMENT);
+  CHECK(n_levels >= 1 && n_levels <= 16);
+  CHECK(shoptalk_isa_levels(levels, 16, &n_levels) == SHOPTALK_OK);
+  CHECK(strcmp(levels[0].name, "scalar") == 0 && levels[0].runnable == 1);
+  active_found = 0;
+  for (i = 0; i < n_levels; ++i) {
+    CHECK(levels[i].runnable == (levels[i].unavailable[0] == '\0'));
+    if (levels[i].runnable && strcmp(levels[i].name, isa) == 0) active_found = 1;
+  }
+  CHECK(active_found);
 
   shoptalk_session_free(session);
   check_model_calls(argv[1], model);
