@@ -26,7 +26,9 @@ Result<MappedFile> MappedFile::open(const std::string& path) {
     if (p == MAP_FAILED) {
       const int err = errno;
       ::close(fd);
-      return Error(ErrorCode::kIo, "cannot map '" + path + "': " + std::strerror(err));
+      // ENOMEM: no address space left for it (e.g. under RLIMIT_AS), not a problem of the file.
+      return Error(err == ENOMEM ? ErrorCode::kOutOfMemory : ErrorCode::kIo,
+                   "cannot map '" + path + "': " + std::strerror(err));
     }
     file.data_ = static_cast<const uint8_t*>(p);
     file.mapped_ = true;
