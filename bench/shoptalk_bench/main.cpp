@@ -126,9 +126,15 @@ int run(const Options& o) {
 
   Report report;
   report.threads = o.threads;
-  report.kv_type = *kv;
   for (const Job& job : jobs) {
-    auto result = run_model(job.path, job.label, plan, progress);
+    RunPlan job_plan = plan;
+    if (job.tier) {
+      job_plan.config.context = job.tier->context;
+      job_plan.config.memory_budget = job.tier->ram_budget_bytes;
+      if (job.tier->kv_type && o.cache_type_k.empty() && o.cache_type_v.empty())
+        job_plan.config.kv_type = *job.tier->kv_type;
+    }
+    auto result = run_model(job.path, job.label, job_plan, progress);
     if (!result) return fail(result.error());
     result->tier = job.tier;
     report.runs.push_back(std::move(*result));
@@ -172,7 +178,8 @@ int main(int argc, char** argv) {
   auto* models = app.add_option("-m,--model", o.models, "GGUF files to benchmark (comma separated)")
                      ->delimiter(',');
   app.add_option("--tier", o.tier,
-                 "Tier to run: 1, 2, 3 or all (default 1; models made with synth)")
+                 "Tier to run, by id or name: 1, 2, 3, 4 (512mb) or all (default 1; models made "
+                 "with synth)")
       ->excludes(models);
   app.add_option("--tiers", o.tiers_file, "JSON tier table replacing the built-in one");
   app.add_option("--cache-dir", o.cache_dir, "Where synthesized tier models are kept");
@@ -183,7 +190,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000));
   app.add_option("-t,--threads", o.threads, "Threads (0 = every core)");
   app.add_option("--cache-type-k", o.cache_type_k,
-                 "KV cache type of K: f16 (default), q8_0, q4_0 (also -ctk); sets V too");
+                 "KV cache type of K: f16 (default, or the tier's), q8_0, q4_0 (also -ctk); "
+                 "sets V too");
   app.add_option("--cache-type-v", o.cache_type_v,
                  "KV cache type of V (also -ctv); must equal K's when both are given");
   app.add_option("-o,--output", o.output, "Output format")

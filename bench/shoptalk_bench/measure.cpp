@@ -97,7 +97,12 @@ Result<double> run_once(const Model& model, const TestSpec& spec, const RunConfi
   options.kv_type = config.kv_type;
   // Speed, not answers, is measured: a test may run past the model's training context.
   options.allow_context_beyond_training = true;
-  options.context = spec.depth + spec.n_tokens + 1;
+  const int needed = spec.depth + spec.n_tokens + 1;
+  if (config.context > 0 && needed > config.context)
+    return Error(ErrorCode::kInvalidArgument,
+                 spec.name() + " needs a context of " + std::to_string(needed) +
+                     " positions; the tier's sessions have " + std::to_string(config.context));
+  options.context = config.context > 0 ? config.context : needed;
   auto session = Session::create(model, options);
   if (!session) return session.error();
   const int n_vocab = model.info().n_vocab;

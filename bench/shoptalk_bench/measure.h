@@ -42,6 +42,11 @@ struct TestResult {
 struct RunConfig {
   int threads = 0;
   KvType kv_type = KvType::kF16;
+  // A tier's deployment: every session has this context (0: each test's own, depth + tokens + 1),
+  // and the model this memory_budget (0: none), so that what cannot fit is refused before it
+  // loads.
+  int context = 0;
+  uint64_t memory_budget = 0;
   int repetitions = 5;
   uint64_t seed = 42;
   std::string json_schema;  // the constraint of kConstrained tests

@@ -23,7 +23,7 @@ struct Throughput {
 Throughput throughput(const Report& r, const ModelRun& run, const TestResult& t) {
   Throughput out;
   if (t.spec.kind == TestKind::kDecode && r.bandwidth > 0) {
-    out.per_second = decode_bytes_per_token(run.info, t.spec, r.kv_type) * t.mean_tps();
+    out.per_second = decode_bytes_per_token(run.info, t.spec, run.kv_type) * t.mean_tps();
     out.efficiency = out.per_second / r.bandwidth;
   } else if (t.spec.kind == TestKind::kPrefill && r.int8_peak > 0) {
     out.per_second = prefill_macs_per_token(run.info) * t.mean_tps();
@@ -86,7 +86,7 @@ void write_markdown(const Report& r, std::FILE* out) {
       std::fprintf(
           out, "| %s | %s | %.1f MiB | %.2f M | %s | %d | %s | %s | %.2f ± %.2f | %s | %s | %s |\n",
           tier.c_str(), run.label.c_str(), model_bytes(run.info) / 1048576.0,
-          run.info.n_params / 1e6, run.isa.c_str(), r.threads, kv_type_name(r.kv_type),
+          run.info.n_params / 1e6, run.isa.c_str(), r.threads, kv_type_name(run.kv_type),
           t.spec.name().c_str(), t.mean_tps(), t.stddev_tps(), gbs, gmacs, eff);
     }
   }
@@ -113,8 +113,8 @@ json::Json record(const Report& r, const ModelRun& run, const TestResult& t) {
   j["model_size"] = model_bytes(run.info);
   j["model_n_params"] = run.info.n_params;
   j["n_threads"] = r.threads;
-  j["type_k"] = kv_type_name(r.kv_type);
-  j["type_v"] = kv_type_name(r.kv_type);
+  j["type_k"] = kv_type_name(run.kv_type);
+  j["type_v"] = kv_type_name(run.kv_type);
   j["n_prompt"] = t.spec.kind == TestKind::kPrefill ? t.spec.n_tokens : 0;
   j["n_gen"] = t.spec.kind == TestKind::kDecode ? t.spec.n_tokens : 0;
   j["n_depth"] = t.spec.depth;
@@ -144,7 +144,7 @@ json::Json record(const Report& r, const ModelRun& run, const TestResult& t) {
   j["int8_peak_macs_per_s"] = r.int8_peak;
   const Throughput tp = throughput(r, run, t);
   if (tp.efficiency >= 0 && t.spec.kind == TestKind::kDecode) {
-    j["bytes_per_token"] = decode_bytes_per_token(run.info, t.spec, r.kv_type);
+    j["bytes_per_token"] = decode_bytes_per_token(run.info, t.spec, run.kv_type);
     j["read_bytes_per_s"] = tp.per_second;
     j["decode_efficiency"] = tp.efficiency;
   } else if (tp.efficiency >= 0) {
@@ -180,7 +180,7 @@ void write_csv(const Report& r, std::FILE* out) {
       std::fprintf(
           out, "%s,\"%s\",\"%s\",%s,%d,%s,%s,%d,%d,%d,%.4f,%.4f,%s,%.2f,%.2f,%.2f,%llu,%s\n",
           run.tier ? std::to_string(run.tier->id).c_str() : "", run.label.c_str(), run.path.c_str(),
-          run.isa.c_str(), r.threads, kv_type_name(r.kv_type), t.spec.name().c_str(),
+          run.isa.c_str(), r.threads, kv_type_name(run.kv_type), t.spec.name().c_str(),
           t.spec.kind == TestKind::kPrefill ? t.spec.n_tokens : 0,
           t.spec.kind == TestKind::kDecode ? t.spec.n_tokens : 0, t.spec.depth, t.mean_tps(),
           t.stddev_tps(), e >= 0 ? std::to_string(e).c_str() : "", run.load_cold_ms,
@@ -198,8 +198,8 @@ std::string render_svg(const Report& r) {
   };
   std::vector<Bar> bars;
   for (const ModelRun& run : r.runs) {
-    const std::string group =
-        (run.tier ? "tier " + std::to_string(run.tier->id) + ": " : "") + run.label;
+    const std::string group = (run.tier ? "tier " + std::to_string(run.tier->id) + ": " : "") +
+                              run.label + ", KV " + kv_type_name(run.kv_type);
     for (const TestResult& t : run.results) bars.push_back({group, t.spec.name(), t.mean_tps()});
   }
   double max_tps = 1;
@@ -212,7 +212,7 @@ std::string render_svg(const Report& r) {
   s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
   s += "<text x=\"10\" y=\"24\" font-size=\"16\" font-weight=\"bold\">shoptalk-bench: tokens/s per "
        "tier (" +
-       std::to_string(r.threads) + " threads, KV " + kv_type_name(r.kv_type) + ")</text>\n";
+       std::to_string(r.threads) + " threads)</text>\n";
   int y = top;
   for (const Bar& b : bars) {
     const int w = static_cast<int>((width - left - 90) * b.tps / max_tps);

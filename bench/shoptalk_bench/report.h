@@ -17,7 +17,6 @@ struct Report {
   double int8_peak = 0;  // int8 multiply-adds/s of the kernel level, same run (0: not measured)
   std::string isa;       // the kernel level int8_peak was measured on
   int threads = 0;
-  KvType kv_type = KvType::kF16;
 };
 
 void write_markdown(const Report& report, std::FILE* out);

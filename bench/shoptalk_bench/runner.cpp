@@ -42,6 +42,9 @@ Result<ModelRun> run_model(const std::string& path, const std::string& label, co
   ModelOptions options;
   options.threads = plan.config.threads;
   options.kv_type = plan.config.kv_type;
+  options.context = plan.config.context;
+  options.memory_budget = plan.config.memory_budget;
+  run.kv_type = plan.config.kv_type;
 
   // Cold start: the file is not in the page cache; the first token pages the weights in.
   run.cold = evict_from_page_cache(path);

@@ -18,9 +18,10 @@ struct ModelRun {
   std::string path;
   ModelInfo info;
   std::string isa;
-  double load_cold_ms = 0;   // open to ready with the file evicted from the page cache
-  double cold_start_ms = 0;  // ... plus the first token's logits (weights paged in)
-  bool cold = false;         // false when the page cache could not be dropped
+  KvType kv_type = KvType::kF16;  // the KV cache type of its sessions
+  double load_cold_ms = 0;        // open to ready with the file evicted from the page cache
+  double cold_start_ms = 0;       // ... plus the first token's logits (weights paged in)
+  bool cold = false;              // false when the page cache could not be dropped
   double load_warm_ms = 0;
   double ttft_ms = 0;  // warm: the first prompt's prefill plus one decode step
   uint64_t peak_rss = 0;

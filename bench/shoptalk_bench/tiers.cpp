@@ -10,17 +10,34 @@ const std::vector<Tier>& default_tiers() {
        "ultra-edge",
        "Pi Zero 2, BeagleBone-class",
        uint64_t{1024} << 20,
-       {{"qwen3-0.6b", "q4_k_m"}}},
+       {{"qwen3-0.6b", "q4_k_m"}},
+       0,
+       std::nullopt},
       {2,
        "standard edge",
        "Pi 4/5, Jetson Nano",
        uint64_t{4096} << 20,
-       {{"qwen3-1.7b", "q4_k_m"}, {"phi-4-mini", "q4_k_m"}}},
+       {{"qwen3-1.7b", "q4_k_m"}, {"phi-4-mini", "q4_k_m"}},
+       0,
+       std::nullopt},
       {3,
        "hybrid",
        "edge box + cloud escalation (tier-1 model on device)",
        uint64_t{1024} << 20,
-       {{"qwen3-0.6b", "q4_k_m"}}},
+       {{"qwen3-0.6b", "q4_k_m"}},
+       0,
+       std::nullopt},
+      // A 512 MB board: Qwen3-0.6B Q4_0 (358 MiB of weights) with a 2,048-token Q4_0 KV cache
+      // (63 MiB) and its scratch (13 MiB) plan 434 MiB, within 450 MiB, leaving the rest to Linux
+      // and the application. With a Q8_0 cache (119 MiB) the plan is 490 MiB: refused before the
+      // model loads.
+      {4,
+       "512mb",
+       "Pi Zero / Pi 1, BeagleBone Black: 512 MB of RAM",
+       uint64_t{450} << 20,
+       {{"qwen3-0.6b", "q4_0"}},
+       2048,
+       KvType::kQ4_0},
   };
   return kTiers;
 }
@@ -77,6 +94,19 @@ Result<std::vector<Tier>> parse_tiers(std::string_view json_text) {
       if (!quant) return quant.error();
       tier.models.push_back({*preset, *quant});
     }
+    const json::Json& context = json::member(t, "context");
+    if (!context.is_null()) {
+      const double n = context.is_number() ? context.get<double>() : 0;
+      if (n < 1 || n > 1048576 || n != static_cast<int>(n))
+        return bad(where + ": \"context\" must be an integer number of positions 1..1048576");
+      tier.context = static_cast<int>(n);
+    }
+    const json::Json& kv = json::member(t, "kv_type");
+    if (!kv.is_null()) {
+      const Result<KvType> type = kv_type_from_name(kv.is_string() ? kv.get<std::string>() : "");
+      if (!type) return bad(where + ": \"kv_type\" must be f16, q8_0 or q4_0");
+      tier.kv_type = *type;
+    }
     tiers.push_back(std::move(tier));
   }
   return tiers;
@@ -85,7 +115,7 @@ Result<std::vector<Tier>> parse_tiers(std::string_view json_text) {
 Result<std::vector<Tier>> select_tiers(const std::vector<Tier>& tiers, const std::string& which) {
   if (which == "all") return tiers;
   for (const Tier& t : tiers)
-    if (std::to_string(t.id) == which) return std::vector<Tier>{t};
+    if (std::to_string(t.id) == which || t.name == which) return std::vector<Tier>{t};
   std::string ids;
   for (const Tier& t : tiers) ids += (ids.empty() ? "" : ", ") + std::to_string(t.id);
   return Error(ErrorCode::kInvalidArgument, "no tier '" + which + "' (tiers: " + ids + ", all)");

@@ -3,11 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "shoptalk/result.hpp"
+#include "shoptalk/shoptalk.hpp"
 
 namespace shoptalk::bench {
 
@@ -21,17 +22,24 @@ struct Tier {
   int id = 0;
   std::string name;
   std::string devices;
+  // The peak RSS a run must stay within, and the models' ModelOptions::memory_budget: a model
+  // and session whose plan exceeds it are refused before anything is loaded.
   uint64_t ram_budget_bytes = 0;
   std::vector<TierModel> models;
+  // The deployment's session: its context (0: each test's own) and KV cache type (unset: -ctk,
+  // else f16; -ctk/-ctv override it).
+  int context = 0;
+  std::optional<KvType> kv_type;
 };
 
 const std::vector<Tier>& default_tiers();
 
 // Parses {"tiers": [{"id": 1, "name": "...", "devices": "...", "ram_budget_mib": 1024,
-// "models": [{"preset": "qwen3-0.6b", "quant": "q4_k_m"}]}, ...]}; every field is checked.
+// "models": [{"preset": "qwen3-0.6b", "quant": "q4_k_m"}], "context": 2048, "kv_type": "q4_0"},
+// ...]} ("context" and "kv_type" optional); every field is checked.
 Result<std::vector<Tier>> parse_tiers(std::string_view json_text);
 
-// "1", "2", "all": the tiers to run.
+// A tier's id ("1") or name ("512mb"), or "all": the tiers to run.
 Result<std::vector<Tier>> select_tiers(const std::vector<Tier>& tiers, const std::string& which);
 
 // Pass when the measured peak resident memory fits the tier's budget.

@@ -15,12 +15,20 @@ namespace {
 
 TEST_CASE("built-in tiers follow the deployment plan", "[bench]") {
   const std::vector<Tier>& tiers = default_tiers();
-  REQUIRE(tiers.size() == 3);
+  REQUIRE(tiers.size() == 4);
   CHECK(tiers[0].models[0].preset == "qwen3-0.6b");
   CHECK(tiers[0].ram_budget_bytes == uint64_t{1} << 30);
   CHECK(tiers[1].models.size() == 2);
   CHECK(tiers[1].ram_budget_bytes == uint64_t{4} << 30);
   CHECK(tiers[2].models[0].label() == tiers[0].models[0].label());
+  // The 512 MB board: Qwen3-0.6B Q4_0 with a 2,048-token Q4_0 KV cache within 450 MiB.
+  CHECK(tiers[3].name == "512mb");
+  CHECK(tiers[3].models[0].label() == "qwen3-0.6b q4_0");
+  CHECK(tiers[3].ram_budget_bytes == uint64_t{450} << 20);
+  CHECK(tiers[3].context == 2048);
+  CHECK(tiers[3].kv_type == KvType::kQ4_0);
+  CHECK(tiers[0].context == 0);
+  CHECK_FALSE(tiers[0].kv_type);
 }
 
 TEST_CASE("tier tables parse from JSON and are checked", "[bench]") {
@@ -32,6 +40,14 @@ TEST_CASE("tier tables parse from JSON and are checked", "[bench]") {
   CHECK((*ok)[0].id == 7);
   CHECK((*ok)[0].ram_budget_bytes == uint64_t{512} << 20);
   CHECK((*ok)[0].models[0].label() == "smollm2-135m q8_0");
+  CHECK((*ok)[0].context == 0);
+
+  auto deployment = parse_tiers(
+      R"({"tiers": [{"id": 5, "name": "board", "ram_budget_mib": 450, "context": 2048,
+                     "kv_type": "q8_0", "models": [{"preset": "qwen3-0.6b", "quant": "q4_0"}]}]})");
+  REQUIRE(deployment);
+  CHECK((*deployment)[0].context == 2048);
+  CHECK((*deployment)[0].kv_type == KvType::kQ8_0);
 
   const char* bad[] = {
       "not json",
@@ -42,6 +58,10 @@ TEST_CASE("tier tables parse from JSON and are checked", "[bench]") {
       R"({"tiers": [{"id": 1, "name": "a", "ram_budget_mib": -5, "models": [{"preset": "p", "quant": "q"}]}]})",
       R"({"tiers": [{"id": 1, "name": "a", "ram_budget_mib": 1, "models": []}]})",
       R"({"tiers": [{"id": 1, "name": "a", "ram_budget_mib": 1, "models": [{"preset": "p"}]}]})",
+      R"({"tiers": [{"id": 1, "name": "a", "ram_budget_mib": 1, "context": 0, "models": [{"preset": "p", "quant": "q"}]}]})",
+      R"({"tiers": [{"id": 1, "name": "a", "ram_budget_mib": 1, "context": 2.5, "models": [{"preset": "p", "quant": "q"}]}]})",
+      R"({"tiers": [{"id": 1, "name": "a", "ram_budget_mib": 1, "kv_type": "q5_0", "models": [{"preset": "p", "quant": "q"}]}]})",
+      R"({"tiers": [{"id": 1, "name": "a", "ram_budget_mib": 1, "kv_type": 8, "models": [{"preset": "p", "quant": "q"}]}]})",
       R"({"tiers": [{"id": 1, "name": "a", "ram_budget_mib": 1, "models": [{"preset": "p", "quant": "q"}]},
                     {"id": 1, "name": "b", "ram_budget_mib": 1, "models": [{"preset": "p", "quant": "q"}]}]})",
   };
@@ -71,12 +91,13 @@ TEST_CASE("tier tables may name the models ShopTalk deploys through Ollama today
       CHECK(std::find(presets.begin(), presets.end(), m.preset) != presets.end());
 }
 
-TEST_CASE("tiers are selected by id or all", "[bench]") {
-  CHECK(select_tiers(default_tiers(), "all")->size() == 3);
+TEST_CASE("tiers are selected by id, name or all", "[bench]") {
+  CHECK(select_tiers(default_tiers(), "all")->size() == 4);
   CHECK(select_tiers(default_tiers(), "2")->front().id == 2);
-  auto missing = select_tiers(default_tiers(), "4");
+  CHECK(select_tiers(default_tiers(), "512mb")->front().id == 4);
+  auto missing = select_tiers(default_tiers(), "5");
   REQUIRE_FALSE(missing);
-  CHECK(missing.error().message() == "no tier '4' (tiers: 1, 2, 3, all)");
+  CHECK(missing.error().message() == "no tier '5' (tiers: 1, 2, 3, 4, all)");
 }
 
 TEST_CASE("the budget passes exactly up to the tier's RAM", "[bench]") {
