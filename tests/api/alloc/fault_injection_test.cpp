@@ -10,6 +10,7 @@
 
 #include "alloc_hooks.h"
 #include "api_helpers.h"
+#include "shoptalk/shoptalk.h"
 
 namespace shoptalk::test {
 
@@ -110,6 +111,14 @@ int fail_each_allocation(const std::function<Status()>& call, const std::functio
   }
 }
 
+// A C call's status as a Status: kOutOfMemory for SHOPTALK_OUT_OF_MEMORY, kInternal with the
+// status's name for any other failure.
+Status c_status(shoptalk_status status) {
+  if (status == SHOPTALK_OK) return {};
+  return Error(status == SHOPTALK_OUT_OF_MEMORY ? ErrorCode::kOutOfMemory : ErrorCode::kInternal,
+               std::string(shoptalk_status_name(status)) + ": " + shoptalk_last_error());
+}
+
 }  // namespace
 
 TEST_CASE("every failed allocation is kOutOfMemory and leaves everything usable", "[alloc]") {
@@ -151,6 +160,66 @@ TEST_CASE("every failed allocation is kOutOfMemory and leaves everything usable"
     fail_each_allocation([&] { return session.load_state(state->data(), state->size()); },
                          [&] { session.reset(); }, both_usable);
   }
+}
+
+TEST_CASE("through the C API too, a failed allocation is SHOPTALK_OUT_OF_MEMORY", "[alloc]") {
+  REQUIRE(expected_generation().size() == 6);
+  Session other = new_tiny_session();
+  auto other_usable = [&] { CHECK(short_generation(other) == expected_generation()); };
+  shoptalk_model_options model_options;
+  shoptalk_model_options_init(&model_options);
+  model_options.threads = 2;
+  model_options.context = 128;
+
+  shoptalk_model* model = nullptr;
+  fail_each_allocation(
+      [&] {
+        shoptalk_model_free(model);
+        model = nullptr;
+        return c_status(shoptalk_model_load(tiny_model_path().c_str(), &model_options, &model));
+      },
+      [] {}, other_usable);
+  REQUIRE(model);
+  shoptalk_session* session = nullptr;
+  fail_each_allocation(
+      [&] {
+        shoptalk_session_free(session);
+        session = nullptr;
+        return c_status(shoptalk_session_create(model, nullptr, &session));
+      },
+      [] {}, other_usable);
+  REQUIRE(session);
+  shoptalk_generate_options options;
+  shoptalk_generate_options_init(&options);
+  options.max_tokens = 6;
+  options.temperature = 0.0f;
+  // The C session gives the C++ API's greedy tokens afterwards.
+  auto c_usable = [&] {
+    shoptalk_session_reset(session);
+    shoptalk_generation_info info;
+    REQUIRE(shoptalk_session_generate(session, kPrompt, &options, nullptr, nullptr, &info) ==
+            SHOPTALK_OK);
+    std::vector<Token> ids;
+    for (int i = 0; i < info.generated_tokens; ++i) ids.push_back(info.tokens[i].token);
+    CHECK(ids == expected_generation());
+    other_usable();
+  };
+  fail_each_allocation(
+      [&] {
+        shoptalk_generation_info info;
+        return c_status(
+            shoptalk_session_generate(session, kPrompt, &options, nullptr, nullptr, &info));
+      },
+      [&] { shoptalk_session_reset(session); }, c_usable);
+  const shoptalk_chat_message chat[] = {{"system", "Answer briefly."}, {"user", kPrompt}};
+  fail_each_allocation(
+      [&] {
+        shoptalk_generation_info info;
+        return c_status(shoptalk_session_chat(session, chat, 2, &options, nullptr, nullptr, &info));
+      },
+      [&] { shoptalk_session_reset(session); }, c_usable);
+  shoptalk_session_free(session);
+  shoptalk_model_free(model);
 }
 
 }  // namespace shoptalk::test
