@@ -31,9 +31,10 @@ inline Session new_session(const Model& model, int threads = 1, int context = 0)
   return std::move(session).value();
 }
 
-// A small random-weight model of a chat family ("qwen3", "phi4-mini") with that family's vocabulary
-// and special tokens (<think>, <tool_call>, ...) in a 2048-token vocabulary.
-inline Model random_chat_model(const std::string& architecture, const std::string& family) {
+// The synth options of a small random-weight model of a chat family ("qwen3", "phi4-mini") with
+// that family's vocabulary and special tokens (<think>, <tool_call>, ...) in a 2048-token
+// vocabulary.
+inline SynthOptions random_chat_synth(const std::string& architecture, const std::string& family) {
   SynthOptions synth;
   synth.architecture = architecture;
   synth.family = family;
@@ -45,12 +46,29 @@ inline Model random_chat_model(const std::string& architecture, const std::strin
   synth.n_vocab = 2048;
   synth.context = 2048;
   synth.quant = "q8_0";
+  return synth;
+}
+
+// That model, loaded.
+inline Model random_chat_model(const std::string& architecture, const std::string& family) {
   const std::string path = temp_path("random-" + family + ".gguf");
-  if (!synthesize_model(synth, path)) FAIL("cannot synthesize a " + family + " model");
+  if (!synthesize_model(random_chat_synth(architecture, family), path))
+    FAIL("cannot synthesize a " + family + " model");
   auto model = Model::load(path);
   std::remove(path.c_str());
   if (!model) FAIL(model.error().message());
   return std::move(model).value();
+}
+
+// A synthetic Qwen3-0.6B Q4_0 (its real shapes, random weights) written to a temporary file named
+// `name`, which the caller removes.
+inline std::string synthetic_qwen3_q4_0(const std::string& name) {
+  SynthOptions synth;
+  synth.preset = "qwen3-0.6b";
+  synth.quant = "q4_0";
+  const std::string path = temp_path(name);
+  if (!synthesize_model(synth, path)) FAIL("cannot synthesize " + name);
+  return path;
 }
 
 inline const char* kSystem =

@@ -92,11 +92,7 @@ TEST_CASE("a model under an address-space limit below its plan is refused cleanl
     WARN("skipped: a sanitizer's shadow memory makes an address-space limit meaningless");
     return;
   }
-  SynthOptions synth;
-  synth.preset = "qwen3-0.6b";
-  synth.quant = "q4_0";
-  const std::string path = temp_path("rlimit-qwen3-0.6b-q4_0.gguf");
-  REQUIRE(synthesize_model(synth, path));
+  const std::string path = synthetic_qwen3_q4_0("rlimit-qwen3-0.6b-q4_0.gguf");
   ModelOptions options;
   options.threads = 1;
   options.context = 2048;

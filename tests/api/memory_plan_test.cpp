@@ -44,11 +44,7 @@ TEST_CASE("the memory plan of a synthetic Qwen3-0.6B is within 10 % of the measu
     WARN("skipped: a sanitizer runtime changes resident memory");
     return;
   }
-  SynthOptions synth;
-  synth.preset = "qwen3-0.6b";
-  synth.quant = "q4_0";
-  const std::string path = temp_path("qwen3-0.6b-q4_0.gguf");
-  REQUIRE(synthesize_model(synth, path));
+  const std::string path = synthetic_qwen3_q4_0("qwen3-0.6b-q4_0.gguf");
 
   ModelOptions options;
   options.threads = 2;

@@ -27,18 +27,8 @@ const char* kPrompt = "Belt speed 30 %, motor current 8.5 A.";
 struct TempModel {
   std::string path = temp_path("fault-injection-qwen3.gguf");
   TempModel() {
-    SynthOptions synth;
-    synth.architecture = "qwen3";
-    synth.family = "qwen3";
-    synth.n_embd = 64;
-    synth.n_layer = 2;
-    synth.n_head = 2;
-    synth.n_head_kv = 1;
-    synth.n_ff = 128;
-    synth.n_vocab = 2048;
-    synth.context = 2048;
-    synth.quant = "q8_0";
-    if (!synthesize_model(synth, path)) FAIL("cannot synthesize the model");
+    if (!synthesize_model(random_chat_synth("qwen3", "qwen3"), path))
+      FAIL("cannot synthesize the model");
   }
   ~TempModel() { std::remove(path.c_str()); }
 };
