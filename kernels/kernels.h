@@ -132,6 +132,35 @@ struct AttentionGroup {
 };
 inline constexpr int kMaxAttentionGroup = 8;
 
+// Consecutive tokens' queries of one GQA group against the KV cache with the causal mask: token t
+// of the tile sees positions 0 .. first.n_kv - 1 + t. The form for prompt batches: each key and
+// value block is converted to float once and used by every query row of the tile (docs/kernels.md,
+// "Prefill attention"). A row's result does not depend on the tile it is computed in.
+struct AttentionTile {
+  AttentionRow first;        // the first token's first query head, the cache, where its output goes
+  int n_query = 1;           // query heads of the group, head_dim floats apart in q and out
+  int n_tok = 1;             // tokens; n_query * n_tok <= kAttentionTileRows
+  int64_t q_tok_stride = 0;  // floats between two tokens' first query heads
+  int64_t out_tok_stride = 0;  // floats between two tokens' first output heads
+  // attention_tile_scratch_bytes(first.head_dim) bytes, the calling thread's own (the SIMD
+  // kernels' working rows live there, so nothing is allocated per call).
+  float* scratch = nullptr;
+};
+inline constexpr int kAttentionTileRows = 64;
+// Positions per step of the tile's online softmax (part of its rounding: every ISA uses it).
+inline constexpr int kAttentionTileKeys = 24;
+
+// The scratch of AttentionTile on every table: the tile's scaled queries and value accumulators
+// (kAttentionTileRows rows each), one block's keys and values as floats and its weights, head
+// sizes padded to a multiple of kAttentionTileKeys (each kernel pads to a divisor of it).
+constexpr size_t attention_tile_scratch_bytes(int64_t head_dim) {
+  const auto hd = static_cast<size_t>(head_dim);
+  const size_t pad = (hd + kAttentionTileKeys - 1) / kAttentionTileKeys * kAttentionTileKeys;
+  const size_t rows = kAttentionTileRows;
+  const size_t keys = kAttentionTileKeys;
+  return (hd * rows + pad * rows + keys * hd + keys * pad + keys * rows) * sizeof(float);
+}
+
 struct KernelTable {
   Isa isa = Isa::kScalar;
   // The packed layout name (packed_layout.h) whose matrices the packed_gemm entries multiply;
@@ -162,6 +191,8 @@ struct KernelTable {
   void (*attention_row)(const KernelTable& table, const AttentionRow& args) = nullptr;
   // A GQA group of query rows at once (see AttentionGroup); same cache types.
   void (*attention_group)(const KernelTable& table, const AttentionGroup& args) = nullptr;
+  // A tile of query rows with the causal mask (see AttentionTile); same cache types.
+  void (*attention_tile)(const KernelTable& table, const AttentionTile& args) = nullptr;
 
   // Runs `rounds` rounds of the level's int8 multiply-add step (the instructions its quantized
   // kernels multiply with) on register operands in independent chains and returns the

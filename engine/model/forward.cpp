@@ -186,26 +186,78 @@ void position_encode(const ForwardContext& ctx, const LayerWeights& w, int64_t n
   if (spec.scale_q) k.scale(b.q, 1.0f / std::sqrt(static_cast<float>(hd)), n_tok * nq);
 }
 
-// Prompt batches of at least kGroupMinRows tokens and caches of kGroupMinKv positions take the
-// GQA-group kernel (float accumulators, each K/V row read once per group of query heads): that is
-// where llama.cpp also leaves its one-row fp16-accumulator path, whose numerics shorter work keeps.
-constexpr int64_t kGroupMinRows = 64;
+// Prompt batches of kernels::kPrefillMinTokens tokens or more take the tiled kernel: a task is a
+// tile of consecutive tokens of one GQA group, and each key and value block is converted once for
+// all of the tile's query rows (docs/kernels.md, "Prefill attention"). The projections' prefill
+// formulation starts at the same size, so a shorter batch computes every row exactly as decode
+// steps would: the GQA-group kernel (each K/V row read once per group) when the cache holds
+// kGroupMinKv positions, else the one-row path with llama.cpp's fp16-accumulator numerics.
 constexpr int64_t kGroupMinKv = 512;
 // Query-position-dimension products below which a thread is not worth waking for attention.
 constexpr int64_t kMinAttentionWork = 1 << 16;
 
+kernels::AttentionRow attention_row(const ForwardContext& ctx, uint32_t layer, int64_t t, int64_t h,
+                                    int64_t pos0) {
+  const HParams& hp = ctx.model.hparams();
+  const int hd = static_cast<int>(hp.head_dim);
+  kernels::AttentionRow row;
+  row.q = ctx.buffers.q + t * hp.n_embd_q() + h * hd;
+  row.k = ctx.kv.k_head(layer, h / hp.n_gqa());
+  row.v = ctx.kv.v_head(layer, h / hp.n_gqa());
+  row.kv_stride = ctx.kv.head_bytes();
+  row.n_kv = pos0 + t + 1;
+  row.head_dim = hd;
+  row.kv_type = ctx.kv.type();
+  row.scale = ctx.model.arch().scale_q ? 1.0f : 1.0f / std::sqrt(static_cast<float>(hd));
+  row.out = ctx.buffers.attn + t * hp.n_embd_q() + h * hd;
+  return row;
+}
+
+// Tiles of consecutive tokens, one task per tile and KV head. Later tiles see more positions, so
+// the tasks run in the order first, last, second, second to last, ...: each thread's contiguous
+// share then holds as much early as late work.
+void attend_tiled(const ForwardContext& ctx, uint32_t layer, int64_t n_tok, int64_t pos0) {
+  const HParams& hp = ctx.model.hparams();
+  const kernels::KernelTable& k = ctx.model.kernels();
+  const int64_t n_gqa = hp.n_gqa();
+  const int64_t tile_tokens = std::max<int64_t>(1, kernels::kAttentionTileRows / n_gqa);
+  const int64_t n_tiles = (n_tok + tile_tokens - 1) / tile_tokens;
+  const int64_t task_work = tile_tokens * n_gqa * (pos0 + n_tok) * hp.head_dim;
+  const size_t scratch_bytes = kernels::attention_tile_scratch_bytes(hp.head_dim);
+  ctx.pool.parallel_for(
+      n_tiles * hp.n_head_kv,
+      [&](int64_t begin, int64_t end) {
+        for (int64_t task = begin; task < end; ++task) {
+          const int64_t turn = task / hp.n_head_kv;
+          const int64_t tile = turn % 2 == 0 ? turn / 2 : n_tiles - 1 - turn / 2;
+          const int64_t t0 = tile * tile_tokens;
+          kernels::AttentionTile args;
+          args.first = attention_row(ctx, layer, t0, task % hp.n_head_kv * n_gqa, pos0);
+          args.n_query = static_cast<int>(n_gqa);
+          args.n_tok = static_cast<int>(std::min(tile_tokens, n_tok - t0));
+          args.q_tok_stride = hp.n_embd_q();
+          args.out_tok_stride = hp.n_embd_q();
+          args.scratch = reinterpret_cast<float*>(kernels::ThreadPool::scratch(scratch_bytes));
+          k.attention_tile(k, args);
+        }
+      },
+      std::max<int64_t>(1, kMinAttentionWork / task_work));
+}
+
 // Each token's query heads against the cache up to its own position (the causal mask).
 void attend(const ForwardContext& ctx, uint32_t layer, int64_t n_tok, int64_t pos0) {
   const HParams& hp = ctx.model.hparams();
-  const ArchSpec& spec = ctx.model.arch();
   const kernels::KernelTable& k = ctx.model.kernels();
-  ForwardBuffers& b = ctx.buffers;
-  const KvCache& kv = ctx.kv;
+  // The session's pool holds the tiles' scratch (ScratchShape::thread_scratch).
+  if (k.attention_tile != nullptr && n_tok >= kernels::kPrefillMinTokens &&
+      ctx.pool.scratch_bytes() >= kernels::attention_tile_scratch_bytes(hp.head_dim)) {
+    attend_tiled(ctx, layer, n_tok, pos0);
+    return;
+  }
   const int64_t n_gqa = hp.n_gqa();
   const int hd = static_cast<int>(hp.head_dim);
-  const float scale = spec.scale_q ? 1.0f : 1.0f / std::sqrt(static_cast<float>(hd));
   const bool grouped = k.attention_group != nullptr && n_gqa <= kernels::kMaxAttentionGroup &&
-                       (n_tok >= kGroupMinRows || pos0 + n_tok >= kGroupMinKv);
+                       pos0 + n_tok >= kGroupMinKv;
   // A task is one query head (one-row path) or the n_gqa heads sharing a KV head (grouped).
   const int64_t heads_per_task = grouped ? n_gqa : 1;
   const int64_t tasks_per_token = hp.n_head / heads_per_task;
@@ -215,16 +267,7 @@ void attend(const ForwardContext& ctx, uint32_t layer, int64_t n_tok, int64_t po
         for (int64_t task = begin; task < end; ++task) {
           const int64_t t = task / tasks_per_token;
           const int64_t h = task % tasks_per_token * heads_per_task;  // the first query head
-          kernels::AttentionRow row;
-          row.q = b.q + t * hp.n_embd_q() + h * hd;
-          row.k = kv.k_head(layer, h / n_gqa);
-          row.v = kv.v_head(layer, h / n_gqa);
-          row.kv_stride = kv.head_bytes();
-          row.n_kv = pos0 + t + 1;
-          row.head_dim = hd;
-          row.kv_type = kv.type();
-          row.scale = scale;
-          row.out = b.attn + t * hp.n_embd_q() + h * hd;
+          const kernels::AttentionRow row = attention_row(ctx, layer, t, h, pos0);
           if (grouped) {
             k.attention_group(k, {row, static_cast<int>(n_gqa), hd, hd});
           } else {

@@ -40,6 +40,7 @@ Result<MemoryReport> plan_memory(const gguf::GgufFile& file, const kernels::Kern
   // Without an output projection the embedding table is also the output matrix (tied).
   const TensorSpec* output = spec.find(TensorRole::kOutput);
   const bool tied = !output || !file.find_tensor(output->name);
+  shape.thread_scratch = kernels::attention_tile_scratch_bytes(shape.hp.head_dim);
   MemoryReport report;
   for (const gguf::TensorInfo& t : file.tensors()) {
     report.weights += t.nbytes;

@@ -342,6 +342,7 @@ ScratchShape Model::scratch_shape() const {
   shape.fused_gate_up = arch_->fused_gate_up();
   shape.activation_types = activation_types_;
   shape.embed_row_bytes = embedding_.row_bytes;
+  shape.thread_scratch = kernels::attention_tile_scratch_bytes(hparams_.head_dim);
   for_each_matrix(*this, [&](const kernels::Weight& w) {
     shape.thread_scratch =
         std::max(shape.thread_scratch, kernels::matmul_scratch_bytes(*kernels_, w.type, w.cols));

@@ -44,7 +44,8 @@ struct ScratchShape {
   bool fused_gate_up = false;
   std::vector<GgmlType> activation_types;  // the types the matmuls convert their inputs to
   size_t embed_row_bytes = 0;              // one row of the token-embedding table
-  size_t thread_scratch = 0;  // per thread: the largest matmul_scratch_bytes of the matrices
+  // Per thread: the largest matmul_scratch_bytes of the matrices and the attention tiles' scratch.
+  size_t thread_scratch = 0;
 };
 
 struct LoadOptions {

@@ -39,6 +39,10 @@ void scale(float* x, float s, int64_t n);
 
 // One query row of attention over an F16 (aarch64), Q8_0 or Q4_0 cache (arm_attention.cpp).
 void attention_row(const KernelTable& table, const AttentionRow& args);
+#if defined(__aarch64__)
+// A tile of prompt rows with the causal mask (arm_attention_tile.cpp).
+void attention_tile(const KernelTable& table, const AttentionTile& tile);
+#endif
 
 // Integer vec_dot and GEMM entries of Q4_0, Q5_0, Q8_0, IQ4_NL (set_legacy_kernels) and Q4_K,
 // Q5_K, Q6_K (set_k_kernels), one namespace per level, each in translation units compiled with that

@@ -1,10 +1,10 @@
 // The ARM kernel tables. Every level starts from the scalar table and takes the NEON kernels shared
 // by all levels: activation conversion (Q8_0, Q8_K, BF16, and F16 on aarch64), the KV-cache rows
 // back to float, F32/BF16 (and F16 on aarch64) dot products, the xsimd float operations except
-// rope_cache (scalar: a sequential product per position) and attention. Then its own integer
-// vec_dot and GEMM of Q4_0, Q5_0, Q8_0, IQ4_NL, Q4_K, Q5_K and Q6_K. Scalar entries on every level:
-// Q4_1, Q5_1, Q2_K, Q3_K, IQ4_XS and the Q8_1 conversion. Built for the target's baseline: filling
-// a table only stores function addresses.
+// rope_cache (scalar: a sequential product per position) and attention (the prompt tile on
+// aarch64). Then its own integer vec_dot and GEMM of Q4_0, Q5_0, Q8_0, IQ4_NL, Q4_K, Q5_K and Q6_K.
+// Scalar entries on every level: Q4_1, Q5_1, Q2_K, Q3_K, IQ4_XS and the Q8_1 conversion. Built for
+// the target's baseline: filling a table only stores function addresses.
 #include "kernels/arm/arm_kernels.h"
 #include "kernels/scalar/scalar.h"
 
@@ -27,6 +27,7 @@ KernelTable make_table(Isa isa, void (*set_legacy)(KernelTable&), void (*set_k)(
   t.types[static_cast<int>(T::F16)].vec_dot = vec_dot_f16;
   t.types[static_cast<int>(T::F16)].to_float = to_float_f16;
   t.from_float[static_cast<int>(T::F16)] = from_float_f16;
+  t.attention_tile = attention_tile;
 #endif
   t.rmsnorm = rmsnorm;
   t.rope_apply = rope_apply;

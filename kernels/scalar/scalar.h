@@ -76,4 +76,7 @@ void attention_group(const KernelTable& table, const AttentionGroup& args);
 // running max and sum advance; returns the factor the query's accumulator must be scaled by.
 float softmax_chunk(float* scores, int count, float& running_max, float& running_sum);
 
+// The tiled prefill path (attention_tile.cpp), the reference of kernels/simd/attention_tile.h.
+void attention_tile(const KernelTable& table, const AttentionTile& tile);
+
 }  // namespace shoptalk::kernels::scalar

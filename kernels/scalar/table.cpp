@@ -55,6 +55,7 @@ KernelTable make_scalar_table() {
   t.scale = scalar::scale;
   t.attention_row = scalar::attention_row;
   t.attention_group = scalar::attention_group;
+  t.attention_tile = scalar::attention_tile;
   t.int8_dot_probe = scalar::int8_dot_probe;
   return t;
 }

@@ -40,6 +40,8 @@ void scale(float* x, float s, int64_t n);
 void attention_row(const KernelTable& table, const AttentionRow& args);
 // A GQA group of query rows at once (avx2_attention_group.cpp).
 void attention_group(const KernelTable& table, const AttentionGroup& args);
+// A tile of prompt rows with the causal mask (avx2_attention_tile.cpp).
+void attention_tile(const KernelTable& table, const AttentionTile& tile);
 
 // Integer vec_dot, GEMM and packed GEMM entries of Q4_0, Q5_0, Q8_0, IQ4_NL, Q4_1, Q5_1
 // (set_legacy_kernels: avx2_gemm_legacy.h) and Q4_K, Q5_K, Q6_K (set_k_kernels: avx2_gemm_k.h),
@@ -59,6 +61,8 @@ void set_k_kernels(KernelTable& table);
 namespace avx512 {
 void set_legacy_kernels(KernelTable& table);
 void set_k_kernels(KernelTable& table);
+// The prompt attention tile on 512-bit vectors (avx512_attention_tile.cpp).
+void attention_tile(const KernelTable& table, const AttentionTile& tile);
 }  // namespace avx512
 #endif
 

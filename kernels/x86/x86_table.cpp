@@ -2,9 +2,10 @@
 // shared by all levels: vec_dot of F32, F16, BF16, all activation conversions, the KV-cache row
 // conversions of F16/Q8_0/Q4_0, the float element-wise operations except rope_cache (scalar: a
 // sequential product per position) and attention. Then its own integer vec_dot, GEMM and packed
-// GEMM (x86.panel4) of Q4_0, Q5_0, Q8_0, IQ4_NL, Q4_K, Q5_K, Q6_K and vec_dot of Q4_1, Q5_1.
-// Scalar entries on every level: Q2_K, Q3_K, IQ4_XS. Built for the x86-64 baseline: filling a table
-// only stores function addresses.
+// GEMM (x86.panel4) of Q4_0, Q5_0, Q8_0, IQ4_NL, Q4_K, Q5_K, Q6_K and vec_dot of Q4_1, Q5_1; the
+// AVX-512 level also its prompt attention tile on 512-bit vectors. Scalar entries on every level:
+// Q2_K, Q3_K, IQ4_XS. Built for the x86-64 baseline: filling a table only stores function
+// addresses.
 #include "kernels/packed_layout.h"
 #include "kernels/scalar/scalar.h"
 #include "kernels/x86/avx2_kernels.h"
@@ -42,6 +43,7 @@ KernelTable make_table(Isa isa, void (*set_legacy_kernels)(KernelTable&),
   t.scale = scale;
   t.attention_row = attention_row;
   t.attention_group = attention_group;
+  t.attention_tile = attention_tile;
   set_legacy_kernels(t);
   set_k_kernels(t);
   return t;
@@ -65,8 +67,11 @@ const KernelTable& avx_vnni_table() {
 
 #if defined(SHOPTALK_HAVE_AVX512_KERNELS)
 const KernelTable& avx512_table() {
-  static const KernelTable table =
-      make_table(Isa::kAvx512, avx512::set_legacy_kernels, avx512::set_k_kernels);
+  static const KernelTable table = [] {
+    KernelTable t = make_table(Isa::kAvx512, avx512::set_legacy_kernels, avx512::set_k_kernels);
+    t.attention_tile = avx512::attention_tile;
+    return t;
+  }();
   return table;
 }
 #endif

@@ -118,8 +118,8 @@ TEST_CASE("every kernel path stays within the calibrated bounds of the float64 o
       check(name, kind + " prefill, matched", prefill, matched, n_vocab, tol);
       if (q8_kv) continue;
       // Decoding differs in its numerics only where a prompt pass would leave the one-row
-      // attention (64 tokens or more).
-      if (prompt.size() >= 64) {
+      // attention (kernels::kPrefillMinTokens tokens or more).
+      if (static_cast<int64_t>(prompt.size()) >= kernels::kPrefillMinTokens) {
         options.batch = 1;
         matched = as_rows(oracle.logits(prompt, options));
       }

@@ -95,6 +95,13 @@ TEST_CASE("ARM int8 peak probes count six chains of 16 (SMMLA: 32) multiply-adds
   }
 }
 
+TEST_CASE("ARM attention_tile equals the scalar reference bit for bit", "[kernels][arm]") {
+  for (const KernelTable* arm : arm_tables()) {
+    INFO(isa_name(arm->isa));
+    table_checks::check_attention_tile(*arm);
+  }
+}
+
 TEST_CASE("ARM attention_group matches the scalar one", "[kernels][arm]") {
   for (const KernelTable* arm : arm_tables()) {
     INFO(isa_name(arm->isa));

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <limits>
 #include <tuple>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "formats/blocks.h"
 #include "formats/fp16.h"
 #include "formats/quant_table.h"
+#include "kernels/attention_exp.h"
 #include "kernels/kernels.h"
 #include "kernels/matmul.h"
 #include "kernels/thread_pool.h"
@@ -321,6 +323,60 @@ TEST_CASE("an attention group gives each query what its one-row attention gives"
       }
     }
   }
+}
+
+TEST_CASE("attention tiles match a double-precision causal softmax", "[kernels]") {
+  const KernelTable& k = scalar_kernels();
+  const int hd = 64;
+  const int n_query = 2;
+  const int n_tok = 9;
+  const int64_t n_kv0 = 30;  // the first token sees two key blocks, the last one three
+  const test::KvFixture kv(GgmlType::F32, hd, n_kv0 + n_tok - 1);
+  const size_t n = static_cast<size_t>(hd * n_query * n_tok);
+  const std::vector<float> q = test::random_floats(n, 6, 3.0f);
+  std::vector<float> out(n);
+  const AttentionTile tile = kv.tile(q.data(), out.data(), n_query, n_tok, n_kv0);
+  k.attention_tile(k, tile);
+  const auto key = [&](int64_t j, int d) {
+    return reinterpret_cast<const float*>(tile.first.k + j * tile.first.kv_stride)[d];
+  };
+  const auto value = [&](int64_t j, int d) {
+    return reinterpret_cast<const float*>(tile.first.v + j * tile.first.kv_stride)[d];
+  };
+  for (int t = 0; t < n_tok; ++t) {
+    for (int g = 0; g < n_query; ++g) {
+      const float* qr = q.data() + (t * n_query + g) * hd;
+      const int64_t visible = n_kv0 + t;
+      std::vector<double> scores(static_cast<size_t>(visible));
+      double max_score = -1e300;
+      for (int64_t j = 0; j < visible; ++j) {
+        double s = 0.0;
+        for (int d = 0; d < hd; ++d) s += static_cast<double>(qr[d]) * key(j, d);
+        scores[static_cast<size_t>(j)] = s * tile.first.scale;
+        max_score = std::max(max_score, scores[static_cast<size_t>(j)]);
+      }
+      double total = 0.0;
+      for (double s : scores) total += std::exp(s - max_score);
+      for (int d = 0; d < hd; ++d) {
+        double expected = 0.0;
+        for (int64_t j = 0; j < visible; ++j)
+          expected += std::exp(scores[static_cast<size_t>(j)] - max_score) / total * value(j, d);
+        CHECK(out[static_cast<size_t>((t * n_query + g) * hd + d)] ==
+              Approx(expected).margin(2e-6));
+      }
+    }
+  }
+}
+
+TEST_CASE("the attention softmax exponential is within 1 ulp of e^x", "[kernels]") {
+  for (float x = -87.0f; x <= 0.0f; x += 0.0137f) {
+    const double want = std::exp(static_cast<double>(x));
+    const float got = attention_exp::exp(x);
+    const double ulp = std::nextafter(static_cast<float>(want), 1.0f) - static_cast<float>(want);
+    CHECK(std::abs(got - want) <= ulp);
+  }
+  CHECK(attention_exp::exp(0.0f) == 1.0f);
+  CHECK(attention_exp::exp(-std::numeric_limits<float>::infinity()) > 0.0f);
 }
 
 TEST_CASE("the scalar int8 peak probe counts 32 multiply-adds a round", "[kernels]") {

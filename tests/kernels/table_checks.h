@@ -378,6 +378,43 @@ inline void check_attention_group(const KernelTable& t) {
   }
 }
 
+// attention_tile against the scalar reference, bit for bit: every cache type, odd head sizes and
+// group sizes, tiles that start before, on and after a key-block boundary, token counts that fill
+// several tiles with a tail; and each token's rows equal those of the token computed alone.
+inline void check_attention_tile(const KernelTable& t) {
+  const KernelTable& ref = scalar_kernels();
+  for (GgmlType type : {GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_0}) {
+    for (int head_dim : {32, 96, 128}) {
+      for (int n_query : {1, 2, 3, 8}) {
+        for (int64_t n_kv0 : {1, 23, 24, 25, 70}) {
+          for (int n_tok : {1, 5, 17, 40}) {
+            INFO(quant_type_info(type).name << " head_dim " << head_dim << " queries " << n_query
+                                            << " first token sees " << n_kv0 << " tokens "
+                                            << n_tok);
+            const test::KvFixture kv(type, head_dim, n_kv0 + n_tok - 1);
+            const size_t n = static_cast<size_t>(head_dim * n_query * n_tok);
+            const std::vector<float> q = test::random_floats(n, 79, 3.0f);
+            std::vector<float> got(n), want(n), alone(n);
+            t.attention_tile(t, kv.tile(q.data(), got.data(), n_query, n_tok, n_kv0));
+            ref.attention_tile(ref, kv.tile(q.data(), want.data(), n_query, n_tok, n_kv0));
+            const size_t per_tok = n / static_cast<size_t>(n_tok);
+            for (int tok = 0; tok < n_tok; ++tok)
+              t.attention_tile(t, kv.tile(q.data() + tok * per_tok, alone.data() + tok * per_tok,
+                                          n_query, 1, n_kv0 + tok));
+            size_t differ = 0, differ_alone = 0;
+            for (size_t i = 0; i < n; ++i) {
+              differ += got[i] != want[i];
+              differ_alone += got[i] != alone[i];
+            }
+            CHECK(differ == 0);
+            CHECK(differ_alone == 0);
+          }
+        }
+      }
+    }
+  }
+}
+
 // The int8 peak probe does the multiply-adds it reports (macs_per_round: its chains times each
 // dot step's products), and measure_int8_peak turns it into a rate with 1, 2 and 3 threads.
 inline void check_int8_dot_probe(const KernelTable& t, int64_t macs_per_round) {

@@ -131,6 +131,13 @@ TEST_CASE("AVX2 attention_row matches the scalar one for F16, Q8_0 and Q4_0 cach
   if (const KernelTable* avx2 = avx2_table()) table_checks::check_attention_row(*avx2);
 }
 
+TEST_CASE("x86 attention_tile equals the scalar reference bit for bit", "[kernels][x86]") {
+  for (const KernelTable* x86 : x86_tables()) {
+    INFO(isa_name(x86->isa));
+    table_checks::check_attention_tile(*x86);
+  }
+}
+
 TEST_CASE("AVX2 attention_group matches the scalar one (chunk tails, odd groups, fallback)",
           "[kernels][x86]") {
   if (const KernelTable* avx2 = avx2_table()) table_checks::check_attention_group(*avx2);

@@ -8,6 +8,7 @@
 #include "formats/fp16.h"
 #include "formats/quant_table.h"
 #include "formats/try.h"
+#include "kernels/kernels.h"
 
 namespace shoptalk::test::oracle {
 
@@ -334,8 +335,8 @@ MatrixXd Oracle::attention(const MatrixXd& q, const MatrixXd& k, const MatrixXd&
     for (int64_t t = 0; t < n_tok; ++t) {
       const int64_t pass_start = t / batch * batch;
       const int64_t pass_end = std::min(pass_start + batch, n_tok);
-      const bool one_row =
-          options.numerics == Numerics::kMatched && pass_end - pass_start < 64 && pass_end < 512;
+      const bool one_row = options.numerics == Numerics::kMatched &&
+                           pass_end - pass_start < kernels::kPrefillMinTokens && pass_end < 512;
       if (one_row) {
         out.col(t).segment(h * hd, hd) =
             one_row_attention(q_rounded.col(t).segment(h * hd, hd), keys.leftCols(t + 1),

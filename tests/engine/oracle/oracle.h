@@ -33,8 +33,9 @@ enum class Numerics {
   // quantized weights"; docs/models.md, "llama.cpp's CPU precision"): each matrix product's
   // input to its weight type's activation type (Q8_0 and Q8_1 as the x86 build quantizes them,
   // Q8_K, F16, BF16), Q4_1/Q5_1 products taking their min term from the fp16 activation sum, and
-  // in passes of fewer than 64 tokens over fewer than 512 cached
-  // positions the one-row flash-attention steps: Q converted to the cache's dot-product type, an
+  // in passes of fewer than 32 tokens (kernels::kPrefillMinTokens; longer passes take the
+  // tiled attention, docs/kernels.md) over fewer than 512 cached positions the one-row
+  // flash-attention steps: Q converted to the cache's dot-product type, an
   // online softmax whose value accumulator is rounded to fp16 after every step (F16 cache).
   // Products and sums stay float64, so what remains is the kernels' own summation order and
   // the rounding flips it causes.
