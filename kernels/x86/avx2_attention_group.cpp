@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "formats/blocks.h"
@@ -75,11 +76,10 @@ float softmax_chunk(float* scores, int count, float scale, float& running_max, f
   return rescale;
 }
 
-// 32 values of a cache row (one Q8_0/Q4_0 block, or 32 fp16 values) as 4 vectors of floats and
-// the factor they are scaled by, so the dequantization folds into the accumulation's FMA.
+// 32 values of a cache row (one Q8_0/Q4_0 block without its scale, or 32 fp16 values) as 4
+// vectors of floats; a quantized block's scale is folded into the weights (block_weights).
 struct Values32 {
   __m256 v[4];
-  float scale;
 };
 
 Values32 load_f16(const uint8_t* row, int d0) {
@@ -87,19 +87,6 @@ Values32 load_f16(const uint8_t* row, int d0) {
   Values32 out;
   for (int k = 0; k < 4; ++k)
     out.v[k] = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h + 8 * k)));
-  out.scale = 1.0f;
-  return out;
-}
-
-Values32 from_bytes(__m256i q, uint16_t d) {
-  const __m128i lo = _mm256_castsi256_si128(q);
-  const __m128i hi = _mm256_extracti128_si256(q, 1);
-  Values32 out;
-  out.v[0] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo));
-  out.v[1] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(lo, 8)));
-  out.v[2] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi));
-  out.v[3] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(hi, 8)));
-  out.scale = fp16_load(d);
   return out;
 }
 
@@ -111,27 +98,65 @@ Values32 load_q8_0(const uint8_t* row, int d0) {
   for (int k = 0; k < 4; ++k)
     out.v[k] = _mm256_cvtepi32_ps(
         _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(b->qs + 8 * k))));
-  out.scale = fp16_load(b->d);
   return out;
 }
 
 Values32 load_q4_0(const uint8_t* row, int d0) {
   const BlockQ4_0* b = reinterpret_cast<const BlockQ4_0*>(row) + d0 / kQK;
-  return from_bytes(_mm256_sub_epi8(unpack_nibbles16(b->qs), _mm256_set1_epi8(8)), b->d);
+  const __m256i q = _mm256_sub_epi8(unpack_nibbles16(b->qs), _mm256_set1_epi8(8));
+  const __m128i lo = _mm256_castsi256_si128(q);
+  const __m128i hi = _mm256_extracti128_si256(q, 1);
+  Values32 out;
+  out.v[0] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo));
+  out.v[1] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(lo, 8)));
+  out.v[2] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi));
+  out.v[3] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(hi, 8)));
+  return out;
 }
 
 using LoadValues = Values32 (*)(const uint8_t* row, int d0);
 
-using AccumulateFn = void (*)(float* acc0, float* acc1, const float* w0, const float* w1, int count,
-                              const uint8_t* v, size_t v_stride, int hd);
+// Blocks of 32 dimensions a row can have.
+constexpr int kMaxBlocks = kMaxHeadDim / kQK;
+
+// The weights of a chunk with each value block's scale folded in: out[g][b][c] = w[g][c] · d_b
+// of value row c. The scales are gathered once per chunk (two scalar moves each) and multiplied
+// eight positions at a time, instead of a scalar product and a broadcast per position, block and
+// query inside the accumulation.
+void block_weights(const uint8_t* v, size_t v_stride, size_t block_bytes, int n_blocks, int count,
+                   const float (*w)[kChunk], int nq, float (*out)[kMaxBlocks][kChunk]) {
+  alignas(32) uint16_t d[kMaxBlocks][kChunk];
+  const int padded = (count + 7) / 8 * 8;
+  for (int b = 0; b < n_blocks; ++b) {
+    const uint8_t* scale = v + b * block_bytes;
+#pragma GCC unroll 8
+    for (int c = 0; c < count; ++c) std::memcpy(&d[b][c], scale + c * v_stride, sizeof(uint16_t));
+    for (int c = count; c < padded; ++c) d[b][c] = 0;
+  }
+  for (int b = 0; b < n_blocks; ++b) {
+    for (int c = 0; c < padded; c += 8) {
+      const __m256 scale =
+          _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(&d[b][c])));
+      for (int g = 0; g < nq; ++g)
+        _mm256_storeu_ps(&out[g][b][c], _mm256_mul_ps(_mm256_loadu_ps(&w[g][c]), scale));
+    }
+  }
+}
+
+using AccumulateFn = void (*)(float* acc0, float* acc1, const float* w0, const float* w1,
+                              int block_stride, int count, const uint8_t* v, size_t v_stride,
+                              int hd);
 
 // acc[g] += Σ_c weights[g][c] · V_c for the queries g and g + 1 (when pair), one block of 32
-// dimensions at a time, the value vectors shared by both queries.
+// dimensions at a time, the value vectors shared by both queries. The weights of block b start
+// b·block_stride floats after w0 and w1 (0 when every block shares them).
 template <LoadValues kLoad>
-void accumulate_pair(float* acc0, float* acc1, const float* w0, const float* w1, int count,
-                     const uint8_t* v, size_t v_stride, int hd) {
+void accumulate_pair(float* acc0, float* acc1, const float* w0, const float* w1, int block_stride,
+                     int count, const uint8_t* v, size_t v_stride, int hd) {
   const bool pair = acc1 != nullptr;
   for (int d0 = 0; d0 < hd; d0 += kDimBlock) {
+    const float* wa = w0 + d0 / kDimBlock * block_stride;
+    const float* wb = pair ? w1 + d0 / kDimBlock * block_stride : wa;
     __m256 a[4], b[4];
     for (int k = 0; k < 4; ++k) {
       a[k] = _mm256_loadu_ps(acc0 + d0 + 8 * k);
@@ -139,11 +164,11 @@ void accumulate_pair(float* acc0, float* acc1, const float* w0, const float* w1,
     }
     for (int c = 0; c < count; ++c) {
       const Values32 x = kLoad(v + c * v_stride, d0);
-      const __m256 wa = _mm256_set1_ps(w0[c] * x.scale);
-      const __m256 wb = _mm256_set1_ps(pair ? w1[c] * x.scale : 0.0f);
+      const __m256 ca = _mm256_broadcast_ss(wa + c);
+      const __m256 cb = _mm256_broadcast_ss(wb + c);
       for (int k = 0; k < 4; ++k) {
-        a[k] = _mm256_fmadd_ps(x.v[k], wa, a[k]);
-        if (pair) b[k] = _mm256_fmadd_ps(x.v[k], wb, b[k]);
+        a[k] = _mm256_fmadd_ps(x.v[k], ca, a[k]);
+        if (pair) b[k] = _mm256_fmadd_ps(x.v[k], cb, b[k]);
       }
     }
     for (int k = 0; k < 4; ++k) {
@@ -199,35 +224,76 @@ void scores_f16(const float (*q)[kMaxHeadDim], int nq, const uint8_t* k, size_t 
   }
 }
 
+// The queries of a Q8_0 cache in the form the scores take them, prepared once per call: each
+// query's values (the sign source) and their absolute values, and per query pair and block the
+// scales in the lane order of the folded sums below.
+struct QueriesQ8 {
+  alignas(32) int8_t qs[kMaxAttentionGroup][kMaxHeadDim];
+  alignas(32) uint8_t abs[kMaxAttentionGroup][kMaxHeadDim];
+  alignas(32) float scale[(kMaxAttentionGroup + 1) / 2][kMaxBlocks][8];
+};
+
+void prepare_q8_0(const uint8_t (*q)[kMaxQBytes], int nq, int hd, QueriesQ8& out) {
+  for (int g = 0; g < nq; ++g) {
+    const BlockQ8_0* blocks = reinterpret_cast<const BlockQ8_0*>(q[g]);
+    for (int b = 0; b < hd / kQK; ++b) {
+      const __m256i qs = load256(blocks[b].qs);
+      _mm256_store_si256(reinterpret_cast<__m256i*>(out.qs[g] + b * kQK), qs);
+      _mm256_store_si256(reinterpret_cast<__m256i*>(out.abs[g] + b * kQK),
+                         _mm256_sign_epi8(qs, qs));
+    }
+  }
+  for (int g = 0; g < nq; g += 2) {
+    const BlockQ8_0* qa = reinterpret_cast<const BlockQ8_0*>(q[g]);
+    const BlockQ8_0* qb = reinterpret_cast<const BlockQ8_0*>(q[std::min(g + 1, nq - 1)]);
+    for (int b = 0; b < hd / kQK; ++b) {
+      const float da = fp16_load(qa[b].d), db = fp16_load(qb[b].d);
+      _mm256_store_ps(out.scale[g / 2][b], _mm256_setr_ps(da, da, db, db, da, da, db, db));
+    }
+  }
+}
+
 // Scores of Q8_0 key rows [c0, c1) (at most kScoreRows) against the queries quantized to Q8_0,
-// two at a time: per block, |k| against each query with k's sign moved onto it, the int32 lanes
-// scaled by d_k·d_q into float lanes (no call into the GEMM driver for four rows).
-void scores_q8_0(const uint8_t (*q)[kMaxQBytes], int nq, const uint8_t* k, size_t stride, int c0,
-                 int c1, int hd, float (*weights)[kChunk]) {
+// two at a time: per block, each query's |q| against k with q's sign moved onto it (u8 × s8
+// products summed into int32 lanes; one sign operation per query and row), then the two queries'
+// lanes folded into one vector (query g in lanes 0-1 and 4-5, g + 1 in 2-3 and 6-7) that takes
+// the block's scales in one conversion and one fused multiply-add: d_k · (d_q of g, d_q of g + 1)
+// applied once per row and block.
+void scores_q8_0(const QueriesQ8& q, int nq, const uint8_t* k, size_t stride, int c0, int c1,
+                 int hd, float (*weights)[kChunk]) {
   const BlockQ8_0* key[kScoreRows];
   for (int p = 0; p < kScoreRows; ++p)
     key[p] = reinterpret_cast<const BlockQ8_0*>(k + static_cast<size_t>(std::min(c0 + p, c1 - 1)) *
                                                         stride);
+  const __m256i ones = _mm256_set1_epi16(1);
   for (int g = 0; g < nq; g += 2) {
-    const BlockQ8_0* qa = reinterpret_cast<const BlockQ8_0*>(q[g]);
-    const BlockQ8_0* qb = reinterpret_cast<const BlockQ8_0*>(q[std::min(g + 1, nq - 1)]);
-    __m256 acc[2][kScoreRows];
-    for (int p = 0; p < kScoreRows; ++p) acc[0][p] = acc[1][p] = _mm256_setzero_ps();
+    const int g1 = std::min(g + 1, nq - 1);
+    __m256 acc[kScoreRows];
+    for (int p = 0; p < kScoreRows; ++p) acc[p] = _mm256_setzero_ps();
     for (int b = 0; b < hd / kQK; ++b) {
-      const __m256i va = load256(qa[b].qs), vb = load256(qb[b].qs);
-      const float da = fp16_load(qa[b].d), db = fp16_load(qb[b].d);
+      const __m256i va = load256(q.qs[g] + b * kQK), vb = load256(q.qs[g1] + b * kQK);
+      const __m256i ua = load256(q.abs[g] + b * kQK), ub = load256(q.abs[g1] + b * kQK);
+      const __m256 dq = _mm256_load_ps(q.scale[g / 2][b]);
       for (int p = 0; p < kScoreRows; ++p) {
         const __m256i kq = load256(key[p][b].qs);
-        const __m256i k_abs = _mm256_sign_epi8(kq, kq);
-        const float dk = fp16_load(key[p][b].d);
-        const __m256i sa = MaddubsDot::dot(_mm256_setzero_si256(), k_abs, _mm256_sign_epi8(va, kq));
-        const __m256i sb = MaddubsDot::dot(_mm256_setzero_si256(), k_abs, _mm256_sign_epi8(vb, kq));
-        acc[0][p] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sa), _mm256_set1_ps(dk * da), acc[0][p]);
-        acc[1][p] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sb), _mm256_set1_ps(dk * db), acc[1][p]);
+        const __m256i sa =
+            _mm256_madd_epi16(_mm256_maddubs_epi16(ua, _mm256_sign_epi8(kq, va)), ones);
+        const __m256i sb =
+            _mm256_madd_epi16(_mm256_maddubs_epi16(ub, _mm256_sign_epi8(kq, vb)), ones);
+        const __m256i both =
+            _mm256_add_epi32(_mm256_unpacklo_epi64(sa, sb), _mm256_unpackhi_epi64(sa, sb));
+        const __m256 dk = _mm256_cvtph_ps(_mm_set1_epi16(static_cast<int16_t>(key[p][b].d)));
+        acc[p] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(both), _mm256_mul_ps(dk, dq), acc[p]);
       }
     }
-    store_sums(acc[0], weights[g] + c0);
-    if (g + 1 < nq) store_sums(acc[1], weights[g + 1] + c0);
+    // Row p's query-g sum is lanes 0+1+4+5 of acc[p], query g + 1's lanes 2+3+6+7.
+    const __m256 h01 = _mm256_hadd_ps(acc[0], acc[1]);
+    const __m256 h23 = _mm256_hadd_ps(acc[2], acc[3]);
+    const __m256 sums = _mm256_add_ps(_mm256_permute2f128_ps(h01, h23, 0x20),
+                                      _mm256_permute2f128_ps(h01, h23, 0x31));
+    const __m256 split = _mm256_permutevar8x32_ps(sums, _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7));
+    _mm_storeu_ps(weights[g] + c0, _mm256_castps256_ps128(split));
+    if (g + 1 < nq) _mm_storeu_ps(weights[g + 1] + c0, _mm256_extractf128_ps(split, 1));
   }
 }
 
@@ -250,8 +316,11 @@ void attention_group(const KernelTable& table, const AttentionGroup& group) {
   alignas(32) float q_f16[kMaxAttentionGroup][kMaxHeadDim];  // F16 caches: the queries as floats
   const bool f16 = args.kv_type == GgmlType::F16;
   const size_t row_bytes = activation_row_bytes(args.kv_type, hd);
+  // Value rows quantized in blocks carry a scale per block, folded into the weights.
+  const size_t block_bytes = f16 ? 0 : activation_row_bytes(args.kv_type, kQK);
   alignas(32) float acc[kMaxAttentionGroup][kMaxHeadDim];
   alignas(32) float weights[kMaxAttentionGroup][kChunk];
+  alignas(32) float scaled[f16 ? 1 : kMaxAttentionGroup][kMaxBlocks][kChunk];
   float running_max[kMaxAttentionGroup];
   float running_sum[kMaxAttentionGroup];
   for (int g = 0; g < nq; ++g) {
@@ -261,21 +330,28 @@ void attention_group(const KernelTable& table, const AttentionGroup& group) {
     running_max[g] = -std::numeric_limits<float>::infinity();
     running_sum[g] = 0.0f;
   }
+  QueriesQ8 q_q8;
+  if (args.kv_type == GgmlType::Q8_0) prepare_q8_0(q_conv, nq, hd, q_q8);
+  // The lines from the first of n rows to the end of the last: with the engine's head-major cache
+  // the rows are back to back, so exactly theirs. A prefetch never faults, so the next chunk's
+  // key rows are asked for unconditionally (also past the cache's end): GCC 12 drops a prefetch
+  // under a run-time test (docs/kernels.md, "Prefetching").
+  const auto prefetch_rows = [&](const uint8_t* first, int n) {
+    prefetch_lines(first, static_cast<size_t>(n - 1) * args.kv_stride + row_bytes);
+  };
   for (int64_t j0 = 0; j0 < args.n_kv; j0 += kChunk) {
     const int count = static_cast<int>(std::min<int64_t>(kChunk, args.n_kv - j0));
     const uint8_t* k = args.k + j0 * args.kv_stride;
     const uint8_t* v = args.v + j0 * args.kv_stride;
     for (int c0 = 0; c0 < count; c0 += kScoreRows) {
       const int c1 = std::min(count, c0 + kScoreRows);
-      for (int c = c0; c < c1; ++c) {
-        // The next chunk's key row and this chunk's value row.
-        prefetch_lines(k + (c + kChunk) * args.kv_stride, row_bytes);
-        prefetch_lines(v + c * args.kv_stride, row_bytes);
-      }
+      // The next chunk's key rows and this chunk's value rows.
+      prefetch_rows(k + (c0 + kChunk) * args.kv_stride, c1 - c0);
+      prefetch_rows(v + c0 * args.kv_stride, c1 - c0);
       if (f16) {
         scores_f16(q_f16, nq, k, args.kv_stride, c0, c1, hd, weights);
       } else if (args.kv_type == GgmlType::Q8_0) {
-        scores_q8_0(q_conv, nq, k, args.kv_stride, c0, c1, hd, weights);
+        scores_q8_0(q_q8, nq, k, args.kv_stride, c0, c1, hd, weights);
       } else if (kv.gemm != nullptr) {
         // Quantized keys: the register-tiled GEMM of the cache type (bit for bit its vec_dot).
         kv.gemm(hd, k, args.kv_stride, c0, c1, q_conv[0], kMaxQBytes, nq, weights[0], kChunk);
@@ -290,10 +366,13 @@ void attention_group(const KernelTable& table, const AttentionGroup& group) {
           softmax_chunk(weights[g], count, args.scale, running_max[g], running_sum[g]);
       if (rescale != 1.0f) scale_row(acc[g], rescale, hd);
     }
+    if (!f16) block_weights(v, args.kv_stride, block_bytes, hd / kQK, count, weights, nq, scaled);
     for (int g = 0; g < nq; g += 2) {
       const bool pair = g + 1 < nq;
-      accumulate(acc[g], pair ? acc[g + 1] : nullptr, weights[g], pair ? weights[g + 1] : nullptr,
-                 count, v, args.kv_stride, hd);
+      const float* w0 = f16 ? weights[g] : scaled[g][0];
+      const float* w1 = !pair ? nullptr : f16 ? weights[g + 1] : scaled[g + 1][0];
+      accumulate(acc[g], pair ? acc[g + 1] : nullptr, w0, w1, f16 ? 0 : kChunk, count, v,
+                 args.kv_stride, hd);
     }
   }
   for (int g = 0; g < nq; ++g) {
