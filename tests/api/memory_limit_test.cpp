@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string>
 
 #include "api_helpers.h"
@@ -57,7 +58,8 @@ uint64_t vm_size() {
 
 [[noreturn]] void child(const std::string& path, const ModelOptions& options, uint64_t room) {
   const uint64_t limit = vm_size() + room;
-  const rlimit rl{limit, limit};
+  if (limit > std::numeric_limits<rlim_t>::max()) _exit(kNotEnforced);  // a 32-bit rlim_t
+  const rlimit rl{static_cast<rlim_t>(limit), static_cast<rlim_t>(limit)};
   if (setrlimit(RLIMIT_AS, &rl) != 0) _exit(kNotEnforced);
   void* probe = std::malloc(room + 16 * kMiB);
   if (probe) _exit(kNotEnforced);
