@@ -465,10 +465,13 @@ TEST_CASE("constrained: a compiled constraint serves many sessions and threads a
   REQUIRE(c);
   const Constraint shared = *c;
   std::vector<std::string> values(3);
+  // Created here: new_session's failure is a Catch2 assertion, which must not run in the threads.
+  std::vector<Session> sessions;
+  for (size_t i = 0; i < values.size(); ++i) sessions.push_back(new_session(demo_model()));
   std::vector<std::thread> threads;
   for (size_t i = 0; i < values.size(); ++i) {
     threads.emplace_back([&, i] {
-      Session session = new_session(demo_model());
+      Session& session = sessions[i];
       GenerateOptions o = greedy(200);
       o.constraint = shared;
       o.enable_thinking = false;
