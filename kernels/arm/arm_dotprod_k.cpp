@@ -5,8 +5,8 @@
 namespace shoptalk::kernels::arm::dotprod {
 
 namespace {
-template <class K>
-using Kernel = KTile<K, SdotDot>;
+template <class K, class Fold>
+using Kernel = KTile<K, SdotDot, Fold>;
 }  // namespace
 
 void set_k_kernels(KernelTable& table) {

@@ -7,8 +7,8 @@
 namespace shoptalk::kernels::arm::dotprod {
 
 namespace {
-template <class V>
-using Kernel = LegacyTile<V, SdotDot>;
+template <class V, class Fold>
+using Kernel = LegacyTile<V, SdotDot, Fold>;
 }  // namespace
 
 void set_legacy_kernels(KernelTable& table) {

@@ -6,8 +6,8 @@
 namespace shoptalk::kernels::arm::i8mm {
 
 namespace {
-template <class K>
-using Kernel = PairedKernel<KTile<K, SdotDot>, MmlaKTile<K>>;
+template <class K, class Fold>
+using Kernel = PairedKernel<KTile<K, SdotDot, Fold>, MmlaKTile<K, Fold>>;
 }  // namespace
 
 void set_k_kernels(KernelTable& table) {

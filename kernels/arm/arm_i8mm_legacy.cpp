@@ -7,8 +7,8 @@
 namespace shoptalk::kernels::arm::i8mm {
 
 namespace {
-template <class V>
-using Kernel = PairedKernel<LegacyTile<V, SdotDot>, MmlaLegacyTile<V>>;
+template <class V, class Fold>
+using Kernel = PairedKernel<LegacyTile<V, SdotDot, Fold>, MmlaLegacyTile<V, Fold>>;
 }  // namespace
 
 void set_legacy_kernels(KernelTable& table) {

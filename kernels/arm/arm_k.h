@@ -130,16 +130,22 @@ struct Q6K {
   }
 };
 
-// K-quant K against Q8_K activations with the dot step of Dot.
-template <class K, class Dot>
+// K-quant K against Q8_K activations with the dot step of Dot, folded by Fold (arm_tile.h).
+template <class K, class Dot, class Fold>
 struct KTile {
   static constexpr int kBlock = kQK_K;
   static constexpr int kGemvRows = 2;
-  static constexpr int kRows = 2;
+  static constexpr int kRows = 4;
   static constexpr int kToks = 4;
 
   template <int R, int T>
   static void tile(int64_t nb, const uint8_t* const* w, const uint8_t* const* x, float (*out)[T]) {
+#if defined(__aarch64__)
+    if constexpr (R % 4 == 0 && T > 1) {
+      lanes_tile<R, T>(nb, w, x, out);
+      return;
+    }
+#endif
     float sum[R][T];
     for (int i = 0; i < R; ++i)
       for (int j = 0; j < T; ++j) sum[i][j] = 0.0f;
@@ -177,21 +183,97 @@ struct KTile {
       }
       for (int j = 0; j < T; ++j) {
         for (int i = 0; i < R; ++i) {
-          sum[i][j] += static_cast<float>(hsum_s32(isum[i][j])) * (row[i].d * a[j]->d);
-          if constexpr (K::kHasMins)
-            sum[i][j] -= static_cast<float>(k4_min_term(row[i], a[j])) * (row[i].dmin * a[j]->d);
+          const int32_t isum_ij = hsum_s32(isum[i][j]);
+          if constexpr (K::kHasMins) {
+            sum[i][j] = Fold::block(sum[i][j], isum_ij, k4_min_term(row[i], a[j]), row[i].d,
+                                    row[i].dmin, a[j]->d);
+          } else {
+            sum[i][j] = Fold::block(sum[i][j], isum_ij, row[i].d, a[j]->d);
+          }
         }
       }
     }
     for (int i = 0; i < R; ++i)
       for (int j = 0; j < T; ++j) out[i][j] = sum[i][j];
   }
+
+#if defined(__aarch64__)
+  // Groups of 4 rows, one row per lane (Dot::group/dot4): each chunk's sums are weighted by the 4
+  // rows' sub-block scales in one multiply-add, and a super-block ends with one vector fold per
+  // group and token instead of 4 horizontal sums.
+  template <int R, int T>
+  static void lanes_tile(int64_t nb, const uint8_t* const* w, const uint8_t* const* x,
+                         float (*out)[T]) {
+    constexpr int G = R / 4;
+    constexpr int kScales = K::kScalesPer16 ? 16 : 8;
+    float32x4_t sum[G][T];
+    for (int g = 0; g < G; ++g)
+      for (int j = 0; j < T; ++j) sum[g][j] = vdupq_n_f32(0.0f);
+    for (int64_t b = 0; b < nb; ++b) {
+      const uint8_t* blk[R];
+      typename K::Row row[R];
+      int32_t scales[G][kScales][4];
+      float dw[G][4];
+      [[maybe_unused]] float dmin[G][4];
+      for (int i = 0; i < R; ++i) {
+        blk[i] = w[i] + static_cast<size_t>(b) * K::kBytes;
+        row[i] = K::prepare(blk[i]);
+        for (int s = 0; s < kScales; ++s) scales[i / 4][s][i % 4] = row[i].scales[s];
+        dw[i / 4][i % 4] = row[i].d;
+        if constexpr (K::kHasMins) dmin[i / 4][i % 4] = row[i].dmin;
+      }
+      const BlockQ8_K* a[T];
+      for (int j = 0; j < T; ++j) a[j] = reinterpret_cast<const BlockQ8_K*>(x[j]) + b;
+      int32x4_t isum[G][T];
+      for (int g = 0; g < G; ++g)
+        for (int j = 0; j < T; ++j) isum[g][j] = vdupq_n_s32(0);
+      for (int c = 0; c < 8; ++c) {
+        int8x16_t v[G][8];
+        for (int g = 0; g < G; ++g) {
+          int8x16_t rows[4][2];
+          for (int k = 0; k < 4; ++k) K::chunk(blk[4 * g + k], c, rows[k]);
+          Dot::group(rows, v[g]);
+        }
+        for (int j = 0; j < T; ++j) {
+          const int8x16_t a0 = vld1q_s8(a[j]->qs + 32 * c);
+          const int8x16_t a1 = vld1q_s8(a[j]->qs + 32 * c + 16);
+          const int32x4_t zero = vdupq_n_s32(0);
+          for (int g = 0; g < G; ++g) {
+            if constexpr (K::kScalesPer16) {
+              isum[g][j] = vmlaq_s32(isum[g][j], Dot::dot4_half(zero, v[g], 0, a0),
+                                     vld1q_s32(scales[g][2 * c]));
+              isum[g][j] = vmlaq_s32(isum[g][j], Dot::dot4_half(zero, v[g], 1, a1),
+                                     vld1q_s32(scales[g][2 * c + 1]));
+            } else {
+              isum[g][j] = vmlaq_s32(isum[g][j], Dot::dot4(v[g], a0, a1), vld1q_s32(scales[g][c]));
+            }
+          }
+        }
+      }
+      for (int j = 0; j < T; ++j) {
+        const float32x4_t da = vdupq_n_f32(a[j]->d);
+        for (int g = 0; g < G; ++g) {
+          if constexpr (K::kHasMins) {
+            const K4Row* r = row + 4 * g;
+            const int32x4_t mins = {k4_min_term(r[0], a[j]), k4_min_term(r[1], a[j]),
+                                    k4_min_term(r[2], a[j]), k4_min_term(r[3], a[j])};
+            sum[g][j] =
+                Fold::block(sum[g][j], isum[g][j], mins, vld1q_f32(dw[g]), vld1q_f32(dmin[g]), da);
+          } else {
+            sum[g][j] = Fold::block(sum[g][j], isum[g][j], vld1q_f32(dw[g]), da);
+          }
+        }
+      }
+    }
+    store_row_lanes(sum, out);
+  }
+#endif
 };
 
 #if defined(__ARM_FEATURE_MATMUL_INT8)
 // K-quant K against Q8_K activations, two rows × two tokens per SMMLA: lanes
-// (r0 t0, r0 t1, r1 t0, r1 t1). R and T are even.
-template <class K>
+// (r0 t0, r0 t1, r1 t0, r1 t1), folded by Fold. R and T are even.
+template <class K, class Fold>
 struct MmlaKTile {
   template <int R, int T>
   static void tile(int64_t nb, const uint8_t* const* w, const uint8_t* const* x, float (*out)[T]) {
@@ -250,12 +332,13 @@ struct MmlaKTile {
           const typename K::Row& r0 = row[2 * p];
           const typename K::Row& r1 = row[2 * p + 1];
           const float32x4_t dw = {r0.d, r0.d, r1.d, r1.d};
-          sum[p][q] = vaddq_f32(sum[p][q], vmulq_f32(vcvtq_f32_s32(isum[p][q]), vmulq_f32(dw, da)));
           if constexpr (K::kHasMins) {
             const int32x4_t mins = {k4_min_term(r0, a[2 * q]), k4_min_term(r0, a[2 * q + 1]),
                                     k4_min_term(r1, a[2 * q]), k4_min_term(r1, a[2 * q + 1])};
             const float32x4_t dmin = {r0.dmin, r0.dmin, r1.dmin, r1.dmin};
-            sum[p][q] = vsubq_f32(sum[p][q], vmulq_f32(vcvtq_f32_s32(mins), vmulq_f32(dmin, da)));
+            sum[p][q] = Fold::block(sum[p][q], isum[p][q], mins, dw, dmin, da);
+          } else {
+            sum[p][q] = Fold::block(sum[p][q], isum[p][q], dw, da);
           }
         }
       }
@@ -265,12 +348,16 @@ struct MmlaKTile {
 };
 #endif
 
-// Fills the Q4_K, Q5_K and Q6_K entries with Kernel<K>.
-template <template <class> class Kernel>
+// Fills the vec_dot and GEMM entries of Q4_K, Q5_K and Q6_K with Kernel<K, GemmFold>, their
+// prefill entries with Kernel<K, PrefillFold>.
+template <template <class, class> class Kernel>
 void set_k(KernelTable& table) {
-  set_type<Kernel<Q4K>>(table, GgmlType::Q4_K);
-  set_type<Kernel<Q5K>>(table, GgmlType::Q5_K);
-  set_type<Kernel<Q6K>>(table, GgmlType::Q6_K);
+  set_type<Kernel<Q4K, GemmFold>>(table, GgmlType::Q4_K);
+  set_type<Kernel<Q5K, GemmFold>>(table, GgmlType::Q5_K);
+  set_type<Kernel<Q6K, GemmFold>>(table, GgmlType::Q6_K);
+  set_prefill<Kernel<Q4K, PrefillFold>>(table, GgmlType::Q4_K);
+  set_prefill<Kernel<Q5K, PrefillFold>>(table, GgmlType::Q5_K);
+  set_prefill<Kernel<Q6K, PrefillFold>>(table, GgmlType::Q6_K);
 }
 
 }  // namespace

@@ -58,16 +58,22 @@ struct IQ4_NLValues {
   }
 };
 
-// Weight values V against Q8_0 activations with the dot step of Dot.
-template <class V, class Dot>
+// Weight values V against Q8_0 activations with the dot step of Dot, folded by Fold (arm_tile.h).
+template <class V, class Dot, class Fold>
 struct LegacyTile {
   static constexpr int kBlock = kQK;
   static constexpr int kGemvRows = 4;
   static constexpr int kRows = 4;
-  static constexpr int kToks = 2;
+  static constexpr int kToks = 4;
 
   template <int R, int T>
   static void tile(int64_t nb, const uint8_t* const* w, const uint8_t* const* x, float (*out)[T]) {
+#if defined(__aarch64__)
+    if constexpr (R % 4 == 0 && T > 1) {
+      lanes_tile<R, T>(nb, w, x, out);
+      return;
+    }
+#endif
     float sum[R][T];
     for (int i = 0; i < R; ++i)
       for (int j = 0; j < T; ++j) sum[i][j] = 0.0f;
@@ -86,19 +92,56 @@ struct LegacyTile {
         const float da = fp16_load(a->d);
         for (int i = 0; i < R; ++i) {
           const int32x4_t p = Dot::dot(Dot::dot(vdupq_n_s32(0), v[i][0], a0), v[i][1], a1);
-          sum[i][j] += static_cast<float>(hsum_s32(p)) * (dw[i] * da);
+          sum[i][j] = Fold::block(sum[i][j], hsum_s32(p), dw[i], da);
         }
       }
     }
     for (int i = 0; i < R; ++i)
       for (int j = 0; j < T; ++j) out[i][j] = sum[i][j];
   }
+
+#if defined(__aarch64__)
+  // Groups of 4 rows, one row per lane (Dot::group/dot4): one vector conversion and fold per
+  // group and token instead of 4 horizontal sums.
+  template <int R, int T>
+  static void lanes_tile(int64_t nb, const uint8_t* const* w, const uint8_t* const* x,
+                         float (*out)[T]) {
+    constexpr int G = R / 4;
+    float32x4_t sum[G][T];
+    for (int g = 0; g < G; ++g)
+      for (int j = 0; j < T; ++j) sum[g][j] = vdupq_n_f32(0.0f);
+    for (int64_t b = 0; b < nb; ++b) {
+      int8x16_t v[G][8];
+      float32x4_t dw[G];
+      for (int g = 0; g < G; ++g) {
+        int8x16_t rows[4][2];
+        uint16_t d[4];
+        for (int k = 0; k < 4; ++k) {
+          const uint8_t* blk = w[4 * g + k] + static_cast<size_t>(b) * V::kBytes;
+          V::values(blk, rows[k]);
+          d[k] = load_u16(blk);
+        }
+        Dot::group(rows, v[g]);
+        dw[g] = vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(d)));
+      }
+      for (int j = 0; j < T; ++j) {
+        const BlockQ8_0* a = reinterpret_cast<const BlockQ8_0*>(x[j]) + b;
+        const int8x16_t a0 = vld1q_s8(a->qs);
+        const int8x16_t a1 = vld1q_s8(a->qs + 16);
+        const float32x4_t da = vdupq_n_f32(fp16_load(a->d));
+        for (int g = 0; g < G; ++g)
+          sum[g][j] = Fold::block(sum[g][j], Dot::dot4(v[g], a0, a1), dw[g], da);
+      }
+    }
+    store_row_lanes(sum, out);
+  }
+#endif
 };
 
 #if defined(__ARM_FEATURE_MATMUL_INT8)
 // Weight values V against Q8_0 activations, two rows × two tokens per SMMLA: lanes
-// (r0 t0, r0 t1, r1 t0, r1 t1). R and T are even.
-template <class V>
+// (r0 t0, r0 t1, r1 t0, r1 t1), folded by Fold. R and T are even.
+template <class V, class Fold>
 struct MmlaLegacyTile {
   template <int R, int T>
   static void tile(int64_t nb, const uint8_t* const* w, const uint8_t* const* x, float (*out)[T]) {
@@ -132,7 +175,7 @@ struct MmlaLegacyTile {
         for (int p = 0; p < P; ++p) {
           int32x4_t m = vdupq_n_s32(0);
           for (int k = 0; k < 4; ++k) m = vmmlaq_s32(m, wv[p][k], av[k]);
-          sum[p][q] = vaddq_f32(sum[p][q], vmulq_f32(vcvtq_f32_s32(m), vmulq_f32(dw[p], da)));
+          sum[p][q] = Fold::block(sum[p][q], m, dw[p], da);
         }
       }
     }
@@ -141,13 +184,17 @@ struct MmlaLegacyTile {
 };
 #endif
 
-// Fills the Q4_0, Q5_0, Q8_0 and IQ4_NL entries with Kernel<values>.
-template <template <class> class Kernel>
+// Fills the vec_dot and GEMM entries of Q4_0, Q5_0, Q8_0 and IQ4_NL with Kernel<values, GemmFold>,
+// the prefill entries of Q4_0, Q5_0 and Q8_0 with Kernel<values, PrefillFold>.
+template <template <class, class> class Kernel>
 void set_legacy(KernelTable& table) {
-  set_type<Kernel<Q4_0Values>>(table, GgmlType::Q4_0);
-  set_type<Kernel<Q5_0Values>>(table, GgmlType::Q5_0);
-  set_type<Kernel<Q8_0Values>>(table, GgmlType::Q8_0);
-  set_type<Kernel<IQ4_NLValues>>(table, GgmlType::IQ4_NL);
+  set_type<Kernel<Q4_0Values, GemmFold>>(table, GgmlType::Q4_0);
+  set_type<Kernel<Q5_0Values, GemmFold>>(table, GgmlType::Q5_0);
+  set_type<Kernel<Q8_0Values, GemmFold>>(table, GgmlType::Q8_0);
+  set_type<Kernel<IQ4_NLValues, GemmFold>>(table, GgmlType::IQ4_NL);
+  set_prefill<Kernel<Q4_0Values, PrefillFold>>(table, GgmlType::Q4_0);
+  set_prefill<Kernel<Q5_0Values, PrefillFold>>(table, GgmlType::Q5_0);
+  set_prefill<Kernel<Q8_0Values, PrefillFold>>(table, GgmlType::Q8_0);
 }
 
 }  // namespace

@@ -6,8 +6,8 @@
 namespace shoptalk::kernels::arm::neon {
 
 namespace {
-template <class K>
-using Kernel = KTile<K, NeonDot>;
+template <class K, class Fold>
+using Kernel = KTile<K, NeonDot, Fold>;
 }  // namespace
 
 void set_k_kernels(KernelTable& table) {

@@ -7,8 +7,8 @@
 namespace shoptalk::kernels::arm::neon {
 
 namespace {
-template <class V>
-using Kernel = LegacyTile<V, NeonDot>;
+template <class V, class Fold>
+using Kernel = LegacyTile<V, NeonDot, Fold>;
 }  // namespace
 
 void set_legacy_kernels(KernelTable& table) {

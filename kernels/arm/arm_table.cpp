@@ -2,9 +2,11 @@
 // by all levels: activation conversion (Q8_0, Q8_K, BF16, and F16 on aarch64), the KV-cache rows
 // back to float, F32/BF16 (and F16 on aarch64) dot products, the xsimd float operations except
 // rope_cache (scalar: a sequential product per position) and attention (the prompt tile on
-// aarch64). Then its own integer vec_dot and GEMM of Q4_0, Q5_0, Q8_0, IQ4_NL, Q4_K, Q5_K and Q6_K.
-// Scalar entries on every level: Q4_1, Q5_1, Q2_K, Q3_K, IQ4_XS and the Q8_1 conversion. Built for
-// the target's baseline: filling a table only stores function addresses.
+// aarch64). Then its own integer vec_dot and GEMM of Q4_0, Q5_0, Q8_0, IQ4_NL, Q4_K, Q5_K and Q6_K,
+// and on aarch64 the prefill of all of them but IQ4_NL. Scalar entries on every level: Q4_1, Q5_1,
+// Q2_K, Q3_K, IQ4_XS, the Q8_1 conversion and the activation side sums (act_sums: the matmul driver
+// takes a prefill entry only with them; the ARM kernels themselves do not read them). Built for the
+// target's baseline: filling a table only stores function addresses.
 #include "kernels/arm/arm_kernels.h"
 #include "kernels/scalar/scalar.h"
 
@@ -37,9 +39,11 @@ KernelTable make_table(Isa isa, void (*set_legacy)(KernelTable&), void (*set_k)(
   t.attention_row = attention_row;
   set_legacy(t);
   set_k(t);
-  // No NEON prefill kernels yet: batches take the GEMM entries, not the scalar reference's prefill.
+#if !defined(__aarch64__)
+  // armv7: the prefill entries are not yet checked under qemu-arm; batches take the GEMM kernels.
   for (TypeKernels& entry : t.types) entry.prefill = nullptr;
   for (ActSumsFn& sums : t.act_sums) sums = nullptr;
+#endif
   return t;
 }
 

@@ -5,6 +5,9 @@
 // Tokens are walked in blocks whose activations stay in L2 while the weight rows stream past.
 #pragma once
 
+#include <arm_neon.h>
+
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
@@ -12,6 +15,66 @@
 
 namespace shoptalk::kernels::arm {
 namespace {
+
+// How a tile folds the exact integer sums of one (row, token) and scale block into its float
+// result y: I (and the Q4_K/Q5_K mins term M), the weight block's d_w (and dmin_w), the activation
+// block's d_a. The vector forms do the same per lane.
+// GemmFold: vec_dot's order, y += float(I)·(d_w·d_a), then y -= float(M)·(dmin_w·d_a).
+struct GemmFold {
+  static float block(float y, int32_t i, float dw, float da) {
+    return y + static_cast<float>(i) * (dw * da);
+  }
+  static float block(float y, int32_t i, int32_t m, float dw, float dmin, float da) {
+    y += static_cast<float>(i) * (dw * da);
+    return y - static_cast<float>(m) * (dmin * da);
+  }
+#if defined(__aarch64__)
+  static float32x4_t block(float32x4_t y, int32x4_t i, float32x4_t dw, float32x4_t da) {
+    return vaddq_f32(y, vmulq_f32(vcvtq_f32_s32(i), vmulq_f32(dw, da)));
+  }
+  static float32x4_t block(float32x4_t y, int32x4_t i, int32x4_t m, float32x4_t dw,
+                           float32x4_t dmin, float32x4_t da) {
+    y = block(y, i, dw, da);
+    return vsubq_f32(y, vmulq_f32(vcvtq_f32_s32(m), vmulq_f32(dmin, da)));
+  }
+#endif
+};
+
+// PrefillFold: the prefill formulation (docs/kernels.md "Prefill"), t = float(I)·d_w,
+// t = fma(float(M), −dmin_w, t), y = fma(t, d_a, y): the scalar reference's bits on every level
+// (armv7 without VFPv4 takes libm's exact fmaf).
+struct PrefillFold {
+  static float block(float y, int32_t i, float dw, float da) {
+    return std::fma(static_cast<float>(i) * dw, da, y);
+  }
+  static float block(float y, int32_t i, int32_t m, float dw, float dmin, float da) {
+    const float t = std::fma(static_cast<float>(m), -dmin, static_cast<float>(i) * dw);
+    return std::fma(t, da, y);
+  }
+#if defined(__aarch64__)
+  static float32x4_t block(float32x4_t y, int32x4_t i, float32x4_t dw, float32x4_t da) {
+    return vfmaq_f32(y, vmulq_f32(vcvtq_f32_s32(i), dw), da);
+  }
+  static float32x4_t block(float32x4_t y, int32x4_t i, int32x4_t m, float32x4_t dw,
+                           float32x4_t dmin, float32x4_t da) {
+    const float32x4_t t = vfmsq_f32(vmulq_f32(vcvtq_f32_s32(i), dw), vcvtq_f32_s32(m), dmin);
+    return vfmaq_f32(y, t, da);
+  }
+#endif
+};
+
+// Groups of 4 rows × T tokens, one row per lane (sum[g][j] lane k: row 4g + k, token j), into
+// out[4G][T].
+template <int G, int T>
+inline void store_row_lanes(const float32x4_t (&sum)[G][T], float (*out)[T]) {
+  for (int g = 0; g < G; ++g) {
+    for (int j = 0; j < T; ++j) {
+      float lanes[4];
+      vst1q_f32(lanes, sum[g][j]);
+      for (int k = 0; k < 4; ++k) out[4 * g + k][j] = lanes[k];
+    }
+  }
+}
 
 // Bytes of activation rows kept hot while the weight rows of one thread stream past (the L2 of a
 // Cortex-A53/A72 cluster is 512 KiB-1 MiB, shared by its cores).
@@ -84,6 +147,20 @@ template <class K>
 void set_type(KernelTable& table, GgmlType type) {
   table.types[static_cast<int>(type)].vec_dot = vec_dot<K>;
   table.types[static_cast<int>(type)].gemm = gemm<K>;
+}
+
+// The PrefillFn of kernel K, whose tiles fold with PrefillFold. The ARM levels have no packed
+// layout, so the weights are row-major. The tiles expand each block's values in registers, so
+// the thread's scratch stays unused.
+template <class K>
+void prefill(const PrefillOperands& op, int64_t r0, int64_t r1, uint8_t* /*scratch*/) {
+  gemm<K>(op.n, op.w, op.w_row_bytes, r0, r1, op.x, op.x_row_bytes, op.n_tok, op.y, op.y_stride);
+}
+
+// Sets the prefill entry of a weight type to kernel K's.
+template <class K>
+void set_prefill(KernelTable& table, GgmlType type) {
+  table.types[static_cast<int>(type)].prefill = prefill<K>;
 }
 
 // A kernel whose even×even tiles run Pair (two weight rows × two tokens per instruction, i8mm) and

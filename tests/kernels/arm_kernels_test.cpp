@@ -58,6 +58,19 @@ TEST_CASE("ARM GEMM equals its vec_dot for any tiling and 1, 2, 3 threads", "[ke
   }
 }
 
+#if defined(__aarch64__)
+// The prefill entries themselves are checked with every level's (isa_registry_test.cpp); this pins
+// that the aarch64 levels have them (armv7 has none yet: kernels/arm/arm_table.cpp).
+TEST_CASE("the aarch64 levels have prefill kernels for the hot weight types", "[kernels][arm]") {
+  for (const KernelTable* arm : arm_tables()) {
+    INFO(isa_name(arm->isa));
+    CHECK(table_checks::prefill_types(*arm) ==
+          std::vector<GgmlType>{GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q8_0, GgmlType::Q4_K,
+                                GgmlType::Q5_K, GgmlType::Q6_K});
+  }
+}
+#endif
+
 TEST_CASE("ARM activation conversions are bit-identical to the scalar ones", "[kernels][arm]") {
   for (const KernelTable* arm : arm_tables()) {
     INFO(isa_name(arm->isa));
