@@ -1,9 +1,10 @@
 // The ISA level registry (kernels/isa_levels.cmake, generated into kernels/level_table.h's
 // kIsaRegistry) and the start-up choice made from it. SHOPTALK_EXPECT_ISA (set by the cross
 // builds' kernels_test_<cpu> entries, one qemu CPU model per ARM level) names the level the
-// dispatcher must pick with SHOPTALK_ISA unset; a level not built or that the CPU lacks must be a
-// clear error, never a crash. Each level's prefill entries are checked here against the scalar
-// formulation, whichever family the level belongs to.
+// dispatcher must pick with SHOPTALK_ISA unset, and the only level such a run checks
+// (table_checks::checks_level); a level not built or that the CPU lacks must be a clear error,
+// never a crash. Each level's prefill entries are checked here against the scalar formulation,
+// whichever family the level belongs to.
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <set>
