@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian packages shoptalk builds with (as root; uses sudo otherwise). Idempotent:
-# packages already present are not reinstalled. Pass --cross to add the ARM cross toolchains, qemu
-# and, through Debian multiarch (arm64, armhf), Google Benchmark for the ARM microbenchmarks; if
-# the multiarch packages cannot be installed the ARM builds go on without the benchmarks
-# (docs/cross-building.md).
+# packages already present are not reinstalled. Pass --cross to add the ARM cross toolchains
+# (aarch64, armhf, and armel for ARMv6), qemu and, through Debian multiarch (arm64, armhf), Google
+# Benchmark for the ARM microbenchmarks; if the multiarch packages cannot be installed the ARM
+# builds go on without the benchmarks (docs/cross-building.md).
 set -euo pipefail
 packages=(build-essential cmake pkg-config libeigen3-dev libxsimd-dev catch2 libcli11-dev
           libbenchmark-dev clang-14 unicode-data nlohmann-json3-dev json-schema-test-suite)
 cross=0
 if [[ "${1:-}" == "--cross" ]]; then
   cross=1
-  packages+=(g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user binutils-aarch64-linux-gnu)
+  packages+=(g++-aarch64-linux-gnu g++-arm-linux-gnueabihf g++-arm-linux-gnueabi qemu-user
+             binutils-aarch64-linux-gnu)
 fi
 sudo=""
 [[ $(id -u) -eq 0 ]] || sudo="sudo"
