@@ -39,7 +39,7 @@ constexpr int32_t kUnbounded = -1;
 struct GrammarLimits {
   size_t max_expr_nodes = 1 << 20;  // expression nodes in the arena
   size_t max_nfa_states = 1 << 21;  // Thompson states over all rules
-  size_t max_dfa_states = 1 << 18;  // deterministic states over all rules
+  size_t max_dfa_states = 1 << 16;  // deterministic states over all rules
   size_t max_rules = 1 << 16;
   size_t max_counters = 1024;
   // Whether large repetitions may run with counters (false: a regular expression compiles to

@@ -94,5 +94,18 @@ TEST_CASE("regex: unsupported features are refused by name") {
   CHECK_THAT(pos.error().message(), Catch::StartsWith("regex: column 3: "));
 }
 
+TEST_CASE("regex: an automaton that doubles with every character is refused, not built") {
+  // ".*a" then n wildcards needs 2^n deterministic states (which of the last n + 1 characters
+  // were 'a'). The fuzzer found one; GrammarLimits' state limit stops it at a fraction of a second.
+  auto blowup = compile(Kind::kRegex, ".*a" + std::string(24, '.'));
+  REQUIRE_FALSE(blowup);
+  CHECK_THAT(blowup.error().message(), Catch::StartsWith("regex") && Catch::Contains("too large"));
+  // The same language written with a count runs with a counter instead of states.
+  auto counted = compile(Kind::kRegex, ".*a.{24}");
+  REQUIRE(counted);
+  CHECK(accepts(*counted, "xxa" + std::string(24, 'b')));
+  CHECK_FALSE(accepts(*counted, "xxa" + std::string(23, 'b')));
+}
+
 }  // namespace
 }  // namespace shoptalk::engine::constraint
