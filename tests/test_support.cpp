@@ -14,8 +14,8 @@ namespace fs = std::filesystem;
 
 namespace {
 // SHOPTALK_SHARED_DIR in the environment replaces the configured shared folder; set empty, the
-// tests read tests/data alone (the representative subset, as on a clean clone): CI's slowest
-// emulated target uses it for time (docs/cross-building.md).
+// tests read tests/data alone (the representative subset, as on a clean clone): CI's 32-bit ARM
+// runs under emulation use it for time (docs/cross-building.md).
 std::vector<fs::path> roots() {
   const char* shared = std::getenv("SHOPTALK_SHARED_DIR");
   if (!shared) return {fs::path(SHOPTALK_SHARED_DIR), fs::path(SHOPTALK_TEST_DATA_DIR)};
